@@ -1,0 +1,46 @@
+// buildApp(config) is the only way to make a server: plugins and routes are registered explicitly, in order.
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { configSecrets, type Config } from './config.ts';
+import { createLogger, type Logger } from './logging.ts';
+import { installErrorHandlers } from './plugins/error-handlers.ts';
+import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lifecycle.ts';
+import { installOpenApi } from './plugins/openapi.ts';
+import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { healthRoutes } from './routes/health.ts';
+import { modelRoutes } from './routes/models.ts';
+import './types.ts';
+import { VERSION } from './version.ts';
+
+export interface AppDeps {
+  /** A ready logger; by default one is built from the config (stdout + LOG_DIR files). */
+  logger?: Logger;
+  lifecycle?: Lifecycle;
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const logger = deps.logger ?? createLogger(config, configSecrets(config));
+  const app = Fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestIdFor,
+    bodyLimit: config.bodyLimitBytes,
+    // Streams may run for many minutes; upstream timeouts bound them instead.
+    requestTimeout: 0,
+    connectionTimeout: 0,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+
+  app.decorate('config', config);
+  installLifecycle(app, deps.lifecycle ?? createLifecycle());
+  installRequestContext(app);
+  installErrorHandlers(app);
+  // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
+  app.removeContentTypeParser('text/plain');
+
+  await installOpenApi(app, VERSION);
+  await app.register(healthRoutes, { version: VERSION });
+  await app.register(modelRoutes);
+  return app;
+}

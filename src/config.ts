@@ -1,0 +1,254 @@
+// The only module that reads process.env and .env. Everything else receives a frozen Config.
+import envSchema from 'env-schema';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly serverApiKey: string;
+  readonly forwardClientKey: boolean;
+  readonly forwardCountToUpstream: boolean;
+  readonly upstreamBase: string;
+  readonly modelMap: Readonly<Record<string, string>>;
+  readonly openaiModels: readonly string[];
+  readonly autoTextModel: string;
+  readonly autoVisionModel: string;
+  readonly forceAnthropicBeta: boolean;
+  readonly defaultAnthropicBeta: string;
+  readonly countShapeCompat: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  readonly logDir: string;
+  readonly anthropicVersion: string;
+  readonly defaultMaxTokens: number;
+  /** Budgets for reasoning_effort -> thinking.budget_tokens. */
+  readonly reasoningBudgets: Readonly<{ minimal: number; low: number; medium: number; high: number }>;
+  readonly upstreamConnectTimeoutMs: number;
+  readonly upstreamHeadersTimeoutMs: number;
+  readonly streamIdleTimeoutMs: number;
+  /** Total time one upstream request may take, streams included. */
+  readonly upstreamTimeoutMs: number;
+  readonly shutdownTimeoutMs: number;
+  readonly bodyLimitBytes: number;
+  readonly maxRetries: number;
+  readonly maxConcurrentUpstream: number;
+  readonly proxyApiKeys: readonly string[];
+  readonly metricsRequireAuth: boolean;
+  readonly corsOrigins: readonly string[];
+}
+
+/** One line, no stack: what is wrong, with which variable, and what would be right. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// env-schema merges .env, then the environment (which wins), and applies the defaults. Every value is
+// declared as a string so that the checks below can say precisely what is wrong with it.
+const DEFAULTS = {
+  SERVER_API_KEY: '',
+  FORWARD_CLIENT_KEY: 'true',
+  FORWARD_COUNT_TO_UPSTREAM: 'true',
+  UPSTREAM_BASE: 'https://api.z.ai/api/anthropic',
+  MODEL_MAP_JSON: '{}',
+  OPENAI_MODELS_LIST_JSON: '["glm-4.5","glm-4.5v"]',
+  AUTOTEXT_MODEL: 'glm-4.5',
+  AUTOVISION_MODEL: 'glm-4.5',
+  FORCE_ANTHROPIC_BETA: 'false',
+  DEFAULT_ANTHROPIC_BETA: 'prompt-caching-2024-07-31',
+  COUNT_SHAPE_COMPAT: 'true',
+  HOST: '0.0.0.0',
+  PORT: '5000',
+  LOG_LEVEL: 'info',
+  LOG_DIR: 'logs',
+  ANTHROPIC_VERSION: '2023-06-01',
+  DEFAULT_MAX_TOKENS: '4096',
+  REASONING_BUDGETS_JSON: '{"minimal":1024,"low":1024,"medium":4096,"high":16384}',
+  UPSTREAM_CONNECT_TIMEOUT_MS: '10000',
+  UPSTREAM_HEADERS_TIMEOUT_MS: '600000',
+  STREAM_IDLE_TIMEOUT_MS: '300000',
+  UPSTREAM_TIMEOUT_MS: '900000',
+  SHUTDOWN_TIMEOUT_MS: '10000',
+  BODY_LIMIT_BYTES: '33554432',
+  MAX_RETRIES: '2',
+  MAX_CONCURRENT_UPSTREAM: '512',
+  PROXY_API_KEYS: '',
+  METRICS_REQUIRE_AUTH: 'false',
+  CORS_ORIGINS: '',
+} as const;
+
+export type EnvName = keyof typeof DEFAULTS;
+export const CONFIG_DEFAULTS: Readonly<Record<EnvName, string>> = DEFAULTS;
+
+const schema = {
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(DEFAULTS).map(([name, value]) => [name, { type: 'string', default: value }]),
+  ),
+};
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+const FALSE_WORDS = new Set(['false', '0', 'no']);
+
+function fail(name: string, value: string, problem: string, example: string): never {
+  const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+  throw new ConfigError(`${name}=${JSON.stringify(shown)} ${problem}; for example ${name}=${example}`);
+}
+
+function parseBoolean(name: EnvName, raw: string): boolean {
+  const word = raw.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return fail(name, raw, 'is not a boolean (true/false/1/0/yes/no)', 'true');
+}
+
+function parseInteger(name: EnvName, raw: string, min: number, max: number, example: string): number {
+  const text = raw.trim();
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    fail(name, raw, `is not a whole number from ${min} to ${max}`, example);
+  }
+  return value;
+}
+
+function parseJson(name: EnvName, raw: string, example: string, expected: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return fail(name, raw, `is not valid JSON (expected ${expected})`, example);
+  }
+}
+
+function parseModelMap(raw: string): Record<string, string> {
+  const example = `'{"gpt-4o":"glm-4.5","gpt-4o-mini":"glm-4.5-air"}'`;
+  const value = parseJson('MODEL_MAP_JSON', raw, example, 'a JSON object of strings');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail('MODEL_MAP_JSON', raw, 'is not a JSON object of strings', example);
+  }
+  for (const [key, target] of Object.entries(value)) {
+    if (typeof target !== 'string' || target.trim() === '' || key.trim() === '') {
+      fail('MODEL_MAP_JSON', raw, `maps ${JSON.stringify(key)} to a value that is not a non-empty string`, example);
+    }
+  }
+  return Object.assign(Object.create(null), value) as Record<string, string>;
+}
+
+function parseStringList(name: EnvName, raw: string, example: string): string[] {
+  const value = parseJson(name, raw, example, 'a JSON array of strings');
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item.trim() === '')) {
+    fail(name, raw, 'is not a JSON array of non-empty strings', example);
+  }
+  return value as string[];
+}
+
+function parseReasoningBudgets(raw: string): Config['reasoningBudgets'] {
+  const example = `'{"minimal":1024,"low":1024,"medium":4096,"high":16384}'`;
+  const value = parseJson('REASONING_BUDGETS_JSON', raw, example, 'an object of token budgets') as Record<string, unknown>;
+  const levels = ['minimal', 'low', 'medium', 'high'] as const;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    fail('REASONING_BUDGETS_JSON', raw, 'is not a JSON object', example);
+  }
+  const budgets = { ...JSON.parse(DEFAULTS.REASONING_BUDGETS_JSON), ...value } as Record<string, unknown>;
+  for (const level of levels) {
+    const budget = budgets[level];
+    if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < 1024) {
+      fail('REASONING_BUDGETS_JSON', raw, `has a "${level}" budget that is not a whole number >= 1024`, example);
+    }
+  }
+  return { minimal: budgets.minimal, low: budgets.low, medium: budgets.medium, high: budgets.high } as Config['reasoningBudgets'];
+}
+
+function parseUpstreamBase(raw: string): string {
+  const example = 'https://api.z.ai/api/anthropic';
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return fail('UPSTREAM_BASE', raw, 'is not a URL', example);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    fail('UPSTREAM_BASE', raw, 'is not an http(s) URL', example);
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    fail('UPSTREAM_BASE', raw, 'must not carry credentials, a query or a fragment', example);
+  }
+  // Kept without a trailing slash so that paths can be appended as `${base}/v1/messages`.
+  return url.toString().replace(/\/+$/, '');
+}
+
+function parseCommaList(raw: string): string[] {
+  return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+}
+
+export interface LoadConfigOptions {
+  /** The variables to read; main passes process.env, tests pass plain objects. */
+  env?: Record<string, string | undefined>;
+  /** The .env file to merge under the environment, or null for none. */
+  dotenvPath?: string | null;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const dotenvPath = options.dotenvPath === undefined ? '.env' : options.dotenvPath;
+  let raw: Record<EnvName, string>;
+  try {
+    raw = envSchema<Record<EnvName, string>>({
+      schema,
+      env: false,
+      data: [{ ...env }],
+      dotenv: dotenvPath === null ? false : { path: dotenvPath },
+    });
+  } catch (error) {
+    throw new ConfigError(`cannot read the configuration: ${(error as Error).message}`);
+  }
+
+  const logLevel = raw.LOG_LEVEL.trim().toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    fail('LOG_LEVEL', raw.LOG_LEVEL, `is not a log level (${LOG_LEVELS.join(', ')})`, 'info');
+  }
+  const host = raw.HOST.trim();
+  if (host === '') fail('HOST', raw.HOST, 'is empty', '0.0.0.0');
+  for (const name of ['AUTOTEXT_MODEL', 'AUTOVISION_MODEL', 'ANTHROPIC_VERSION'] as const) {
+    if (raw[name].trim() === '') fail(name, raw[name], 'is empty', DEFAULTS[name]);
+  }
+
+  const config: Config = {
+    serverApiKey: raw.SERVER_API_KEY.trim(),
+    forwardClientKey: parseBoolean('FORWARD_CLIENT_KEY', raw.FORWARD_CLIENT_KEY),
+    forwardCountToUpstream: parseBoolean('FORWARD_COUNT_TO_UPSTREAM', raw.FORWARD_COUNT_TO_UPSTREAM),
+    upstreamBase: parseUpstreamBase(raw.UPSTREAM_BASE),
+    modelMap: Object.freeze(parseModelMap(raw.MODEL_MAP_JSON)),
+    openaiModels: Object.freeze(
+      parseStringList('OPENAI_MODELS_LIST_JSON', raw.OPENAI_MODELS_LIST_JSON, `'["glm-4.5","glm-4.5v"]'`),
+    ),
+    autoTextModel: raw.AUTOTEXT_MODEL.trim(),
+    autoVisionModel: raw.AUTOVISION_MODEL.trim(),
+    forceAnthropicBeta: parseBoolean('FORCE_ANTHROPIC_BETA', raw.FORCE_ANTHROPIC_BETA),
+    defaultAnthropicBeta: raw.DEFAULT_ANTHROPIC_BETA.trim(),
+    countShapeCompat: parseBoolean('COUNT_SHAPE_COMPAT', raw.COUNT_SHAPE_COMPAT),
+    host,
+    port: parseInteger('PORT', raw.PORT, 0, 65535, '5000'),
+    logLevel: logLevel as LogLevel,
+    logDir: raw.LOG_DIR.trim(),
+    anthropicVersion: raw.ANTHROPIC_VERSION.trim(),
+    defaultMaxTokens: parseInteger('DEFAULT_MAX_TOKENS', raw.DEFAULT_MAX_TOKENS, 1, 1_000_000, '4096'),
+    reasoningBudgets: Object.freeze(parseReasoningBudgets(raw.REASONING_BUDGETS_JSON)),
+    upstreamConnectTimeoutMs: parseInteger('UPSTREAM_CONNECT_TIMEOUT_MS', raw.UPSTREAM_CONNECT_TIMEOUT_MS, 1, 600_000, '10000'),
+    upstreamHeadersTimeoutMs: parseInteger('UPSTREAM_HEADERS_TIMEOUT_MS', raw.UPSTREAM_HEADERS_TIMEOUT_MS, 1, 3_600_000, '600000'),
+    streamIdleTimeoutMs: parseInteger('STREAM_IDLE_TIMEOUT_MS', raw.STREAM_IDLE_TIMEOUT_MS, 1, 3_600_000, '300000'),
+    upstreamTimeoutMs: parseInteger('UPSTREAM_TIMEOUT_MS', raw.UPSTREAM_TIMEOUT_MS, 1, 86_400_000, '900000'),
+    shutdownTimeoutMs: parseInteger('SHUTDOWN_TIMEOUT_MS', raw.SHUTDOWN_TIMEOUT_MS, 0, 3_600_000, '10000'),
+    bodyLimitBytes: parseInteger('BODY_LIMIT_BYTES', raw.BODY_LIMIT_BYTES, 1024, 1_073_741_824, '33554432'),
+    maxRetries: parseInteger('MAX_RETRIES', raw.MAX_RETRIES, 0, 10, '2'),
+    maxConcurrentUpstream: parseInteger('MAX_CONCURRENT_UPSTREAM', raw.MAX_CONCURRENT_UPSTREAM, 1, 100_000, '512'),
+    proxyApiKeys: Object.freeze(parseCommaList(raw.PROXY_API_KEYS)),
+    metricsRequireAuth: parseBoolean('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH),
+    corsOrigins: Object.freeze(parseCommaList(raw.CORS_ORIGINS)),
+  };
+  return Object.freeze(config);
+}
+
+/** The secrets the logger must never print, whatever line they end up in. */
+export function configSecrets(config: Config): string[] {
+  return [config.serverApiKey, ...config.proxyApiKeys].filter((secret) => secret.length >= 4);
+}

@@ -1,0 +1,72 @@
+// One error handler and one not-found handler for the whole app. The wire shape follows the API family of
+// the URL (Anthropic routes under /v1/messages, OpenAI everywhere else): never an HTML page or a stack.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError, apiFamilyOf, paramFromInstancePath, renderError } from '../errors.ts';
+
+interface ValidationDetail {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns fastify's own errors (JSON parsing, body limit, content type, schema) into ProxyErrors. */
+export function toProxyError(error: unknown): ProxyError {
+  if (error instanceof ProxyError) return error;
+  const fastifyError = error as FastifyError & { validation?: ValidationDetail[]; validationContext?: string };
+  if (Array.isArray(fastifyError.validation) && fastifyError.validation.length > 0) {
+    const first = fastifyError.validation[0];
+    const missing = typeof first.params?.missingProperty === 'string' ? first.params.missingProperty : undefined;
+    const extra = typeof first.params?.additionalProperty === 'string' ? first.params.additionalProperty : undefined;
+    const param = paramFromInstancePath(first.instancePath ?? '', missing ?? extra);
+    const where = param ?? (fastifyError.validationContext === 'body' ? 'the request body' : 'the request');
+    let detail = first.message ?? 'is invalid';
+    if (missing) detail = 'is required';
+    else if (extra) detail = 'is not a recognised field';
+    else if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) {
+      detail = `must be one of ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    }
+    return new ProxyError(400, `Invalid request: '${where}' ${detail}`, { param, code: 'invalid_request' });
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ProxyError(413, 'Request body is larger than the configured limit (BODY_LIMIT_BYTES)', { code: 'request_too_large' });
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ProxyError(415, 'Unsupported content type: send the body as application/json', { code: 'unsupported_media_type' });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ProxyError(400, 'Request body is empty: send a JSON object', { code: 'invalid_json' });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ProxyError(400, 'Request body length does not match its content-length header', { code: 'invalid_request' });
+    default:
+      break;
+  }
+  if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+    return new ProxyError(400, `Request body is not valid JSON: ${fastifyError.message}`, { code: 'invalid_json' });
+  }
+  const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return new ProxyError(status, fastifyError.message || 'Bad request', { code: fastifyError.code ?? undefined });
+  }
+  return new ProxyError(500, 'Internal error in the proxy; see its logs for details', { code: 'internal_error', cause: error });
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: ProxyError): FastifyReply {
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(renderError(apiFamilyOf(request.url), error));
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error, request, reply) => {
+    const proxyError = toProxyError(error);
+    if (proxyError.statusCode >= 500 && !(error instanceof ProxyError)) {
+      request.log.error({ err: error }, 'unexpected error');
+    } else if (proxyError.statusCode >= 500) {
+      request.log.warn({ code: proxyError.code, msg: proxyError.message }, 'request failed');
+    }
+    return sendError(request, reply, proxyError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new ProxyError(404, `Unknown route: ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' });
+    return sendError(request, reply, error);
+  });
+}

@@ -1,0 +1,36 @@
+// Request ids (honour a sane incoming x-request-id, echo it back) and the one access line per request.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Used as fastify's genReqId: the client's id when it is safe to echo and log, else a fresh one. */
+export function requestIdFor(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  if (typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming)) return incoming;
+  return randomUUID();
+}
+
+export function installRequestContext(app: FastifyInstance): void {
+  app.decorateRequest('proxyLog', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const line: Record<string, unknown> = {
+      method: request.method,
+      route: request.routeOptions.url ?? null,
+      url: request.url,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 100) / 100,
+    };
+    if (request.proxyLog) {
+      line.model = request.proxyLog.model;
+      line.upstream_status = request.proxyLog.upstreamStatus;
+      if (request.proxyLog.stream) line.stream = true;
+    }
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level](line, 'request completed');
+  });
+}

@@ -1,0 +1,42 @@
+// Health endpoints: cheap, and never call the upstream.
+import type { FastifyInstance } from 'fastify';
+
+const statusSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    service: { type: 'string' },
+    version: { type: 'string' },
+    uptime_s: { type: 'number' },
+  },
+  required: ['status'],
+} as const;
+
+export interface HealthOptions {
+  version: string;
+  now?: () => number;
+}
+
+export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
+  const now = options.now ?? Date.now;
+  const uptime = () => Math.round((now() - app.lifecycle.startedAt) / 100) / 10;
+
+  app.get('/', {
+    schema: { tags: ['health'], summary: 'Service information and health', response: { 200: statusSchema } },
+  }, async () => ({ status: 'ok', service: 'anthropic-proxy', version: options.version, uptime_s: uptime() }));
+
+  app.get('/healthz', {
+    schema: { tags: ['health'], summary: 'Liveness probe: the process answers', response: { 200: statusSchema } },
+  }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      summary: 'Readiness probe: 503 from the moment draining starts',
+      response: { 200: statusSchema, 503: statusSchema },
+    },
+  }, async (_request, reply) => {
+    if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining' });
+    return { status: 'ready' };
+  });
+}

@@ -1,0 +1,20 @@
+// Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
+import type { Config } from './config.ts';
+import type { Lifecycle } from './plugins/lifecycle.ts';
+
+/** What a proxied request adds to its access log line. */
+export interface ProxyLogInfo {
+  model?: string;
+  upstreamStatus?: number;
+  stream?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    lifecycle: Lifecycle;
+  }
+  interface FastifyRequest {
+    proxyLog: ProxyLogInfo | null;
+  }
+}

@@ -1,0 +1,64 @@
+// The service's own errors: OpenAI-shaped on OpenAI routes, Anthropic-shaped on Anthropic routes, never
+// HTML or a stack trace.
+import t from 'tap';
+import { buildTestApp } from './helpers/app.ts';
+
+async function appWithEchoRoutes(t: { teardown(fn: () => unknown): void }) {
+  const built = await buildTestApp(t, { BODY_LIMIT_BYTES: '2048' });
+  const echo = async (request: { body: unknown }) => ({ got: request.body });
+  built.app.post('/v1/echo-test', echo);
+  built.app.post('/v1/messages/echo-test', echo);
+  return built;
+}
+
+const openAIShape = { error: { message: String, type: String, code: String } };
+const anthropicShape = { type: 'error', error: { type: String, message: String } };
+
+t.test('unknown routes are 404 in the family shape', async (t) => {
+  const { app } = await appWithEchoRoutes(t);
+  const openai = await app.inject({ method: 'GET', url: '/v1/nothing-here' });
+  t.equal(openai.statusCode, 404);
+  t.match(openai.json(), { error: { type: 'not_found_error', param: null, code: 'unknown_route' } });
+  const anthropic = await app.inject({ method: 'POST', url: '/v1/messages/nothing-here', payload: {} });
+  t.equal(anthropic.statusCode, 404);
+  t.match(anthropic.json(), { type: 'error', error: { type: 'not_found_error' } });
+});
+
+t.test('malformed JSON is 400, wrong content type 415, too large 413, in both shapes', async (t) => {
+  const { app } = await appWithEchoRoutes(t);
+  for (const [url, shape] of [['/v1/echo-test', openAIShape], ['/v1/messages/echo-test', anthropicShape]] as const) {
+    const bad = await app.inject({ method: 'POST', url, payload: '{"a":', headers: { 'content-type': 'application/json' } });
+    t.equal(bad.statusCode, 400, `${url} malformed`);
+    t.match(bad.json(), shape);
+    t.match(bad.body, /not valid JSON/);
+
+    const text = await app.inject({ method: 'POST', url, payload: 'hello', headers: { 'content-type': 'text/plain' } });
+    t.equal(text.statusCode, 415, `${url} text/plain`);
+    t.match(text.json(), shape);
+
+    const big = await app.inject({ method: 'POST', url, payload: { text: 'x'.repeat(4096) } });
+    t.equal(big.statusCode, 413, `${url} too large`);
+    t.match(big.json(), shape);
+    t.match(big.body, /BODY_LIMIT_BYTES/);
+
+    const empty = await app.inject({ method: 'POST', url, payload: '', headers: { 'content-type': 'application/json' } });
+    t.equal(empty.statusCode, 400, `${url} empty`);
+    t.match(empty.json(), shape);
+
+    const ok = await app.inject({ method: 'POST', url, payload: { a: 1 } });
+    t.equal(ok.statusCode, 200);
+    t.same(ok.json(), { got: { a: 1 } });
+  }
+});
+
+t.test('an unexpected exception is a 500 without details, logged in full', async (t) => {
+  const { app, logs } = await buildTestApp(t);
+  app.get('/v1/boom-test', async () => {
+    throw new Error('secret internal detail');
+  });
+  const res = await app.inject({ method: 'GET', url: '/v1/boom-test' });
+  t.equal(res.statusCode, 500);
+  t.match(res.json(), { error: { type: 'server_error', code: 'internal_error' } });
+  t.notMatch(res.body, /secret internal detail|at .*\.ts/);
+  t.match(logs.join(''), /secret internal detail/);
+});

@@ -1,0 +1,38 @@
+// Builds apps for tests: config as data (never process.env), logs captured in memory, real ports on
+// 127.0.0.1:0, everything closed in teardown.
+import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { buildApp, type AppDeps } from '../../src/app.ts';
+import { configSecrets, loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logging.ts';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+/** A Config from variables, with no .env file and no log files unless the test asks for them. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ env: { LOG_DIR: '', LOG_LEVEL: 'info', ...env }, dotenvPath: null });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  /** Every line the logger wrote to stdout, as text. */
+  logs: string[];
+}
+
+export async function buildTestApp(t: Teardown, env: Record<string, string> = {}, deps: AppDeps = {}): Promise<TestApp> {
+  const config = testConfig(env);
+  const logs: string[] = [];
+  const logger = createLogger(config, configSecrets(config), { stdout: { write: (line: string) => void logs.push(line) }, syncFiles: true });
+  const app = await buildApp(config, { logger, ...deps });
+  t.teardown(() => app.close());
+  return { app, config, logs };
+}
+
+/** Listens on a free loopback port and returns the base URL. */
+export async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
