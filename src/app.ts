@@ -8,6 +8,7 @@ import { installOpenApi } from './plugins/openapi.ts';
 import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/models.ts';
+import { UpstreamClient, type UpstreamClientOptions } from './upstream/client.ts';
 import './types.ts';
 import { VERSION } from './version.ts';
 
@@ -15,6 +16,8 @@ export interface AppDeps {
   /** A ready logger; by default one is built from the config (stdout + LOG_DIR files). */
   logger?: Logger;
   lifecycle?: Lifecycle;
+  /** Retry pacing and observers for the upstream client (tests make retries fast). */
+  upstream?: UpstreamClientOptions;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -33,6 +36,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
+  const upstream = new UpstreamClient(config, deps.upstream);
+  app.decorate('upstream', upstream);
+  app.addHook('onClose', async () => upstream.close());
   installLifecycle(app, deps.lifecycle ?? createLifecycle());
   installRequestContext(app);
   installErrorHandlers(app);

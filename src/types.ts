@@ -1,6 +1,7 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
 import type { Config } from './config.ts';
 import type { Lifecycle } from './plugins/lifecycle.ts';
+import type { UpstreamClient } from './upstream/client.ts';
 
 /** What a proxied request adds to its access log line. */
 export interface ProxyLogInfo {
@@ -13,6 +14,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     lifecycle: Lifecycle;
+    upstream: UpstreamClient;
   }
   interface FastifyRequest {
     proxyLog: ProxyLogInfo | null;

@@ -1,0 +1,205 @@
+// The only module that talks to the upstream: one keep-alive undici Pool per app, timeouts for connect,
+// response headers, stream idle time and total time, retries before any byte reached the client, and the
+// mapping of network failures to 502/504 errors that name the upstream host (never the key).
+import type { ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Config } from '../config.ts';
+import { ProxyError } from '../errors.ts';
+
+export type UpstreamBody = Dispatcher.ResponseData['body'];
+
+export interface UpstreamRequest {
+  /** Path below UPSTREAM_BASE, with its query string: `/v1/messages?beta=true`. */
+  path: string;
+  headers: Record<string, string>;
+  body: string | Buffer;
+  /** Aborts when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: UpstreamBody;
+  /** How many attempts it took (1 without retries). */
+  attempts: number;
+}
+
+/** Hooks for metrics; all optional. */
+export interface UpstreamObserver {
+  attemptDone?(info: { statusCode: number | null; errorType: string | null; durationMs: number }): void;
+  retry?(info: { attempt: number; reason: string; delayMs: number }): void;
+}
+
+export interface UpstreamClientOptions {
+  /** First retry delay; doubles per attempt up to retryCapMs, with jitter. */
+  retryBaseMs?: number;
+  retryCapMs?: number;
+  /** A retry-after longer than this is not waited for: the answer goes back to the client. */
+  maxRetryAfterMs?: number;
+  random?: () => number;
+  observer?: UpstreamObserver;
+}
+
+/** Thrown when the client went away: there is no one left to answer. */
+export class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+  constructor() {
+    super('the client closed the connection');
+  }
+}
+
+const RETRYABLE_STATUS = new Set([429, 503, 529]);
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
+
+export class UpstreamClient {
+  readonly host: string;
+  private readonly basePath: string;
+  private readonly pool: Pool;
+  private readonly config: Config;
+  private readonly options: Required<Omit<UpstreamClientOptions, 'observer'>> & { observer: UpstreamObserver };
+
+  constructor(config: Config, options: UpstreamClientOptions = {}) {
+    const base = new URL(config.upstreamBase);
+    this.config = config;
+    this.host = base.host;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.options = {
+      retryBaseMs: options.retryBaseMs ?? 250,
+      retryCapMs: options.retryCapMs ?? 4000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 20_000,
+      random: options.random ?? Math.random,
+      observer: options.observer ?? {},
+    };
+    this.pool = new Pool(base.origin, {
+      connections: config.maxConcurrentUpstream,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: config.upstreamConnectTimeoutMs },
+      headersTimeout: config.upstreamHeadersTimeoutMs,
+      bodyTimeout: config.streamIdleTimeoutMs,
+    });
+  }
+
+  /**
+   * Sends a request, retrying connection failures and 429/503/529 answers (nothing has reached the client
+   * yet). Resolves with the final response, whatever its status; its body must be consumed or destroyed.
+   */
+  async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    const total = AbortSignal.timeout(this.config.upstreamTimeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
+    for (let attempt = 1; ; attempt++) {
+      const started = performance.now();
+      let response: Dispatcher.ResponseData;
+      try {
+        response = await this.pool.request({
+          path: this.basePath + request.path,
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          signal,
+        });
+      } catch (error) {
+        const failure = this.failureOf(error, signal);
+        this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? failure.code : 'client_gone', durationMs: performance.now() - started });
+        if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.config.maxRetries) {
+          const delay = this.backoff(attempt);
+          this.options.observer.retry?.({ attempt, reason: failure.code, delayMs: delay });
+          await this.wait(delay, signal);
+          continue;
+        }
+        throw failure;
+      }
+      this.options.observer.attemptDone?.({ statusCode: response.statusCode, errorType: null, durationMs: performance.now() - started });
+      if (RETRYABLE_STATUS.has(response.statusCode) && attempt <= this.config.maxRetries) {
+        const delay = this.retryDelay(response.headers, attempt);
+        if (delay !== null) {
+          await response.body.dump().catch(() => undefined);
+          this.options.observer.retry?.({ attempt, reason: `status_${response.statusCode}`, delayMs: delay });
+          await this.wait(delay, signal);
+          continue;
+        }
+      }
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body, attempts: attempt };
+    }
+  }
+
+  /** Maps an error thrown while reading a response body (stream idle time, total time, client gone). */
+  failureOf(error: unknown, signal?: AbortSignal): ProxyError | ClientGoneError {
+    if (error instanceof ClientGoneError) return error;
+    const reason = signal?.aborted ? signal.reason : undefined;
+    if (reason instanceof ClientGoneError) return reason;
+    const code = (error as { code?: string } | null)?.code;
+    const name = (reason as { name?: string } | undefined)?.name ?? (error as { name?: string } | null)?.name;
+    if (name === 'TimeoutError' || (signal?.aborted && !(reason instanceof ClientGoneError))) {
+      return new ProxyError(504, `The upstream ${this.host} did not finish within UPSTREAM_TIMEOUT_MS (${this.config.upstreamTimeoutMs} ms)`, { code: 'upstream_timeout', cause: error });
+    }
+    switch (code) {
+      case 'UND_ERR_CONNECT_TIMEOUT':
+        return new ProxyError(504, `Connecting to the upstream ${this.host} timed out after ${this.config.upstreamConnectTimeoutMs} ms`, { code: 'upstream_connect_timeout', cause: error });
+      case 'UND_ERR_HEADERS_TIMEOUT':
+        return new ProxyError(504, `The upstream ${this.host} sent no response within UPSTREAM_HEADERS_TIMEOUT_MS (${this.config.upstreamHeadersTimeoutMs} ms)`, { code: 'upstream_headers_timeout', cause: error });
+      case 'UND_ERR_BODY_TIMEOUT':
+        return new ProxyError(504, `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { code: 'upstream_idle_timeout', cause: error });
+      default: {
+        const detail = code ?? (error as Error | null)?.message ?? 'unknown error';
+        return new ProxyError(502, `Cannot reach the upstream ${this.host}: ${detail}`, { code: 'upstream_unreachable', cause: error });
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private isRetryableError(error: unknown): boolean {
+    const code = (error as { code?: string } | null)?.code ?? '';
+    return CONNECTION_ERRORS.has(code) || error instanceof undiciErrors.SocketError;
+  }
+
+  /** Capped exponential backoff with full jitter in [50%, 100%]. */
+  private backoff(attempt: number): number {
+    const ceiling = Math.min(this.options.retryCapMs, this.options.retryBaseMs * 2 ** (attempt - 1));
+    return Math.round(ceiling * (0.5 + this.options.random() / 2));
+  }
+
+  /** The delay before retrying an answer, or null when its retry-after is too long to wait for. */
+  private retryDelay(headers: UpstreamResponse['headers'], attempt: number): number | null {
+    const text = (name: string) => {
+      const value = headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    let asked: number | null = null;
+    const ms = Number(text('retry-after-ms'));
+    const after = text('retry-after');
+    if (Number.isFinite(ms) && ms >= 0 && text('retry-after-ms') !== undefined) asked = ms;
+    else if (after !== undefined) {
+      const seconds = Number(after);
+      asked = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(after) - Date.now());
+      if (!Number.isFinite(asked)) asked = null;
+    }
+    if (asked === null) return this.backoff(attempt);
+    return asked > this.options.maxRetryAfterMs ? null : asked;
+  }
+
+  private async wait(delayMs: number, signal: AbortSignal): Promise<void> {
+    try {
+      await sleep(delayMs, undefined, { signal });
+    } catch (error) {
+      throw this.failureOf(error, signal);
+    }
+  }
+}
+
+/**
+ * An AbortSignal that fires when the client closes its connection before the response was complete, so the
+ * upstream request is aborted at once (no generation billed for no one).
+ */
+export function clientGoneSignal(response: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  response.once('close', () => {
+    if (!response.writableFinished) controller.abort(new ClientGoneError());
+  });
+  return controller.signal;
+}
