@@ -7,6 +7,7 @@ import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lif
 import { installOpenApi } from './plugins/openapi.ts';
 import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
 import { healthRoutes } from './routes/health.ts';
+import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream/client.ts';
 import './types.ts';
@@ -48,5 +49,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await installOpenApi(app, VERSION);
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);
+  await app.register(messagesRoutes);
   return app;
 }

@@ -18,5 +18,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     proxyLog: ProxyLogInfo | null;
+    /** The request body's bytes, on routes that forward them unchanged. */
+    rawBody: Buffer | null;
   }
 }

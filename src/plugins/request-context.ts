@@ -14,6 +14,7 @@ export function requestIdFor(req: IncomingMessage): string {
 
 export function installRequestContext(app: FastifyInstance): void {
   app.decorateRequest('proxyLog', null);
+  app.decorateRequest('rawBody', null);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -125,8 +125,11 @@ export class UpstreamClient {
     }
   }
 
-  /** Maps an error thrown while reading a response body (stream idle time, total time, client gone). */
-  failureOf(error: unknown, signal?: AbortSignal): ProxyError | ClientGoneError {
+  /**
+   * Maps an error to what the client is told: while sending the request (`request`) or while reading the
+   * response body (`response`: stream idle time, total time, a connection broken mid-answer).
+   */
+  failureOf(error: unknown, signal?: AbortSignal, during: 'request' | 'response' = 'request'): ProxyError | ClientGoneError {
     if (error instanceof ClientGoneError) return error;
     const reason = signal?.aborted ? signal.reason : undefined;
     if (reason instanceof ClientGoneError) return reason;
@@ -144,6 +147,9 @@ export class UpstreamClient {
         return new ProxyError(504, `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { code: 'upstream_idle_timeout', cause: error });
       default: {
         const detail = code ?? (error as Error | null)?.message ?? 'unknown error';
+        if (during === 'response') {
+          return new ProxyError(502, `The upstream ${this.host} broke off its answer: ${detail}`, { code: 'upstream_broken', cause: error });
+        }
         return new ProxyError(502, `Cannot reach the upstream ${this.host}: ${detail}`, { code: 'upstream_unreachable', cause: error });
       }
     }

@@ -235,6 +235,8 @@ export class MockUpstream {
         }
         if (reply.after === 'hang') return;
         if (reply.after === 'destroy') {
+          // Let the written events reach the client before the connection drops.
+          await sleep(30);
           res.destroy();
           return;
         }
