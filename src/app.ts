@@ -6,6 +6,7 @@ import { installErrorHandlers } from './plugins/error-handlers.ts';
 import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lifecycle.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { modelRoutes } from './routes/models.ts';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream/client.ts';
@@ -18,6 +19,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Retry pacing and observers for the upstream client (tests make retries fast). */
   upstream?: UpstreamClientOptions;
+  /** Clock for chat completions' `created` (tests fix it). */
+  chatCompletions?: ChatCompletionRouteOptions;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -32,7 +35,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     connectionTimeout: 0,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
@@ -48,5 +52,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await installOpenApi(app, VERSION);
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);
+  await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});
   return app;
 }
