@@ -124,7 +124,7 @@ export function contentBlocks(content: ChatContent, param: string, context: Cont
     if (block) blocks.push(block);
   }
   const last = blocks.at(-1);
-  if (cacheControl && last && 'type' in last && (last.type === 'text' || last.type === 'image' || last.type === 'document') && !last.cache_control) {
+  if (cacheControl && last && (last.type === 'text' || last.type === 'image' || last.type === 'document') && !last.cache_control) {
     last.cache_control = cacheControl;
   }
   return blocks;
