@@ -11,6 +11,7 @@ import { Metrics, combineObservers, installMetrics } from './plugins/metrics.ts'
 import { ProxyError } from './errors.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -24,6 +25,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Retry pacing and observers for the upstream client (tests make retries fast). */
   upstream?: UpstreamClientOptions;
+  /** Clock for chat completions' `created` (tests fix it). */
+  chatCompletions?: ChatCompletionRouteOptions;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -38,7 +41,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     connectionTimeout: 0,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
@@ -76,5 +80,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);
   await app.register(messagesRoutes);
+  await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});
   return app;
 }
