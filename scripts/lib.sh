@@ -102,7 +102,10 @@ json_string_or_null() { if [[ -n $1 ]]; then json_string "$1"; else printf 'null
 json_number_or_null() { if [[ -n $1 ]]; then printf '%s' "$1"; else printf 'null'; fi; }
 
 # The value of a top-level string field in a flat JSON object, e.g. json_field status '{"status":"ok"}'.
-json_field() { printf '%s' "$2" | sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
+json_field() {
+  local pattern="\"$1\":\"([^\"]*)\""
+  if [[ $2 =~ $pattern ]]; then printf '%s' "${BASH_REMATCH[1]}"; fi
+}
 
 with_timeout() {
   local seconds=$1
@@ -242,10 +245,17 @@ health_json() {
 
 # ---------------------------------------------------------------- processes (pid mode)
 
+# Linux answers from /proc without starting a program; elsewhere ps does.
+have_proc() { [[ -r /proc/self/stat ]]; }
+
 # Alive and not a zombie (a zombie still answers kill -0).
 pid_alive() {
   local state
-  if command -v ps >/dev/null 2>&1; then
+  if have_proc; then
+    read -r state <"/proc/$1/stat" 2>/dev/null || return 1
+    state=${state##*) }
+    [[ $state != Z* ]]
+  elif command -v ps >/dev/null 2>&1; then
     state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
     [[ $state != Z* ]]
   else
@@ -253,11 +263,22 @@ pid_alive() {
   fi
 }
 
+pid_command() {
+  if have_proc; then
+    local part command=''
+    [[ -r /proc/$1/cmdline ]] || return 1
+    while IFS= read -r -d '' part; do command+="${command:+ }$part"; done <"/proc/$1/cmdline"
+    printf '%s' "$command"
+  else
+    ps -o args= -p "$1" 2>/dev/null
+  fi
+}
+
 # A live process that is a node program, so that a PID recycled after a reboot is not taken for the service.
 pid_is_service() {
   pid_alive "$1" || return 1
-  command -v ps >/dev/null 2>&1 || return 0
-  [[ $(ps -o args= -p "$1" 2>/dev/null) == *node* ]]
+  have_proc || command -v ps >/dev/null 2>&1 || return 0
+  [[ $(pid_command "$1") == *node* ]]
 }
 
 # Prints the PID recorded in the PID file; fails when there is no file. A file without a PID prints "".
@@ -280,9 +301,11 @@ find_running_pid() {
 
 # The port the running process was given, when it came through its environment (Linux /proc); else the setting.
 process_port() {
-  local value
+  local entry value=''
   if [[ -r /proc/$1/environ ]]; then
-    value=$(tr '\0' '\n' <"/proc/$1/environ" 2>/dev/null | sed -n 's/^PORT=//p' | tail -n 1) || value=''
+    while IFS= read -r -d '' entry; do
+      if [[ $entry == PORT=* ]]; then value=${entry#PORT=}; fi
+    done <"/proc/$1/environ" 2>/dev/null || true
     value=${value//[[:space:]]/}
     if [[ $value =~ ^[0-9]+$ ]]; then
       printf '%s' "$value"
@@ -634,7 +657,7 @@ pid_stop() {
 
 # Sets the ST_* fields and returns the LSB status code.
 pid_probe() {
-  local pid port etime
+  local pid port etime='' times
   ST_STATE='stopped' ST_PID='' ST_COMMAND='' ST_STARTED='' ST_STARTED_ISO='' ST_UPTIME='' ST_URL='' ST_CODE=$STATUS_STOPPED
   if ! pid=$(pid_from_file); then
     ST_DETAIL="not running (no PID file at $(pretty_path "$PID_FILE_PATH"))"
@@ -646,11 +669,10 @@ pid_probe() {
     return 0
   fi
   ST_PID=$pid
-  ST_COMMAND=$(ps -o args= -p "$pid" 2>/dev/null) || true
-  ST_STARTED=$(ps -o lstart= -p "$pid" 2>/dev/null) || true
-  etime=$(ps -o etime= -p "$pid" 2>/dev/null) || etime=''
-  etime=${etime//[[:space:]]/}
-  if [[ -n $etime ]]; then
+  ST_COMMAND=$(pid_command "$pid") || true
+  times=$(ps -o etime= -o lstart= -p "$pid" 2>/dev/null) || times=''
+  read -r etime ST_STARTED <<<"$times" || true
+  if [[ $etime =~ ^[0-9:-]+$ ]]; then
     ST_UPTIME=$(etime_seconds "$etime")
     ST_STARTED_ISO=$(iso_time_of "$(($(date +%s) - ST_UPTIME))")
   fi
