@@ -54,8 +54,9 @@ try {
 } catch (error) {
   const err = error as NodeJS.ErrnoException;
   const reason = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : err.message;
-  app.log.fatal({ err }, `cannot listen: ${reason}`);
+  logger.fatal({ err }, `cannot listen: ${reason}`);
   logger.flush();
-  process.stderr.write(`anthropic-proxy: cannot listen: ${reason}\n`);
+  // With log files the reason is already in server_error.log; a second copy on stderr would land there too.
+  if (config.logDir === '') process.stderr.write(`anthropic-proxy: cannot listen: ${reason}\n`);
   process.exit(1);
 }
