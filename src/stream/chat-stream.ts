@@ -134,6 +134,8 @@ export class ChatStreamMachine {
   private startStopReason: unknown = null;
   /** The upstream stop_reason, for logs. */
   stopReason: string | null = null;
+  /** The error the stream ended with, for logs. */
+  failure: OpenAIErrorBody['error'] | null = null;
 
   constructor(options: ChatStreamOptions) {
     this.created = options.created;
@@ -211,7 +213,9 @@ export class ChatStreamMachine {
   fail(error: ProxyError, emit: ChatStreamEmit): void {
     if (this.finished) return;
     this.currentStatus = 'failed';
-    emit(toOpenAIError(error));
+    const body = toOpenAIError(error);
+    this.failure = body.error;
+    emit(body);
   }
 
   private messageStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
@@ -397,14 +401,13 @@ export class ChatStreamMachine {
     const upstreamType = typeof event.error?.type === 'string' ? event.error.type : null;
     const message = typeof event.error?.message === 'string' && event.error.message !== '' ? event.error.message : 'The upstream reported an error in the middle of the stream';
     this.currentStatus = 'failed';
-    emit({
-      error: {
-        message,
-        type: upstreamType !== null && Object.hasOwn(OPENAI_TYPE_BY_UPSTREAM_ERROR, upstreamType) ? OPENAI_TYPE_BY_UPSTREAM_ERROR[upstreamType] : 'server_error',
-        param: null,
-        code: upstreamType,
-      },
-    });
+    this.failure = {
+      message,
+      type: upstreamType !== null && Object.hasOwn(OPENAI_TYPE_BY_UPSTREAM_ERROR, upstreamType) ? OPENAI_TYPE_BY_UPSTREAM_ERROR[upstreamType] : 'server_error',
+      param: null,
+      code: upstreamType,
+    };
+    emit({ error: this.failure });
   }
 
   /** A forced response_format tool is the answer itself, not a call the client should make. */
