@@ -3,7 +3,7 @@
 import { ProxyError } from '../errors.ts';
 import { ChatStreamMachine, upstreamProtocolError, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './chat-stream.ts';
 import { SseDecodeError, SseDecoder, type SseEvent } from './sse-decoder.ts';
-import { SSE_DONE, encodeSseData } from './sse-encoder.ts';
+import { ChatChunkEncoder, SSE_DONE } from './sse-encoder.ts';
 
 export interface ChatSseOptions extends ChatStreamOptions {
   maxEventBytes?: number;
@@ -14,8 +14,9 @@ export class ChatSseTranslator {
   readonly machine: ChatStreamMachine;
   /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
   private out = '';
+  private readonly encoder = new ChatChunkEncoder();
   private readonly emit = (item: ChatStreamItem): void => {
-    this.out += encodeSseData(item);
+    this.out += this.encoder.encode(item);
   };
   private readonly onEvent = (event: SseEvent): void => {
     if (this.machine.finished) return;

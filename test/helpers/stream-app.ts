@@ -1,6 +1,7 @@
 // An app with a small test-only streaming route in front of a MockUpstream: it calls the upstream the way
 // the chat-completions route does and hands the answer to streamChatCompletion. Lets the streaming layer be
 // tested end to end (real ports, the openai SDK) without the real route.
+import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { ProxyError } from '../../src/errors.ts';
 import { streamChatCompletion } from '../../src/stream/chat-response.ts';
@@ -17,6 +18,8 @@ export interface StreamTestApp extends TestApp {
   mock: MockUpstream;
   base: string;
   client: OpenAI;
+  /** The server side of every response the test route wrote, in order (to watch its buffer). */
+  serverResponses: ServerResponse[];
 }
 
 export async function streamTestApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<StreamTestApp> {
@@ -24,8 +27,10 @@ export async function streamTestApp(t: { teardown(fn: () => unknown): void }, en
   t.teardown(() => mock.close());
   const built = await buildTestApp(t, { UPSTREAM_BASE: mock.url, SERVER_API_KEY: 'sk-upstream', ...env });
   const { app, config } = built;
+  const serverResponses: ServerResponse[] = [];
   app.post(`${TEST_ROUTE_BASE}/chat/completions`, async (request, reply) => {
     const body = request.body as { model: string; stream_options?: { include_usage?: boolean }; response_format?: unknown; messages: unknown };
+    serverResponses.push(reply.raw);
     const signal = clientGoneSignal(reply.raw);
     const upstream = await app.upstream.request({
       path: '/v1/messages',
@@ -50,7 +55,7 @@ export async function streamTestApp(t: { teardown(fn: () => unknown): void }, en
   });
   const base = await listen(app);
   const client = new OpenAI({ baseURL: `${base}${TEST_ROUTE_BASE}`, apiKey: 'sk-client', maxRetries: 0, timeout: 10_000 });
-  return { ...built, mock, base, client };
+  return { ...built, mock, base, client, serverResponses };
 }
 
 /** Splits SSE bytes at event boundaries, the way an upstream writes them. */
