@@ -87,6 +87,11 @@ t.test('the response_format tool is content; next to a real tool call the finish
   t.match(alone.items.at(-1), { choices: [{ finish_reason: 'stop' }] });
 });
 
+t.test('stop_reason tool_use with no client tool call (only server tools ran) finishes with stop', async (t) => {
+  const { items } = run([start(), blockStart(0, { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: {} }), stop(0), messageDelta('tool_use')]);
+  t.match(items.at(-1), { choices: [{ finish_reason: 'stop' }] });
+});
+
 t.test('the same tool name is an ordinary tool call when no response_format tool was forced', async (t) => {
   const { deltas } = run([start(), blockStart(0, { type: 'tool_use', id: 'toolu_f', name: 'json_response', input: {} }), json(0, '{}'), stop(0)]);
   t.match(deltas[1], { tool_calls: [{ index: 0, id: 'toolu_f' }] });
@@ -98,7 +103,7 @@ t.test('a signature-only thinking block is kept; an empty one without signature 
   const empty = run([start(), blockStart(0, { type: 'thinking', thinking: '' }), stop(0)]);
   t.strictSame(empty.deltas.slice(1), []);
   const unsigned = run([start(), blockStart(0, { type: 'thinking', thinking: '' }), delta(0, { type: 'thinking_delta', thinking: 'hm' }), stop(0)]);
-  t.strictSame(unsigned.deltas.slice(1), [{ reasoning_content: 'hm' }, { thinking_blocks: [{ type: 'thinking', thinking: 'hm', signature: null }] }]);
+  t.strictSame(unsigned.deltas.slice(1), [{ reasoning_content: 'hm' }, { thinking_blocks: [{ type: 'thinking', thinking: 'hm', signature: '' }] }], 'no signature is an empty one, as in non-streaming answers');
 });
 
 t.test('unknown block types are hidden with all their deltas; unknown delta types are skipped', async (t) => {

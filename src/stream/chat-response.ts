@@ -75,7 +75,7 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
     includeUsage: context.includeUsage,
     responseFormatTool: context.responseFormatTool,
     fallbackId: `chatcmpl-${request.id}`,
-    fallbackModel: context.model,
+    fallbackModel: context.model ?? request.proxyLog?.model,
   });
   let ended = false;
   const open: OpenStream = {

@@ -5,7 +5,7 @@ import { ProxyError, toOpenAIError, type OpenAIErrorBody } from '../errors.ts';
 import { finishReasonFor, type FinishReason } from '../translate/finish-reason.ts';
 import { mergeUsage, openAIUsageFrom, type AnthropicUsage, type OpenAIUsage } from '../translate/usage.ts';
 
-export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string | null } | { type: 'redacted_thinking'; data: string };
+export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 export type ChunkToolCall =
   | { index: number; id: string; type: 'function'; function: { name: string; arguments: string } }
@@ -127,7 +127,6 @@ export class ChatStreamMachine {
   private readonly blocks = new Map<number, Block>();
   private openBlocks = 0;
   private toolCalls = 0;
-  private sawResponseFormatTool = false;
   private finishSent = false;
   private startUsage: AnthropicUsage | null = null;
   private deltaUsage: AnthropicUsage | null = null;
@@ -265,7 +264,6 @@ export class ChatStreamMachine {
         block.startInput = content.input;
         if (this.responseFormatTool !== null && name === this.responseFormatTool) {
           block.kind = 'response_format';
-          this.sawResponseFormatTool = true;
           return;
         }
         block.kind = 'tool';
@@ -332,7 +330,8 @@ export class ChatStreamMachine {
     switch (block.kind) {
       case 'thinking':
         if (block.text !== '' || block.signature !== null) {
-          emit(this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature }] }, null));
+          // Without a signature (some compatible upstreams send none) it is '', as in non-streaming answers.
+          emit(this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature ?? '' }] }, null));
         }
         break;
       case 'redacted_thinking':
@@ -410,10 +409,13 @@ export class ChatStreamMachine {
     emit({ error: this.failure });
   }
 
-  /** A forced response_format tool is the answer itself, not a call the client should make. */
+  /**
+   * "tool_calls" only when the client got a tool call: a forced response_format tool is the answer itself,
+   * and server tools ran upstream (the same rule as non-streaming answers).
+   */
   private finishReason(stopReason: unknown): FinishReason {
     const reason = finishReasonFor(typeof stopReason === 'string' ? stopReason : null);
-    return reason === 'tool_calls' && this.toolCalls === 0 && this.sawResponseFormatTool ? 'stop' : reason;
+    return reason === 'tool_calls' && this.toolCalls === 0 ? 'stop' : reason;
   }
 
   private chunk(delta: ChunkDelta, finishReason: FinishReason | null): ChatCompletionChunk {
