@@ -12,7 +12,7 @@ import { MockUpstream } from './mock-upstream.ts';
 
 export const TEST_ROUTE_BASE = '/stream-test/v1';
 export const TEST_CREATED = 1700000000;
-export const RESPONSE_FORMAT_TOOL = 'json_response';
+export const RESPONSE_FORMAT_TOOL = 'json_tool_call';
 
 export interface StreamTestApp extends TestApp {
   mock: MockUpstream;
