@@ -59,6 +59,8 @@ export class UpstreamClient {
   private readonly pool: Pool;
   private readonly config: Config;
   private readonly options: Required<Omit<UpstreamClientOptions, 'observer'>> & { observer: UpstreamObserver };
+  /** Upstream requests holding a slot: from sending until their body is consumed or dropped. */
+  private active = 0;
 
   constructor(config: Config, options: UpstreamClientOptions = {}) {
     const base = new URL(config.upstreamBase);
@@ -87,6 +89,37 @@ export class UpstreamClient {
    * yet). Resolves with the final response, whatever its status; its body must be consumed or destroyed.
    */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    if (this.active >= this.config.maxConcurrentUpstream) {
+      throw new ProxyError(503, `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.config.maxConcurrentUpstream}) upstream requests in flight; retry shortly`, {
+        code: 'proxy_overloaded',
+        headers: { 'retry-after': '1' },
+      });
+    }
+    this.active++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.active--;
+      }
+    };
+    try {
+      const response = await this.send(request);
+      response.body.once('close', release);
+      if (response.body.destroyed) release();
+      return response;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Upstream requests in flight (for metrics and tests). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const total = AbortSignal.timeout(this.config.upstreamTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
     for (let attempt = 1; ; attempt++) {
@@ -125,8 +158,11 @@ export class UpstreamClient {
     }
   }
 
-  /** Maps an error thrown while reading a response body (stream idle time, total time, client gone). */
-  failureOf(error: unknown, signal?: AbortSignal): ProxyError | ClientGoneError {
+  /**
+   * Maps an error to what the client is told: while sending the request (`request`) or while reading the
+   * response body (`response`: stream idle time, total time, a connection broken mid-answer).
+   */
+  failureOf(error: unknown, signal?: AbortSignal, during: 'request' | 'response' = 'request'): ProxyError | ClientGoneError {
     if (error instanceof ClientGoneError) return error;
     const reason = signal?.aborted ? signal.reason : undefined;
     if (reason instanceof ClientGoneError) return reason;
@@ -144,6 +180,9 @@ export class UpstreamClient {
         return new ProxyError(504, `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { code: 'upstream_idle_timeout', cause: error });
       default: {
         const detail = code ?? (error as Error | null)?.message ?? 'unknown error';
+        if (during === 'response') {
+          return new ProxyError(502, `The upstream ${this.host} broke off its answer: ${detail}`, { code: 'upstream_broken', cause: error });
+        }
         return new ProxyError(502, `Cannot reach the upstream ${this.host}: ${detail}`, { code: 'upstream_unreachable', cause: error });
       }
     }
