@@ -134,7 +134,7 @@ t.test('a shutdown drain cuts open streams with a final error chunk', async (t) 
   t.equal(cutOpenStreams(app.lifecycle, 'The proxy is shutting down'), 1);
   const { items, done } = parseOpenAISse(await client.readAll());
   t.equal(done, false);
-  t.strictSame(items.at(-1), { error: { message: 'The proxy is shutting down', type: 'server_error', param: null, code: 'server_shutting_down' } });
+  t.strictSame(items.at(-1), { error: { message: 'The proxy is shutting down', type: 'server_error', param: null, code: 'shutting_down' } });
   t.ok(await settlesWithin(mock.lastRequest.done, 2000));
   t.equal(mock.lastRequest.aborted, true, 'the upstream request was abandoned');
   t.equal(app.lifecycle.openStreams.size, 0);

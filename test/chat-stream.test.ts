@@ -92,6 +92,19 @@ t.test('stop_reason tool_use with no client tool call (only server tools ran) fi
   t.match(items.at(-1), { choices: [{ finish_reason: 'stop' }] });
 });
 
+t.test('with a response_format tool, text is held: dropped when the JSON comes, sent before the finish otherwise', async (t) => {
+  const format = { responseFormatTool: 'json_response' };
+  const withJson = run(
+    [start(), blockStart(0, { type: 'text', text: 'Sure: ' }), text(0, 'here'), stop(0), blockStart(1, { type: 'tool_use', id: 'toolu_f', name: 'json_response', input: {} }), json(1, '{"a":1}'), stop(1), blockStart(2, { type: 'text', text: '' }), text(2, ' done'), stop(2), messageDelta('tool_use'), messageStop],
+    format,
+  );
+  t.strictSame(withJson.deltas, [{ role: 'assistant', content: '' }, { content: '{"a":1}' }, {}]);
+  const textOnly = run([start(), blockStart(0, { type: 'text', text: 'I' }), text(0, ' cannot'), stop(0), messageDelta('end_turn'), messageStop], format);
+  t.strictSame(textOnly.deltas, [{ role: 'assistant', content: '' }, { content: 'I cannot' }, {}]);
+  const noDelta = run([start(), blockStart(0, { type: 'text', text: '' }), text(0, 'x'), stop(0), messageStop], format);
+  t.strictSame(noDelta.deltas, [{ role: 'assistant', content: '' }, { content: 'x' }, {}], 'released before the finish chunk without message_delta too');
+});
+
 t.test('the same tool name is an ordinary tool call when no response_format tool was forced', async (t) => {
   const { deltas } = run([start(), blockStart(0, { type: 'tool_use', id: 'toolu_f', name: 'json_response', input: {} }), json(0, '{}'), stop(0)]);
   t.match(deltas[1], { tool_calls: [{ index: 0, id: 'toolu_f' }] });

@@ -80,7 +80,7 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
   let ended = false;
   const open: OpenStream = {
     cut(reason) {
-      finish(translator.fail(new ProxyError(503, reason, { code: 'server_shutting_down' })));
+      finish(translator.fail(new ProxyError(503, reason, { code: 'shutting_down' })));
       body.destroy();
     },
   };

@@ -128,6 +128,13 @@ export class ChatStreamMachine {
   private openBlocks = 0;
   private toolCalls = 0;
   private finishSent = false;
+  /**
+   * With a response_format tool, text is held back: once the tool's JSON comes it is the whole answer (text
+   * around it is dropped, so content parses, as in non-streaming answers); without it the text is sent
+   * just before the finish chunk.
+   */
+  private heldText = '';
+  private responseFormatSeen = false;
   private startUsage: AnthropicUsage | null = null;
   private deltaUsage: AnthropicUsage | null = null;
   private startStopReason: unknown = null;
@@ -248,7 +255,7 @@ export class ChatStreamMachine {
     switch (content?.type) {
       case 'text':
         block.kind = 'text';
-        if (typeof content.text === 'string' && content.text !== '') emit(this.chunk({ content: content.text }, null));
+        if (typeof content.text === 'string' && content.text !== '') this.text(content.text, emit);
         return;
       case 'thinking':
         block.kind = 'thinking';
@@ -264,6 +271,8 @@ export class ChatStreamMachine {
         block.startInput = content.input;
         if (this.responseFormatTool !== null && name === this.responseFormatTool) {
           block.kind = 'response_format';
+          this.responseFormatSeen = true;
+          this.heldText = '';
           return;
         }
         block.kind = 'tool';
@@ -295,7 +304,7 @@ export class ChatStreamMachine {
     switch (deltaType) {
       case 'text_delta':
         if (block.kind !== 'text') break;
-        if (typeof delta?.text === 'string' && delta.text !== '') emit(this.chunk({ content: delta.text }, null));
+        if (typeof delta?.text === 'string' && delta.text !== '') this.text(delta.text, emit);
         return;
       case 'thinking_delta':
         if (block.kind !== 'thinking') break;
@@ -366,6 +375,7 @@ export class ChatStreamMachine {
     if (event.usage) this.deltaUsage = event.usage;
     if (this.finishSent) return;
     this.finishSent = true;
+    this.releaseHeldText(emit);
     const stopReason = event.delta?.stop_reason;
     this.stopReason = typeof stopReason === 'string' ? stopReason : null;
     emit(this.chunk({}, this.finishReason(stopReason)));
@@ -379,6 +389,7 @@ export class ChatStreamMachine {
     if (!this.finishSent) {
       // No message_delta: the stop reason, if any, came with message_start.
       this.finishSent = true;
+      this.releaseHeldText(emit);
       emit(this.chunk({}, this.finishReason(this.startStopReason)));
     }
     if (this.includeUsage) {
@@ -407,6 +418,17 @@ export class ChatStreamMachine {
       code: upstreamType,
     };
     emit({ error: this.failure });
+  }
+
+  private text(text: string, emit: ChatStreamEmit): void {
+    if (this.responseFormatTool === null) emit(this.chunk({ content: text }, null));
+    else if (!this.responseFormatSeen) this.heldText += text;
+  }
+
+  private releaseHeldText(emit: ChatStreamEmit): void {
+    if (this.heldText === '') return;
+    emit(this.chunk({ content: this.heldText }, null));
+    this.heldText = '';
   }
 
   /**
