@@ -1,8 +1,13 @@
 // Streams a translated chat completion to the client: Anthropic SSE from the upstream -> OpenAI chunks.
 // Contract between the chat-completions route (which validates, translates, calls the upstream and handles
 // any non-2xx answer as a normal HTTP error) and the streaming layers in this folder.
+import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { UpstreamResponse } from '../upstream/client.ts';
+import { ProxyError } from '../errors.ts';
+import type { OpenStream } from '../plugins/lifecycle.ts';
+import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
+import { relayedResponseHeaders } from '../upstream/headers.ts';
+import { ChatSseTranslator } from './chat-pipeline.ts';
 
 export interface ChatStreamContext {
   request: FastifyRequest;
@@ -17,10 +22,121 @@ export interface ChatStreamContext {
   includeUsage: boolean;
   /** Name of the forced tool that carries a response_format schema: its input becomes `content`. */
   responseFormatTool: string | null;
+  /** The upstream model asked for: the chunks' model until message_start names one, and the log's. */
+  model?: string;
 }
 
-/** Writes the whole OpenAI SSE response (headers, chunks, `[DONE]` or a final error event). */
+const STREAM_HEADERS = {
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  // nginx and similar proxies buffer responses unless told not to; a buffered stream is no stream.
+  'x-accel-buffering': 'no',
+} as const;
+
+/** Resolves when the client has taken what was written, or has gone. */
+function drained(raw: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      raw.off('close', done);
+      resolve();
+    };
+    raw.on('drain', done);
+    raw.on('close', done);
+  });
+}
+
+function headersFor(reply: FastifyReply, upstream: UpstreamResponse): Record<string, string | number | string[]> {
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  Object.assign(headers, relayedResponseHeaders(upstream.headers), STREAM_HEADERS);
+  return headers;
+}
+
+/**
+ * Writes the whole OpenAI SSE response (headers, chunks, `[DONE]` or a final error event). Reads the
+ * upstream only as fast as the client takes the output, so memory does not grow with the stream.
+ */
 export async function streamChatCompletion(context: ChatStreamContext): Promise<void> {
-  context.upstream.body.destroy();
-  throw new Error('streaming chat completions are not implemented yet');
+  const { request, reply, upstream, signal } = context;
+  const { body } = upstream;
+  const app = request.server;
+  const raw = reply.raw;
+  request.proxyLog = { ...request.proxyLog, model: context.model ?? request.proxyLog?.model, upstreamStatus: upstream.statusCode, stream: true };
+  reply.hijack();
+  if (signal.aborted || raw.destroyed) {
+    body.destroy();
+    raw.destroy();
+    return;
+  }
+
+  const translator = new ChatSseTranslator({
+    created: context.created,
+    includeUsage: context.includeUsage,
+    responseFormatTool: context.responseFormatTool,
+    fallbackId: `chatcmpl-${request.id}`,
+    fallbackModel: context.model ?? request.proxyLog?.model,
+  });
+  let ended = false;
+  const open: OpenStream = {
+    cut(reason) {
+      finish(translator.fail(new ProxyError(503, reason, { code: 'shutting_down' })));
+      body.destroy();
+    },
+  };
+  const finish = (text: string): void => {
+    if (ended) return;
+    ended = true;
+    app.lifecycle.openStreams.delete(open);
+    if (!raw.destroyed) raw.end(text);
+  };
+  const onClientGone = (): void => {
+    body.destroy();
+  };
+
+  raw.writeHead(200, headersFor(reply, upstream));
+  raw.flushHeaders();
+  signal.addEventListener('abort', onClientGone, { once: true });
+  app.lifecycle.openStreams.add(open);
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        if (ended) return;
+        const failure = app.upstream.failureOf(error, signal);
+        if (failure instanceof ClientGoneError) {
+          ended = true;
+          raw.destroy();
+          return;
+        }
+        finish(translator.fail(failure));
+        return;
+      }
+      if (next.done) {
+        finish(translator.end());
+        return;
+      }
+      // After [DONE] the rest of the body is read and dropped, so the upstream connection can be reused.
+      if (ended) continue;
+      const text = translator.push(next.value);
+      if (translator.finished) {
+        finish(text);
+        if (translator.status === 'failed') body.destroy();
+      } else if (text !== '' && !raw.write(text)) {
+        await drained(raw);
+      }
+    }
+  } catch (error) {
+    request.log.error({ err: error }, 'streaming a chat completion failed');
+    finish(translator.fail(new ProxyError(500, 'Internal error in the proxy while streaming; see its logs for details', { code: 'internal_error' })));
+    body.destroy();
+  } finally {
+    signal.removeEventListener('abort', onClientGone);
+    app.lifecycle.openStreams.delete(open);
+    const failure = translator.machine.failure;
+    if (failure) request.log.warn({ code: failure.code, msg: failure.message }, 'chat stream ended with an error event');
+  }
 }
