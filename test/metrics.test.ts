@@ -19,6 +19,10 @@ t.test('metrics reflect the traffic', async (t) => {
   mock.enqueue({ kind: 'json', status: 529, body: anthropicErrorBody('overloaded_error', 'x') }, { kind: 'json', body: anthropicMessage({ usage: null }) });
   await (await post(body)).text();
   await fetch(`${base}/v1/models`);
+  mock.enqueue({ kind: 'sse', events: textStreamEvents(['x'], { usage: { input_tokens: 7, output_tokens: 1 } }) });
+  await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'glm-chat', stream: true, messages: [{ role: 'user', content: 'x' }] }) })).text();
+  mock.enqueue({ kind: 'json', body: anthropicMessage({ usage: { input_tokens: 9, output_tokens: 3 } }) });
+  await (await fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'glm-plain', messages: [{ role: 'user', content: 'x' }] }) })).text();
 
   const res = await fetch(`${base}/metrics`);
   t.equal(res.status, 200);
@@ -35,6 +39,9 @@ t.test('metrics reflect the traffic', async (t) => {
   t.match(text, /proxy_tokens_total\{model="glm-4.5",kind="cache_write"\} 2/);
   t.match(text, /proxy_tokens_total\{model="glm-4.6",kind="input"\} 20/);
   t.match(text, /proxy_tokens_total\{model="glm-4.6",kind="output"\} 2/, 'stream output from message_delta');
+  t.match(text, /proxy_tokens_total\{model="glm-chat",kind="input"\} 7/, 'translated stream usage');
+  t.match(text, /proxy_tokens_total\{model="glm-plain",kind="output"\} 3/, 'translated answer usage');
+  t.match(text, /proxy_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} 2/);
   t.match(text, /proxy_open_streams 0/);
   t.match(text, /proxy_process_resident_memory_bytes \d+/);
 

@@ -136,6 +136,8 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
   } finally {
     signal.removeEventListener('abort', onClientGone);
     app.lifecycle.openStreams.delete(open);
+    const usage = translator.machine.usage;
+    if (usage) app.metrics.recordUsage(request.proxyLog?.model ?? 'unknown', usage);
     const failure = translator.machine.failure;
     if (failure) request.log.warn({ code: failure.code, msg: failure.message }, 'chat stream ended with an error event');
   }

@@ -224,6 +224,11 @@ export class ChatStreamMachine {
     emit(body);
   }
 
+  /** The usage reported so far (message_start merged with the latest message_delta), or null if none. */
+  get usage(): AnthropicUsage | null {
+    return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
+  }
+
   private messageStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
     if (this.currentStatus !== 'awaiting_start') {
       this.fail(upstreamProtocolError('a second message_start'), emit);

@@ -13,5 +13,5 @@ const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
 };
 
 export function finishReasonFor(stopReason: string | null | undefined): FinishReason {
-  return (stopReason && FINISH_REASONS[stopReason]) || 'stop';
+  return typeof stopReason === 'string' && Object.hasOwn(FINISH_REASONS, stopReason) ? FINISH_REASONS[stopReason] : 'stop';
 }

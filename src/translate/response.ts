@@ -53,24 +53,27 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
   let formatJson: string | null = null;
   const thinkingBlocks: ThinkingBlockOut[] = [];
   const toolCalls: ChatToolCallOut[] = [];
-  for (const block of answer.content ?? []) {
+  // The upstream is not trusted to be well-formed: odd blocks are skipped, odd fields read as empty.
+  const str = (value: unknown) => (typeof value === 'string' ? value : '');
+  for (const block of Array.isArray(answer.content) ? answer.content : []) {
+    if (block === null || typeof block !== 'object') continue;
     switch (block.type) {
       case 'text':
-        text += block.text ?? '';
+        text += str(block.text);
         break;
       case 'thinking':
-        reasoning += block.thinking ?? '';
-        thinkingBlocks.push({ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature ?? '' });
+        reasoning += str(block.thinking);
+        thinkingBlocks.push({ type: 'thinking', thinking: str(block.thinking), signature: str(block.signature) });
         break;
       case 'redacted_thinking':
-        thinkingBlocks.push({ type: 'redacted_thinking', data: block.data ?? '' });
+        thinkingBlocks.push({ type: 'redacted_thinking', data: str(block.data) });
         break;
       case 'tool_use': {
         const args = JSON.stringify(block.input ?? {});
         if (options.responseFormatTool !== null && block.name === options.responseFormatTool) {
           formatJson ??= args;
         } else {
-          toolCalls.push({ id: block.id ?? '', type: 'function', function: { name: block.name ?? '', arguments: args } });
+          toolCalls.push({ id: str(block.id), type: 'function', function: { name: str(block.name), arguments: args } });
         }
         break;
       }
@@ -97,10 +100,10 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
     message.thinking_blocks = thinkingBlocks;
   }
   return {
-    id: `chatcmpl-${answer.id || options.fallbackId}`,
+    id: `chatcmpl-${str(answer.id) || options.fallbackId}`,
     object: 'chat.completion',
     created: options.created,
-    model: answer.model || options.fallbackModel,
+    model: str(answer.model) || options.fallbackModel,
     system_fingerprint: null,
     choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
     usage: openAIUsageFrom(answer.usage),
