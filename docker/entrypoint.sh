@@ -1,0 +1,23 @@
+#!/bin/sh
+# Image entrypoint: makes the log folder usable, then execs the command (node dist/main.js) as `node`.
+#
+# Why: a bind mount whose host folder does not exist yet (./logs on a fresh clone) is created by the
+# engine as root, and the non-root service could not write to it. docker-compose.yml therefore starts
+# the container as root; this script gives the folder to `node` when `node` cannot write to it, and
+# drops to `node` (setpriv, from util-linux) before running anything else. Started as non-root (the
+# image default, Kubernetes), it changes nothing: the service itself falls back to stdout-only logging,
+# with a warning, when LOG_DIR is not writable.
+set -eu
+
+if [ "$(id -u)" != 0 ]; then
+  exec "$@"
+fi
+
+if [ -n "${LOG_DIR:-}" ]; then
+  mkdir -p "$LOG_DIR"
+  if ! setpriv --reuid=node --regid=node --init-groups test -w "$LOG_DIR"; then
+    echo "entrypoint: $LOG_DIR is not writable by node (uid $(id -u node)): giving it to node" >&2
+    chown -R node:node "$LOG_DIR"
+  fi
+fi
+exec setpriv --reuid=node --regid=node --init-groups --inh-caps=-all --bounding-set=-all "$@"
