@@ -9,6 +9,11 @@
 # with a warning, when LOG_DIR is not writable.
 set -eu
 
+# Unset means the image's default. Compose v1 passes a name listed in `environment:` but set nowhere as a
+# bare "LOG_DIR", which hides the image's ENV value; an empty LOG_DIR (stdout only) is kept as it is.
+LOG_DIR=${LOG_DIR-/app/logs}
+export LOG_DIR
+
 if [ "$(id -u)" != 0 ]; then
   exec "$@"
 fi

@@ -13,6 +13,8 @@ const service = compose.services['anthropic-proxy']!;
 const dockerfile = read('Dockerfile');
 const stages = dockerfile.split(/^FROM /m).slice(1);
 const runtime = stages.at(-1)!;
+const distroless = read('docker/Dockerfile.distroless');
+const BUILDKIT_ONLY = /^#\s*syntax=|--mount=|--chmod=|<<-?\s*['"]?[A-Z]+/m;
 
 function seconds(duration: string): number {
   const match = /^(\d+)(s|m)$/.exec(duration);
@@ -44,9 +46,9 @@ t.test('compose: init, restart, logs volume, healthcheck of the image, grace per
 
 t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non-root user on 5000', async (t) => {
   t.match(dockerfile, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
-  t.notMatch(dockerfile, /^#\s*syntax=|--mount=|--chmod=|<<-?\s*['"]?[A-Z]+/m, 'no BuildKit-only syntax');
+  t.notMatch(dockerfile, BUILDKIT_ONLY, 'no BuildKit-only syntax');
   t.match(stages[0]!, /npm ci --omit=dev/);
-  t.match(dockerfile, /RUN npm run build/);
+  t.match(stages[1]!, /RUN npm run build/);
   t.match(runtime, /^USER node$/m);
   t.match(runtime, /^EXPOSE 5000$/m);
   t.match(runtime, /NODE_ENV=production/);
@@ -60,4 +62,13 @@ t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the 
   for (const kept of ['node_modules', 'logs', '.env', '.git', 'test']) {
     t.notOk(reincluded.some((line) => line === `!${kept}` || line.startsWith(`!${kept}/`)), `${kept} stays out`);
   }
+});
+
+t.test('docker/Dockerfile.distroless shares the dependency and build stages, and the classic syntax', async (t) => {
+  const variantStages = distroless.split(/^FROM /m).slice(1);
+  const instructions = (stage: string) => stage.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  t.same(variantStages.slice(0, 2).map(instructions), stages.slice(0, 2).map(instructions), 'deps and build stages identical (one cache, no drift)');
+  t.match(variantStages.at(-1)!, /^\$\{NODE_DISTROLESS_IMAGE\} AS runtime/);
+  t.match(variantStages.at(-1)!, /^USER 65532:65532$/m);
+  t.notMatch(distroless, BUILDKIT_ONLY, 'no BuildKit-only syntax');
 });

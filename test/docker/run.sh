@@ -29,8 +29,9 @@ WORK=$(mktemp -d /tmp/anthropic-proxy-docker-test.XXXXXX)
 export TEST_IMAGE TEST_LOGS=$WORK/logs         # logs/ does not exist yet: the engine will create it as root
 HOST_PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
 BASE=http://127.0.0.1:$HOST_PORT
-# The shipped .env.example as the user's .env, with a non-default host PORT and the mock as upstream.
-{ cat .env.example; printf '%s\n' "PORT=$HOST_PORT" "UPSTREAM_BASE=http://mock-upstream:8080" "SERVER_API_KEY=$SERVER_KEY"; } >"$WORK/test.env"
+# The user's .env: a non-default host PORT, the mock as upstream, a key. Everything else is set nowhere,
+# as on a fresh clone, so the image's and the service's defaults must hold (LOG_DIR included).
+printf '%s\n' "PORT=$HOST_PORT" "UPSTREAM_BASE=http://mock-upstream:8080" "SERVER_API_KEY=$SERVER_KEY" >"$WORK/test.env"
 # The shell's values would win over the env file: keep this test independent of the caller's environment.
 while IFS= read -r name; do unset "$name"; done < <(sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env.example)
 compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f docker-compose.yml -f test/docker/compose.test.yml "$@"; }
@@ -77,8 +78,7 @@ expect_in() { [[ $2 == *"$1"* ]] || fail "expected '$1' in: $2"; }
 
 say "docker build (NODE_IMAGE=$NODE_IMAGE)"
 t=$SECONDS
-docker build -q --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg NODE_DISTROLESS_IMAGE="$NODE_DISTROLESS_IMAGE" \
-  -t "$TEST_IMAGE" . >/dev/null
+docker build -q --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$TEST_IMAGE" . >/dev/null
 say "built in $((SECONDS - t)) s: $(docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$TEST_IMAGE")"
 
 say "${COMPOSE[*]} up -d (host port $HOST_PORT -> container 5000, logs in a new host folder)"
@@ -91,7 +91,6 @@ say "configuration: .env values reach the container, PORT inside stays 5000"
 env_json=$(docker inspect -f '{{json .Config.Env}}' "$CID")
 expect_in '"PORT=5000"' "$env_json"
 expect_in '"UPSTREAM_BASE=http://mock-upstream:8080"' "$env_json"
-expect_in '"LOG_LEVEL=info"' "$env_json"
 # the route tests below depend on this plumbing: the proxy's container reaches the mock by name
 reach=$(compose exec -T anthropic-proxy node -e \
   "fetch('http://mock-upstream:8080/v1/messages',{method:'POST',body:'{}',signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(console.log)")
@@ -148,15 +147,21 @@ compose stop anthropic-proxy >/dev/null
 took_ms=$((($(date +%s%N) - t) / 1000000))
 code=$(docker inspect -f '{{.State.ExitCode}}' "$CID")
 [[ $code == 0 || $code == 143 ]] || fail "exit code $code after SIGTERM, expected 0 (drained) or 143"
-((took_ms < 12000)) || fail "stopping took $took_ms ms: not well within the 20 s grace period"
-expect_in 'drained, exiting' "$(cat "$TEST_LOGS/server.log")"
-say "stopped in $took_ms ms with exit code $code"
+# 137 would mean the engine killed it at the end of the grace period; the wall time includes compose itself
+((took_ms < 15000)) || fail "stopping took $took_ms ms: not well within the 20 s grace period"
+# the service's own drain, from its log: SIGTERM received -> exiting
+drain_ms=$(node -e '
+  const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const at = (m) => Date.parse(lines.find((l) => l.msg.startsWith(m)).time);
+  console.log(at("drained, exiting") - at("draining"));' "$TEST_LOGS/server.log") || fail "no drain lines in server.log"
+((drain_ms < 2000)) || fail "the idle service took $drain_ms ms to drain"
+say "stopped in $took_ms ms (service drain $drain_ms ms) with exit code $code"
 compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
 say "${COMPOSE[*]} down: done"
 
-say "distroless target: builds (cached stages), becomes healthy, stops cleanly"
-docker build -q --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg NODE_DISTROLESS_IMAGE="$NODE_DISTROLESS_IMAGE" \
-  --target distroless -t "$TEST_IMAGE-distroless" . >/dev/null
+say "distroless variant: builds (shared cached stages), becomes healthy, stops cleanly"
+docker build -q -f docker/Dockerfile.distroless --build-arg NODE_IMAGE="$NODE_IMAGE" \
+  --build-arg NODE_DISTROLESS_IMAGE="$NODE_DISTROLESS_IMAGE" -t "$TEST_IMAGE-distroless" . >/dev/null
 DISTROLESS_CID=$(docker run -d --init -p "127.0.0.1::5000" -e UPSTREAM_BASE=http://127.0.0.1:9 "$TEST_IMAGE-distroless")
 wait_healthy "$DISTROLESS_CID" 60
 expect_in '"status":"ok"' "$(http 200 "http://$(docker port "$DISTROLESS_CID" 5000 | head -n 1)/healthz")"
