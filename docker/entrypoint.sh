@@ -18,11 +18,11 @@ if [ "$(id -u)" != 0 ]; then
   exec "$@"
 fi
 
-if [ -n "${LOG_DIR:-}" ]; then
-  mkdir -p "$LOG_DIR"
-  if ! setpriv --reuid=node --regid=node --init-groups test -w "$LOG_DIR"; then
-    echo "entrypoint: $LOG_DIR is not writable by node (uid $(id -u node)): giving it to node" >&2
-    chown -R node:node "$LOG_DIR"
-  fi
+# Never fatal: if the folder cannot be made usable (read-only filesystem, a mount that refuses chown), the
+# service says so and logs to stdout only.
+if [ -n "$LOG_DIR" ] && mkdir -p "$LOG_DIR" 2>/dev/null &&
+  ! setpriv --reuid=node --regid=node --init-groups test -w "$LOG_DIR"; then
+  echo "entrypoint: $LOG_DIR is not writable by node (uid $(id -u node)): giving it to node" >&2
+  chown -R node:node "$LOG_DIR" || echo "entrypoint: could not give $LOG_DIR to node" >&2
 fi
 exec setpriv --reuid=node --regid=node --init-groups --inh-caps=-all --bounding-set=-all "$@"
