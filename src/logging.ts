@@ -1,7 +1,8 @@
 // One home for logging: JSON lines on stdout, and with LOG_DIR also server.log (everything at LOG_LEVEL)
 // and server_error.log (error and above). Keys never reach a line: request headers are not serialized at
-// all, and configured secrets are masked in whatever text is written.
-import { mkdirSync } from 'node:fs';
+// all, and configured secrets are masked in whatever text is written. A LOG_DIR that cannot be written
+// (a root-owned bind mount, a read-only root filesystem) is a warning, not a crash: stdout keeps working.
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import type { Config } from './config.ts';
@@ -38,17 +39,32 @@ export function secretMasker(secrets: readonly string[]): (line: string) => stri
   return (line) => line.replace(pattern, REDACTED);
 }
 
+/** Why the log files cannot be written, or null when they can (creating the folder if missing). */
+export function logDirProblem(files: LogFiles, logDir: string): string | null {
+  try {
+    mkdirSync(logDir, { recursive: true });
+    accessSync(logDir, constants.W_OK);
+    for (const file of [files.main, files.errors]) {
+      if (existsSync(file)) accessSync(file, constants.W_OK);
+    }
+    return null;
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    return err.code ? `${err.code} on ${err.path ?? logDir}` : err.message;
+  }
+}
+
 export function createLogger(config: Config, secrets: readonly string[], options: LoggerOptions = {}): Logger {
   const level = config.logLevel;
   const streams: StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: options.stdout ?? pino.destination(1) }];
   const files = logFilePaths(config.logDir);
-  if (files) {
-    mkdirSync(config.logDir, { recursive: true });
+  const problem = files ? logDirProblem(files, config.logDir) : null;
+  if (files && !problem) {
     const sync = options.syncFiles ?? false;
     streams.push({ level: level === 'silent' ? 'fatal' : level, stream: pino.destination({ dest: files.main, sync, mkdir: true }) });
     streams.push({ level: 'error', stream: pino.destination({ dest: files.errors, sync, mkdir: true }) });
   }
-  return pino(
+  const logger = pino(
     {
       level,
       base: { service: 'anthropic-proxy' },
@@ -74,4 +90,8 @@ export function createLogger(config: Config, secrets: readonly string[], options
     },
     pino.multistream(streams, { dedupe: false }),
   );
+  if (problem) {
+    logger.warn({ log_dir: config.logDir, problem }, 'LOG_DIR is not writable: logging to stdout only');
+  }
+  return logger;
 }

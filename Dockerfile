@@ -1,0 +1,45 @@
+# anthropic-proxy image. Multi-stage: production dependencies, TypeScript build, small runtime.
+# Builds with BuildKit and with the classic builder (DOCKER_BUILDKIT=0): no RUN --mount, no heredocs,
+# no COPY --chmod. NODE_IMAGE lets a machine without registry access build from a local stand-in.
+#   docker build -t anthropic-proxy .
+# docker/Dockerfile.distroless builds the same app on a distroless runtime (its first stages are these).
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# --- production node_modules only (what the runtime ships) ---
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+# --- compile src/ to dist/ ---
+# On top of the production tree, only the compiler and Node's types are added, at the versions the lock
+# file pins, instead of `npm ci` of every dev dependency (test runner, SDKs, schemas): several times faster.
+FROM deps AS build
+RUN npm install --prefix /opt/tsc --no-save --no-audit --no-fund $(node -p \
+      "const p = require('./package-lock.json').packages; \
+       ['typescript', '@types/node'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')") \
+ && mkdir -p node_modules/@types && ln -s /opt/tsc/node_modules/@types/node node_modules/@types/node
+ENV PATH=/opt/tsc/node_modules/.bin:$PATH
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && mkdir -p /out/logs
+
+# --- default runtime: node:24-bookworm-slim, non-root `node` user ---
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=/app/logs
+WORKDIR /app
+# Code stays owned by root (read-only to the service); only the log folder belongs to `node`.
+COPY package.json ./
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY docker/healthcheck.ts docker/entrypoint.sh ./docker/
+COPY --from=build --chown=node:node /out/logs ./logs
+USER node
+EXPOSE 5000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["node", "/app/docker/healthcheck.ts"]
+# The entrypoint only fixes the log folder's ownership when started as root, then execs the CMD as `node`.
+# Signals: run with an init (compose `init: true`, `docker run --init`); main.ts drains on SIGTERM anyway.
+ENTRYPOINT ["/bin/sh", "/app/docker/entrypoint.sh"]
+CMD ["node", "dist/main.js"]

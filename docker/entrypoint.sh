@@ -1,0 +1,28 @@
+#!/bin/sh
+# Image entrypoint: makes the log folder usable, then execs the command (node dist/main.js) as `node`.
+#
+# Why: a bind mount whose host folder does not exist yet (./logs on a fresh clone) is created by the
+# engine as root, and the non-root service could not write to it. docker-compose.yml therefore starts
+# the container as root; this script gives the folder to `node` when `node` cannot write to it, and
+# drops to `node` (setpriv, from util-linux) before running anything else. Started as non-root (the
+# image default, Kubernetes), it changes nothing: the service itself falls back to stdout-only logging,
+# with a warning, when LOG_DIR is not writable.
+set -eu
+
+# Unset means the image's default. Compose v1 passes a name listed in `environment:` but set nowhere as a
+# bare "LOG_DIR", which hides the image's ENV value; an empty LOG_DIR (stdout only) is kept as it is.
+LOG_DIR=${LOG_DIR-/app/logs}
+export LOG_DIR
+
+if [ "$(id -u)" != 0 ]; then
+  exec "$@"
+fi
+
+# Never fatal: if the folder cannot be made usable (read-only filesystem, a mount that refuses chown), the
+# service says so and logs to stdout only.
+if [ -n "$LOG_DIR" ] && mkdir -p "$LOG_DIR" 2>/dev/null &&
+  ! setpriv --reuid=node --regid=node --init-groups test -w "$LOG_DIR"; then
+  echo "entrypoint: $LOG_DIR is not writable by node (uid $(id -u node)): giving it to node" >&2
+  chown -R node:node "$LOG_DIR" || echo "entrypoint: could not give $LOG_DIR to node" >&2
+fi
+exec setpriv --reuid=node --regid=node --init-groups --inh-caps=-all --bounding-set=-all "$@"

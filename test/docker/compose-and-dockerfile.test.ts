@@ -1,0 +1,74 @@
+// docker-compose.yml, Dockerfile and .dockerignore agree with the service and with each other: every
+// configuration variable reaches the container without an env_file (compose v1 fails on a missing .env),
+// the container always listens on 5000, the healthcheck is the image's, the grace period outlasts the
+// drain, and the Dockerfile stays buildable by the classic builder.
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import { parse } from 'yaml';
+import { CONFIG_DEFAULTS, type EnvName } from '../../src/config.ts';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const compose = parse(read('docker-compose.yml')) as { services: Record<string, Record<string, unknown>> };
+const service = compose.services['anthropic-proxy']!;
+const dockerfile = read('Dockerfile');
+const stages = dockerfile.split(/^FROM /m).slice(1);
+const runtime = stages.at(-1)!;
+const distroless = read('docker/Dockerfile.distroless');
+const BUILDKIT_ONLY = /^#\s*syntax=|--mount=|--chmod=|<<-?\s*['"]?[A-Z]+/m;
+
+function seconds(duration: string): number {
+  const match = /^(\d+)(s|m)$/.exec(duration);
+  if (!match) throw new Error(`unsupported duration ${duration}`);
+  return Number(match[1]) * (match[2] === 'm' ? 60 : 1);
+}
+
+t.test('compose passes every configuration variable and needs no .env', async (t) => {
+  t.notOk('env_file' in service, 'no env_file: docker-compose 1.29 fails when it is missing');
+  const entries = service.environment as string[];
+  t.ok(Array.isArray(entries), 'environment as a list');
+  const names = new Map(entries.map((entry) => [entry.split('=')[0]!, entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : null]));
+  for (const name of Object.keys(CONFIG_DEFAULTS) as EnvName[]) t.ok(names.has(name), `${name} is passed to the container`);
+  t.equal(names.get('PORT'), '5000', 'the container listens on 5000 whatever PORT chooses on the host');
+  t.equal(names.get('HOST'), '0.0.0.0');
+  t.same(service.ports, ['${PORT:-5000}:5000']);
+});
+
+t.test('compose: init, restart, logs volume, healthcheck of the image, grace period above the drain', async (t) => {
+  t.equal(service.init, true);
+  t.equal(service.restart, 'unless-stopped');
+  t.ok((service.volumes as string[]).includes('./logs:/app/logs'));
+  t.match(runtime, /LOG_DIR=\/app\/logs/, 'the image logs into the mounted folder');
+  const healthcheck = service.healthcheck as { test: string[] };
+  const imageCheck = /HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])/.exec(runtime)?.[1];
+  t.same(healthcheck.test, ['CMD', ...JSON.parse(imageCheck!)], 'same probe as the image HEALTHCHECK');
+  t.ok(seconds(service.stop_grace_period as string) * 1000 > Number(CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS) + 5000);
+});
+
+t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non-root user on 5000', async (t) => {
+  t.match(dockerfile, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+  t.notMatch(dockerfile, BUILDKIT_ONLY, 'no BuildKit-only syntax');
+  t.match(stages[0]!, /npm ci --omit=dev/);
+  t.match(stages[1]!, /RUN npm run build/);
+  t.match(runtime, /^USER node$/m);
+  t.match(runtime, /^EXPOSE 5000$/m);
+  t.match(runtime, /NODE_ENV=production/);
+  t.match(runtime, /^CMD \["node", "dist\/main\.js"\]$/m, 'node directly, not npm');
+});
+
+t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the context', async (t) => {
+  const lines = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
+  t.equal(lines[0], '*', 'an allowlist: everything is excluded first');
+  const reincluded = lines.filter((line) => line.startsWith('!'));
+  for (const kept of ['node_modules', 'logs', '.env', '.git', 'test']) {
+    t.notOk(reincluded.some((line) => line === `!${kept}` || line.startsWith(`!${kept}/`)), `${kept} stays out`);
+  }
+});
+
+t.test('docker/Dockerfile.distroless shares the dependency and build stages, and the classic syntax', async (t) => {
+  const variantStages = distroless.split(/^FROM /m).slice(1);
+  const instructions = (stage: string) => stage.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
+  t.same(variantStages.slice(0, 2).map(instructions), stages.slice(0, 2).map(instructions), 'deps and build stages identical (one cache, no drift)');
+  t.match(variantStages.at(-1)!, /^\$\{NODE_DISTROLESS_IMAGE\} AS runtime/);
+  t.match(variantStages.at(-1)!, /^USER 65532:65532$/m);
+  t.notMatch(distroless, BUILDKIT_ONLY, 'no BuildKit-only syntax');
+});
