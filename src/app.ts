@@ -53,6 +53,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => upstream.close());
   installRequestContext(app);
   installErrorHandlers(app);
+  // Before any route, so that the OpenAPI document sees every one of them.
+  await installOpenApi(app, VERSION);
   installLifecycle(app, lifecycle);
   installAuth(app);
   installMetrics(app, metrics);
@@ -76,7 +78,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
 
-  await installOpenApi(app, VERSION);
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);
   await app.register(messagesRoutes);

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError, invalidRequest } from '../errors.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
-import { countTokensBodySchema, countTokensResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
+import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
 import { estimateInputTokens } from '../translate/token-estimate.ts';
 import { lazyTokenizer } from '../translate/tokenizer.ts';
 import { anthropicBodyHasImage, resolveModel } from '../translate/model.ts';
@@ -97,7 +97,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       tags: ['anthropic'],
       summary: 'Anthropic Messages API passthrough (streaming and non-streaming)',
       body: messagesBodySchema,
-      response: { '4xx': anthropicErrorRef, '5xx': anthropicErrorRef },
+      response: { 200: messageResponseSchema, '4xx': anthropicErrorRef, '5xx': anthropicErrorRef },
     },
   }, async (request, reply) => {
     const body = requireObject(request.body);

@@ -48,3 +48,18 @@ export const countTokensResponseSchema = {
   required: ['input_tokens'],
   additionalProperties: true,
 } as const;
+
+export const messageResponseSchema = {
+  type: 'object',
+  description: "The upstream's answer, relayed unchanged: an Anthropic Message, or with `stream: true` an SSE stream (text/event-stream) of Anthropic events.",
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string' },
+    role: { type: 'string' },
+    model: { type: 'string' },
+    content: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    stop_reason: { type: ['string', 'null'] },
+    usage: { type: 'object', additionalProperties: true },
+  },
+  additionalProperties: true,
+} as const;
