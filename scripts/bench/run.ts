@@ -9,7 +9,8 @@
 //          --latency-requests=N (200) --no-log-cost --no-translator --cpu-prof (profile the service into
 //          bench-results/profiles/) --keep-logs (keep the service's stdout log) --only=chat-json,messages-sse
 //          (a subset; the direct baselines always run) --src (run src/main.ts through type stripping instead
-//          of the build in dist/, which is what `npm start` and the container run)
+//          of the build in dist/, which is what `npm start` and the container run) --node-flags="..." (extra
+//          flags for the service's node, for experiments)
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -38,6 +39,7 @@ const { values: args } = parseArgs({
     'keep-logs': { type: 'boolean', default: false },
     only: { type: 'string' },
     src: { type: 'boolean', default: false },
+    'node-flags': { type: 'string', default: '' },
   },
 });
 
@@ -90,7 +92,8 @@ async function startService(entry: string, upstreamPort: number, logLevel: strin
   const logPath = join(RESULTS, `service-${name}.log`);
   const out = openSync(logPath, 'w');
   const flags = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`, `--cpu-prof-name=service-${name}-${Date.now()}.cpuprofile`] : [];
-  const child = startChild(process.execPath, [...flags, entry], {
+  const extra = args['node-flags']!.split(' ').filter((flag) => flag !== '');
+  const child = startChild(process.execPath, [...extra, ...flags, entry], {
     // A neutral working directory, so that a developer's .env cannot change what is measured.
     cwd: RESULTS,
     env: {
@@ -250,7 +253,7 @@ async function main(): Promise<void> {
       durationS,
       warmupS,
       latencyRequests,
-      service: args.src ? 'node src/main.ts (type stripping)' : 'node dist/main.js',
+      service: `node ${args['node-flags'] ? `${args['node-flags']} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
       serviceLogLevel: 'info',
       serviceLogLines: serviceLog.lines,
       serviceLogErrorLines: serviceLog.errorLines,
