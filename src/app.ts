@@ -2,10 +2,16 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { configSecrets, type Config } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
-import { installErrorHandlers } from './plugins/error-handlers.ts';
+import cors from '@fastify/cors';
+import underPressure from '@fastify/under-pressure';
+import { installAuth } from './plugins/auth.ts';
+import { installErrorHandlers, sendError } from './plugins/error-handlers.ts';
 import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lifecycle.ts';
+import { Metrics, combineObservers, installMetrics } from './plugins/metrics.ts';
+import { ProxyError } from './errors.ts';
 import { installOpenApi } from './plugins/openapi.ts';
 import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -19,6 +25,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Retry pacing and observers for the upstream client (tests make retries fast). */
   upstream?: UpstreamClientOptions;
+  /** Clock for chat completions' `created` (tests fix it). */
+  chatCompletions?: ChatCompletionRouteOptions;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -33,16 +41,38 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     connectionTimeout: 0,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
+    // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
+    ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
-  const upstream = new UpstreamClient(config, deps.upstream);
+  const lifecycle = deps.lifecycle ?? createLifecycle();
+  const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight);
+  const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());
-  installLifecycle(app, deps.lifecycle ?? createLifecycle());
   installRequestContext(app);
   installErrorHandlers(app);
+  installLifecycle(app, lifecycle);
+  installAuth(app);
+  installMetrics(app, metrics);
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['x-request-id', 'retry-after', 'request-id'] });
+  }
+  if (config.maxEventLoopDelayMs > 0) {
+    // An overloaded process sheds API requests with 503 + retry-after instead of falling over; probes and
+    // metrics still answer so that an orchestrator sees a live, busy process.
+    await app.register(underPressure, {
+      maxEventLoopDelay: config.maxEventLoopDelayMs,
+      retryAfter: 5,
+      pressureHandler: (request, reply, type, value) => {
+        if (!request.url.startsWith('/v1/')) return;
+        request.log.warn({ type, value }, 'under pressure: request shed');
+        reply.header('retry-after', '5');
+        sendError(request, reply, new ProxyError(503, 'The proxy is overloaded; retry shortly', { code: 'proxy_overloaded' }));
+      },
+    });
+  }
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
 
@@ -50,5 +80,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);
   await app.register(messagesRoutes);
+  await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});
   return app;
 }

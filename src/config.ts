@@ -32,6 +32,8 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly maxRetries: number;
   readonly maxConcurrentUpstream: number;
+  /** Event-loop delay above which API requests get 503 (0 = off). */
+  readonly maxEventLoopDelayMs: number;
   readonly proxyApiKeys: readonly string[];
   readonly metricsRequireAuth: boolean;
   readonly corsOrigins: readonly string[];
@@ -71,6 +73,7 @@ const DEFAULTS = {
   BODY_LIMIT_BYTES: '33554432',
   MAX_RETRIES: '2',
   MAX_CONCURRENT_UPSTREAM: '512',
+  MAX_EVENT_LOOP_DELAY_MS: '1000',
   PROXY_API_KEYS: '',
   METRICS_REQUIRE_AUTH: 'false',
   CORS_ORIGINS: '',
@@ -241,6 +244,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     bodyLimitBytes: parseInteger('BODY_LIMIT_BYTES', raw.BODY_LIMIT_BYTES, 1024, 1_073_741_824, '33554432'),
     maxRetries: parseInteger('MAX_RETRIES', raw.MAX_RETRIES, 0, 10, '2'),
     maxConcurrentUpstream: parseInteger('MAX_CONCURRENT_UPSTREAM', raw.MAX_CONCURRENT_UPSTREAM, 1, 100_000, '512'),
+    maxEventLoopDelayMs: parseInteger('MAX_EVENT_LOOP_DELAY_MS', raw.MAX_EVENT_LOOP_DELAY_MS, 0, 60_000, '1000'),
     proxyApiKeys: Object.freeze(parseCommaList(raw.PROXY_API_KEYS)),
     metricsRequireAuth: parseBoolean('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH),
     corsOrigins: Object.freeze(parseCommaList(raw.CORS_ORIGINS)),

@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logging.ts';
-import { cutOpenStreams } from './plugins/lifecycle.ts';
+import { cutOpenStreams, waitForIdle } from './plugins/lifecycle.ts';
 
 function loadConfigOrExit(): Config {
   try {
@@ -24,22 +24,23 @@ let stopping = false;
 async function drainAndExit(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  app.lifecycle.draining = true;
-  app.log.info({ signal, open_streams: app.lifecycle.openStreams.size, timeout_ms: config.shutdownTimeoutMs }, 'draining: no new requests, waiting for in-flight ones');
-  const deadline = setTimeout(() => {
-    const cut = cutOpenStreams(app.lifecycle, 'The proxy is shutting down');
-    app.log.warn({ cut_streams: cut }, 'drain timeout reached: remaining streams cut');
-    // Give the cut streams a moment to flush their final event, then drop whatever is left.
-    setTimeout(() => app.server.closeAllConnections(), 500).unref();
-  }, config.shutdownTimeoutMs);
-  deadline.unref();
+  const lifecycle = app.lifecycle;
+  lifecycle.draining = true;
+  logger.info({ signal, in_flight: lifecycle.inFlight, open_streams: lifecycle.openStreams.size, timeout_ms: config.shutdownTimeoutMs }, 'draining: new requests refused, waiting for in-flight ones');
   try {
-    await app.close();
-    app.log.info('drained, exiting');
+    if (!(await waitForIdle(lifecycle, config.shutdownTimeoutMs))) {
+      const cut = cutOpenStreams(lifecycle, 'The proxy is shutting down');
+      logger.warn({ cut_streams: cut, in_flight: lifecycle.inFlight }, 'drain timeout reached: remaining streams cut');
+      await waitForIdle(lifecycle, 1000);
+    }
+    // Stops the listener and closes idle keep-alive connections; whatever still hangs on is dropped.
+    const closing = app.close();
+    setTimeout(() => app.server.closeAllConnections(), 1000).unref();
+    await closing;
+    logger.info('drained, exiting');
   } catch (error) {
-    app.log.error({ err: error }, 'error while closing');
+    logger.error({ err: error }, 'error while draining');
   } finally {
-    clearTimeout(deadline);
     logger.flush();
     process.exit(0);
   }

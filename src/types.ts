@@ -1,6 +1,7 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
 import type { Config } from './config.ts';
 import type { Lifecycle } from './plugins/lifecycle.ts';
+import type { Metrics } from './plugins/metrics.ts';
 import type { UpstreamClient } from './upstream/client.ts';
 
 /** What a proxied request adds to its access log line. */
@@ -15,6 +16,7 @@ declare module 'fastify' {
     config: Config;
     lifecycle: Lifecycle;
     upstream: UpstreamClient;
+    metrics: Metrics;
   }
   interface FastifyRequest {
     proxyLog: ProxyLogInfo | null;

@@ -25,6 +25,10 @@ export function toProxyError(error: unknown): ProxyError {
     else if (extra) detail = 'is not a recognised field';
     else if (first.keyword === 'enum' && Array.isArray(first.params?.allowedValues)) {
       detail = `must be one of ${(first.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (first.keyword === 'type' && first.params?.type !== undefined) {
+      detail = `must be of type ${String(first.params.type).split(',').join(' or ')}`;
+    } else if (first.keyword === 'minItems' && first.params?.limit === 1) {
+      detail = 'must not be empty';
     }
     return new ProxyError(400, `Invalid request: '${where}' ${detail}`, { param, code: 'invalid_request' });
   }

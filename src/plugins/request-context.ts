@@ -31,7 +31,8 @@ export function installRequestContext(app: FastifyInstance): void {
       line.upstream_status = request.proxyLog.upstreamStatus;
       if (request.proxyLog.stream) line.stream = true;
     }
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    // 503 is an expected state (draining, shedding load); other 5xx answers are errors worth a look.
+    const level = reply.statusCode >= 500 && reply.statusCode !== 503 ? 'error' : reply.statusCode === 503 ? 'warn' : 'info';
     request.log[level](line, 'request completed');
   });
 }

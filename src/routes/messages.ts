@@ -9,9 +9,10 @@ import { countTokensBodySchema, countTokensResponseSchema, messagesBodySchema } 
 import { estimateInputTokens } from '../translate/token-estimate.ts';
 import { lazyTokenizer } from '../translate/tokenizer.ts';
 import { anthropicBodyHasImage, resolveModel } from '../translate/model.ts';
+import type { AnthropicUsage } from '../translate/usage.ts';
 import { ClientGoneError, clientGoneSignal, type UpstreamResponse } from '../upstream/client.ts';
 import { relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
-import { relayAnthropicStream } from '../upstream/relay.ts';
+import { UsageTap, relayAnthropicStream } from '../upstream/relay.ts';
 
 type Body = Record<string, unknown>;
 
@@ -39,14 +40,22 @@ function isEventStream(upstream: UpstreamResponse): boolean {
   return (Array.isArray(type) ? type[0] : type ?? '').includes('text/event-stream');
 }
 
-function relayWhole(reply: FastifyReply, upstream: UpstreamResponse): FastifyReply {
+function relayWhole(reply: FastifyReply, upstream: UpstreamResponse, onUsage?: (usage: AnthropicUsage) => void): FastifyReply {
   const type = upstream.headers['content-type'];
+  if (onUsage && upstream.statusCode < 300) {
+    const tap = new UsageTap();
+    upstream.body.on('data', (chunk: Buffer) => tap.observe(chunk));
+    upstream.body.once('end', () => {
+      const usage = tap.usage();
+      if (usage) onUsage(usage);
+    });
+  }
   reply.code(upstream.statusCode).headers(relayedResponseHeaders(upstream.headers));
   reply.header('content-type', (Array.isArray(type) ? type[0] : type) ?? 'application/json');
   return reply.send(upstream.body);
 }
 
-function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: UpstreamResponse, signal: AbortSignal): FastifyReply {
+function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: UpstreamResponse, signal: AbortSignal, model: string): FastifyReply {
   let cutReason: string | null = null;
   const openStream = {
     cut(reason: string) {
@@ -58,6 +67,7 @@ function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: Upstre
   const events = relayAnthropicStream(upstream.body, {
     failureOf: (error) => app.upstream.failureOf(error, signal, 'response'),
     cutReason: () => cutReason,
+    onUsage: (usage) => app.metrics.recordUsage(model, usage),
   });
   const stream = Readable.from(events, { objectMode: false });
   stream.once('close', () => app.lifecycle.openStreams.delete(openStream));
@@ -108,8 +118,8 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       throw error;
     }
     request.proxyLog.upstreamStatus = upstream.statusCode;
-    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) return relayStream(app, reply, upstream, signal);
-    return relayWhole(reply, upstream);
+    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) return relayStream(app, reply, upstream, signal, model);
+    return relayWhole(reply, upstream, (usage) => app.metrics.recordUsage(model, usage));
   });
 
   app.post('/v1/messages/count_tokens', {

@@ -59,6 +59,8 @@ export class UpstreamClient {
   private readonly pool: Pool;
   private readonly config: Config;
   private readonly options: Required<Omit<UpstreamClientOptions, 'observer'>> & { observer: UpstreamObserver };
+  /** Upstream requests holding a slot: from sending until their body is consumed or dropped. */
+  private active = 0;
 
   constructor(config: Config, options: UpstreamClientOptions = {}) {
     const base = new URL(config.upstreamBase);
@@ -87,6 +89,37 @@ export class UpstreamClient {
    * yet). Resolves with the final response, whatever its status; its body must be consumed or destroyed.
    */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
+    if (this.active >= this.config.maxConcurrentUpstream) {
+      throw new ProxyError(503, `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.config.maxConcurrentUpstream}) upstream requests in flight; retry shortly`, {
+        code: 'proxy_overloaded',
+        headers: { 'retry-after': '1' },
+      });
+    }
+    this.active++;
+    let released = false;
+    const release = () => {
+      if (!released) {
+        released = true;
+        this.active--;
+      }
+    };
+    try {
+      const response = await this.send(request);
+      response.body.once('close', release);
+      if (response.body.destroyed) release();
+      return response;
+    } catch (error) {
+      release();
+      throw error;
+    }
+  }
+
+  /** Upstream requests in flight (for metrics and tests). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
     const total = AbortSignal.timeout(this.config.upstreamTimeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
     for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,35 @@
 // `message_stop`, becomes a final Anthropic `error` event so clients raise instead of keeping half an answer.
 import type { ProxyError } from '../errors.ts';
 import { anthropicTypeFor } from '../errors.ts';
+import { lastUsageIn } from '../translate/usage-sniff.ts';
+import { mergeUsage, type AnthropicUsage } from '../translate/usage.ts';
 import type { ClientGoneError, UpstreamBody } from './client.ts';
+
+// Usage sits near the end of a JSON answer and in the last events of a stream.
+const TAIL_CHARS = 4096;
+
+/**
+ * Watches relayed bytes for token usage (metrics) without holding the body: the usage of `message_start`
+ * when it passes, and the last usage object in the final bytes.
+ */
+export class UsageTap {
+  private start: AnthropicUsage | null = null;
+  private tail = '';
+
+  observe(chunk: Buffer): void {
+    const text = chunk.toString('utf8');
+    if (this.start === null && text.includes('message_start')) {
+      const blocksStart = text.indexOf('content_block_start');
+      this.start = lastUsageIn(blocksStart === -1 ? text : text.slice(0, blocksStart));
+    }
+    this.tail = (this.tail + text).slice(-TAIL_CHARS);
+  }
+
+  usage(): AnthropicUsage | null {
+    const last = lastUsageIn(this.tail);
+    return this.start || last ? mergeUsage(this.start, last) : null;
+  }
+}
 
 const MESSAGE_STOP = Buffer.from('message_stop');
 
@@ -22,6 +50,8 @@ export interface RelayOptions {
   failureOf(error: unknown): ProxyError | ClientGoneError;
   /** Set when the stream is cut from outside (shutdown drain): ends with this error event. */
   cutReason(): string | null;
+  /** Receives the token usage seen in the stream, once it is over. */
+  onUsage?(usage: AnthropicUsage): void;
 }
 
 /** Yields the upstream bytes unchanged, then a final error event if the stream did not end properly. */
@@ -29,8 +59,10 @@ export async function* relayAnthropicStream(body: UpstreamBody, options: RelayOp
   let sawStop = false;
   let tail: Buffer | null = null;
   let failure: string | null = null;
+  const usage = options.onUsage ? new UsageTap() : null;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
+      usage?.observe(chunk);
       // `message_stop` can straddle two chunks; checking the joined edge covers that.
       if (!sawStop) {
         const edge: Buffer = tail ? Buffer.concat([tail.subarray(-MESSAGE_STOP.length), chunk]) : chunk;
@@ -52,6 +84,8 @@ export async function* relayAnthropicStream(body: UpstreamBody, options: RelayOp
     }
   } finally {
     if (!body.destroyed) body.destroy();
+    const seen = usage?.usage();
+    if (seen) options.onUsage!(seen);
   }
   if (failure !== null) yield endsAtEventBoundary(tail) ? failure : `\n\n${failure}`;
 }

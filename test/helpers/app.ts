@@ -12,7 +12,8 @@ interface Teardown {
 
 /** A Config from variables, with no .env file and no log files unless the test asks for them. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ env: { LOG_DIR: '', LOG_LEVEL: 'info', ...env }, dotenvPath: null });
+  // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s.
+  return loadConfig({ env: { LOG_DIR: '', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }, dotenvPath: null });
 }
 
 export interface TestApp {

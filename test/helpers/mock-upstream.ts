@@ -148,10 +148,13 @@ export class MockUpstream {
     return last;
   }
 
-  /** Resolves once `count` requests have arrived in all. */
-  waitForRequests(count: number): Promise<void> {
+  /** Resolves once `count` requests have arrived in all; rejects after `timeoutMs` so a test fails, not hangs. */
+  waitForRequests(count: number, timeoutMs = 10_000): Promise<void> {
     if (this.requests.length >= count) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push({ count, resolve }));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the mock upstream got ${this.requests.length} of ${count} requests in ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+    });
   }
 
   /** Sockets the mock still holds open (0 once every client connection is gone). */

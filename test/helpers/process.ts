@@ -25,7 +25,8 @@ export interface RunningService {
 export function startService(env: Record<string, string>, cwd: string): RunningService {
   const child = spawn(process.execPath, [MAIN], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },
+    // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s.
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', MAX_EVENT_LOOP_DELAY_MS: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -1,0 +1,71 @@
+// GET /metrics in Prometheus text format, from a registry owned by this app (no global state): requests by
+// route and status, durations, upstream latency, errors and retries, open streams, tokens by model.
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AnthropicUsage } from '../translate/usage.ts';
+import type { UpstreamObserver } from '../upstream/client.ts';
+
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'proxy_http_requests_total', help: 'HTTP requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  private readonly duration = new Histogram({ name: 'proxy_http_request_duration_seconds', help: 'Time to answer a request in full (streams included)', labelNames: ['route', 'method'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly upstreamDuration = new Histogram({ name: 'proxy_upstream_request_duration_seconds', help: 'Time from sending an upstream request to its response headers', labelNames: ['status'], buckets: DURATION_BUCKETS, registers: [this.registry] });
+  private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed without an answer, by error type', labelNames: ['type'], registers: [this.registry] });
+  private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
+
+  constructor(openStreams: () => number, inFlight: () => number) {
+    new Gauge({ name: 'proxy_open_streams', help: 'Streaming responses in progress', registers: [this.registry], collect() { this.set(openStreams()); } });
+    new Gauge({ name: 'proxy_requests_in_flight', help: 'API requests not yet answered in full', registers: [this.registry], collect() { this.set(inFlight()); } });
+    collectDefaultMetrics({ register: this.registry, prefix: 'proxy_' });
+  }
+
+  readonly upstreamObserver: UpstreamObserver = {
+    attemptDone: ({ statusCode, errorType, durationMs }) => {
+      if (statusCode !== null) this.upstreamDuration.observe({ status: String(statusCode) }, durationMs / 1000);
+      if (errorType !== null) this.upstreamErrors.inc({ type: errorType });
+    },
+    retry: ({ reason }) => this.retries.inc({ reason }),
+  };
+
+  requestDone(route: string, method: string, status: number, seconds: number): void {
+    this.requests.inc({ route, method, status: String(status) });
+    this.duration.observe({ route, method }, seconds);
+  }
+
+  recordUsage(model: string, usage: AnthropicUsage | null | undefined): void {
+    if (!usage) return;
+    const add = (kind: string, value: unknown) => {
+      if (typeof value === 'number' && value > 0) this.tokens.inc({ model, kind }, value);
+    };
+    add('input', usage.input_tokens);
+    add('output', usage.output_tokens);
+    add('cache_read', usage.cache_read_input_tokens);
+    add('cache_write', usage.cache_creation_input_tokens);
+  }
+}
+
+/** Combines observers so tests and metrics can both watch the upstream client. */
+export function combineObservers(...observers: Array<UpstreamObserver | undefined>): UpstreamObserver {
+  const present = observers.filter((o): o is UpstreamObserver => o !== undefined);
+  return {
+    attemptDone: (info) => present.forEach((o) => o.attemptDone?.(info)),
+    retry: (info) => present.forEach((o) => o.retry?.(info)),
+  };
+}
+
+export function installMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.decorate('metrics', metrics);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unknown';
+    metrics.requestDone(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)', produces: ['text/plain'] },
+  }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,102 @@
+// POST /v1/chat/completions: validate -> translate -> call the upstream -> translate back (or stream).
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError } from '../errors.ts';
+import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
+import { openAIErrorRef } from '../schemas/common.ts';
+import { streamChatCompletion } from '../stream/chat-response.ts';
+import { translateChatRequest, type ChatTranslationRules } from '../translate/request.ts';
+import { chatCompletionFrom } from '../translate/response.ts';
+import { openAIResponseHeaders } from '../translate/response-headers.ts';
+import type { AnthropicResponse, ChatCompletionRequest } from '../translate/types.ts';
+import { upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { ClientGoneError, clientGoneSignal, type UpstreamResponse } from '../upstream/client.ts';
+import { upstreamHeadersFor } from '../upstream/headers.ts';
+
+export interface ChatCompletionRouteOptions {
+  /** Unix milliseconds; tests pass a fixed clock. */
+  now?: () => number;
+}
+
+export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCompletionRouteOptions = {}): Promise<void> {
+  const now = options.now ?? Date.now;
+  const { config } = app;
+  const rules: ChatTranslationRules = {
+    modelMap: config.modelMap,
+    autoTextModel: config.autoTextModel,
+    autoVisionModel: config.autoVisionModel,
+    defaultMaxTokens: config.defaultMaxTokens,
+    reasoningBudgets: config.reasoningBudgets,
+  };
+
+  /** Reads a body to the end, mapping failures (idle or total timeout, client gone) like the request did. */
+  async function readText(upstream: UpstreamResponse, signal: AbortSignal): Promise<string> {
+    try {
+      return await upstream.body.text();
+    } catch (error) {
+      throw app.upstream.failureOf(error, signal, 'response');
+    }
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
+    const model = translated.body.model;
+    request.proxyLog = { model, stream: translated.stream };
+    const signal = clientGoneSignal(reply.raw);
+    const upstream = await app.upstream.request({
+      path: '/v1/messages',
+      headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
+      body: JSON.stringify(translated.body),
+      signal,
+    });
+    request.proxyLog.upstreamStatus = upstream.statusCode;
+    if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
+      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), upstream.headers);
+    }
+    reply.headers(openAIResponseHeaders(upstream.headers));
+    if (translated.stream) {
+      await streamChatCompletion({
+        request,
+        reply,
+        upstream,
+        signal,
+        created: Math.floor(now() / 1000),
+        includeUsage: translated.includeUsage,
+        responseFormatTool: translated.responseFormatTool,
+      });
+      return reply;
+    }
+    const text = await readText(upstream, signal);
+    let answer: AnthropicResponse;
+    try {
+      answer = JSON.parse(text) as AnthropicResponse;
+    } catch {
+      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with a body that is not JSON`, { code: 'upstream_invalid_response' });
+    }
+    app.metrics.recordUsage(model, answer.usage);
+    return chatCompletionFrom(answer, {
+      created: Math.floor(now() / 1000),
+      fallbackId: request.id,
+      fallbackModel: model,
+      responseFormatTool: translated.responseFormatTool,
+      legacyFunctions: translated.legacyFunctions,
+    });
+  }
+
+  app.post('/v1/chat/completions', {
+    schema: {
+      tags: ['openai'],
+      summary: 'Create a chat completion (OpenAI-compatible; translated to the upstream Messages API)',
+      body: chatCompletionRequestSchema,
+      response: { 200: chatCompletionSchema, '4xx': openAIErrorRef, '5xx': openAIErrorRef },
+    },
+  }, async (request, reply) => {
+    try {
+      return await handle(request, reply);
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) throw error;
+      // No one is left to answer; the upstream request was aborted with the connection.
+      request.log.info({ model: request.proxyLog?.model }, 'client closed the connection before the answer');
+      return reply.hijack();
+    }
+  });
+}

@@ -1,0 +1,207 @@
+// JSON schema of POST /v1/chat/completions: used by fastify to validate the body (a 400 naming the field)
+// and by the OpenAPI document. Strict on the types of the fields we read, open to every other field
+// (OpenAI keeps adding some; unknown ones are ignored). Per-role rules live in src/translate/ where the
+// error can say more than a schema keyword would.
+
+const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), 'null'] });
+
+const cacheControl = {
+  type: 'object',
+  properties: { type: { type: 'string' }, ttl: { type: 'string' } },
+  required: ['type'],
+} as const;
+
+const contentPart = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['text', 'image_url', 'input_audio', 'file', 'refusal'] },
+    text: { type: 'string' },
+    // OpenAI sends {url, detail}; some clients send the URL as a plain string.
+    image_url: {
+      type: ['object', 'string'],
+      properties: { url: { type: 'string' }, detail: { type: 'string' } },
+      required: ['url'],
+    },
+    file: {
+      type: 'object',
+      properties: { file_data: { type: 'string' }, file_id: { type: 'string' }, filename: { type: 'string' }, file_url: { type: 'string' } },
+    },
+    refusal: { type: 'string' },
+    cache_control: cacheControl,
+  },
+  required: ['type'],
+} as const;
+
+const toolCall = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', enum: ['function'] },
+    function: {
+      type: 'object',
+      properties: { name: { type: 'string' }, arguments: { type: 'string' } },
+      required: ['name'],
+    },
+  },
+  required: ['id', 'function'],
+} as const;
+
+const functionCall = {
+  type: 'object',
+  properties: { name: { type: 'string' }, arguments: { type: 'string' } },
+  required: ['name'],
+} as const;
+
+const message = {
+  type: 'object',
+  properties: {
+    role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
+    content: { type: ['string', 'array', 'null'], items: contentPart },
+    name: { type: 'string' },
+    tool_calls: { ...nullable('array'), items: toolCall },
+    tool_call_id: { type: 'string' },
+    function_call: { ...nullable('object'), properties: functionCall.properties, required: functionCall.required },
+    reasoning_content: nullable('string'),
+    reasoning_signature: nullable('string'),
+    thinking_blocks: {
+      ...nullable('array'),
+      items: {
+        type: 'object',
+        properties: { type: { type: 'string' }, thinking: { type: 'string' }, signature: { type: 'string' }, data: { type: 'string' } },
+        required: ['type'],
+      },
+    },
+    cache_control: cacheControl,
+  },
+  required: ['role'],
+} as const;
+
+const functionDefinition = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    description: { type: 'string' },
+    parameters: { type: 'object' },
+    strict: nullable('boolean'),
+  },
+  required: ['name'],
+} as const;
+
+export const chatCompletionRequestSchema = {
+  $id: 'ChatCompletionRequest',
+  type: 'object',
+  description: 'An OpenAI chat completion request. Fields not listed here are accepted and ignored.',
+  properties: {
+    model: { ...nullable('string'), description: 'Mapped by MODEL_MAP_JSON; when absent AUTOTEXT_MODEL / AUTOVISION_MODEL' },
+    messages: { type: 'array', minItems: 1, items: message },
+    max_tokens: { ...nullable('integer'), minimum: 1 },
+    max_completion_tokens: { ...nullable('integer'), minimum: 1 },
+    temperature: { ...nullable('number'), minimum: 0, maximum: 2, description: 'Capped at 1 upstream' },
+    top_p: { ...nullable('number'), minimum: 0, maximum: 1 },
+    top_k: { ...nullable('integer'), minimum: 0, description: 'Anthropic extension' },
+    n: nullable('integer'),
+    stop: { type: ['string', 'array', 'null'], items: { type: 'string' } },
+    stream: nullable('boolean'),
+    stream_options: { ...nullable('object'), properties: { include_usage: nullable('boolean') } },
+    tools: {
+      ...nullable('array'),
+      items: {
+        type: 'object',
+        properties: { type: { type: 'string' }, function: functionDefinition, cache_control: cacheControl },
+        required: ['type', 'function'],
+      },
+    },
+    tool_choice: {
+      type: ['string', 'object', 'null'],
+      properties: { type: { type: 'string' }, function: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
+      required: ['type'],
+    },
+    parallel_tool_calls: nullable('boolean'),
+    functions: { ...nullable('array'), items: functionDefinition },
+    function_call: { type: ['string', 'object', 'null'], properties: { name: { type: 'string' } }, required: ['name'] },
+    response_format: {
+      ...nullable('object'),
+      properties: {
+        type: { type: 'string', enum: ['text', 'json_object', 'json_schema'] },
+        json_schema: {
+          type: 'object',
+          properties: { name: { type: 'string' }, description: { type: 'string' }, schema: { type: 'object' }, strict: nullable('boolean') },
+        },
+      },
+      required: ['type'],
+    },
+    reasoning_effort: { type: ['string', 'null'], enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', null] },
+    thinking: {
+      ...nullable('object'),
+      description: 'Anthropic extension, passed through',
+      properties: { type: { type: 'string' }, budget_tokens: { type: 'integer', minimum: 1 } },
+      required: ['type'],
+    },
+    user: nullable('string'),
+    safety_identifier: nullable('string'),
+  },
+  required: ['messages'],
+} as const;
+
+const toolCallOut = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    type: { type: 'string', enum: ['function'] },
+    function: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'string' } }, required: ['name', 'arguments'] },
+  },
+  required: ['id', 'type', 'function'],
+} as const;
+
+/** The non-streaming answer (a stream answers text/event-stream chunks instead). */
+export const chatCompletionSchema = {
+  $id: 'ChatCompletion',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['chat.completion'] },
+    created: { type: 'integer' },
+    model: { type: 'string' },
+    system_fingerprint: { type: 'null' },
+    choices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          index: { type: 'integer' },
+          message: {
+            type: 'object',
+            properties: {
+              role: { type: 'string', enum: ['assistant'] },
+              content: { type: ['string', 'null'] },
+              refusal: { type: 'null' },
+              tool_calls: { type: 'array', items: toolCallOut },
+              function_call: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'string' } }, required: ['name', 'arguments'] },
+              reasoning_content: { type: 'string' },
+              thinking_blocks: {
+                type: 'array',
+                items: { type: 'object', properties: { type: { type: 'string' }, thinking: { type: 'string' }, signature: { type: 'string' }, data: { type: 'string' } } },
+              },
+            },
+            required: ['role', 'content', 'refusal'],
+          },
+          finish_reason: { type: 'string', enum: ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'] },
+          logprobs: { type: 'null' },
+        },
+        required: ['index', 'message', 'finish_reason', 'logprobs'],
+      },
+    },
+    usage: {
+      type: 'object',
+      properties: {
+        prompt_tokens: { type: 'integer' },
+        completion_tokens: { type: 'integer' },
+        total_tokens: { type: 'integer' },
+        prompt_tokens_details: { type: 'object', properties: { cached_tokens: { type: 'integer' }, cache_creation_tokens: { type: 'integer' } } },
+        completion_tokens_details: { type: 'object', properties: { reasoning_tokens: { type: 'integer' } } },
+      },
+      required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
+    },
+  },
+  required: ['id', 'object', 'created', 'model', 'choices', 'usage'],
+} as const;

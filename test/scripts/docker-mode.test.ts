@@ -1,0 +1,128 @@
+// Docker mode's logic against a scripted stand-in for the docker CLI (the real engine is exercised by the
+// Docker test in CI): auto-detection, compose v2 and the v1 fallback, up -d then waiting for the container's
+// health, status fields and LSB codes, stop and --down, and a container that dies during start-up.
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import t from 'tap';
+import { projectCopy } from '../helpers/scripts.ts';
+
+t.setTimeout(120_000);
+
+// Answers like docker would, from a state file "<state> <health|-> <exit code>", or "none" for no container.
+// `compose up` leaves a container that reports "starting" once, then "healthy" (or dies, with FAKE_UP=dies).
+const FAKE_DOCKER = `#!/usr/bin/env bash
+printf '%s\\n' "$*" >>"$FAKE_DIR/calls"
+read -r state health code <"$FAKE_DIR/state" || true
+put() { printf '%s\\n' "$*" >"$FAKE_DIR/state"; }
+case $1 in
+  info) exit 0 ;;
+  port) echo "5000/tcp -> 0.0.0.0:$FAKE_PORT"; exit 0 ;;
+  inspect)
+    [[ $state == none ]] && exit 1
+    printf '%s|%s|/anthropic-proxy|anthropic-proxy:latest|%s\\n' "$state" "\${health#-}" "$code"
+    if [[ $health == starting ]]; then
+      if [[ \${FAKE_UP:-} == dies ]]; then put exited - 1; else put running healthy 0; fi
+    fi
+    exit 0 ;;
+  compose) shift ;;
+  *) exit 1 ;;
+esac
+[[ -n \${FAKE_NO_V2:-} && -z \${FAKE_V1:-} ]] && { echo "docker: 'compose' is not a docker command." >&2; exit 1; }
+case $1 in
+  version) echo 'Docker Compose version v2.29.7' ;;
+  ps) [[ $state == none ]] || echo 0123456789abcdef0123 ;;
+  up) put running starting 0 ;;
+  stop) put exited - 0 ;;
+  down) put none ;;
+  logs) echo 'anthropic-proxy  | anthropic-proxy: configuration error: PORT="x" is not a whole number' ;;
+esac
+`;
+
+const copy = await projectCopy(t);
+const fakeDir = copy.path('fake-docker');
+mkdirSync(fakeDir);
+writeFileSync(`${fakeDir}/docker`, FAKE_DOCKER);
+chmodSync(`${fakeDir}/docker`, 0o755);
+writeFileSync(copy.path('docker-compose.yml'), 'services: {}\n');
+
+function docker(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: `${fakeDir}:${process.env.PATH}`, FAKE_DIR: fakeDir, FAKE_PORT: String(copy.port), PROXY_MODE: 'auto', ...extra };
+}
+function setState(state: string): void {
+  writeFileSync(`${fakeDir}/state`, `${state}\n`);
+  writeFileSync(`${fakeDir}/calls`, '');
+}
+function calls(): string[] {
+  return readFileSync(`${fakeDir}/calls`, 'utf8').split('\n').filter((line) => line.startsWith('compose ') && !line.startsWith('compose version'));
+}
+
+t.test('auto mode picks docker where an engine answers and compose exists; nothing running is status 3', async (t) => {
+  setState('none');
+  const result = await copy.run('status.sh', [], docker());
+  t.equal(result.code, 3, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy status: docker mode \(auto: a Docker engine answers and docker compose is available\)\n/);
+  t.match(result.stdout, /not running \(no container for the compose service anthropic-proxy\)/);
+});
+
+t.test('start runs compose up -d and waits for the container to report healthy', async (t) => {
+  setState('none');
+  const result = await copy.run('start.sh', [], docker());
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy start: docker mode/);
+  t.match(result.stdout, /waiting up to 90s for the container to report healthy:.* healthy after/);
+  t.match(result.stdout, /running \(container anthropic-proxy, 5000\/tcp -> 0\.0\.0\.0:\d+\)/);
+  t.same(calls().filter((line) => !line.startsWith('compose ps')), ['compose up -d']);
+
+  const again = await copy.run('start.sh', [], docker());
+  t.equal(again.code, 0);
+  t.match(again.stdout, /already running \(container anthropic-proxy, running\/healthy\)/);
+});
+
+t.test('status shows the container and is found even when PROXY_MODE says pid', async (t) => {
+  const result = await copy.run('status.sh', [], docker({ PROXY_MODE: 'pid' }));
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy status: docker mode \(found: compose service anthropic-proxy is running\)\n/);
+  t.match(result.stdout, /container: +anthropic-proxy \(0123456789ab\)\n +state: +running\n +health: +healthy\n +image: +anthropic-proxy:latest\n +port: +5000\/tcp -> 0\.0\.0\.0:\d+\n/);
+  const json = JSON.parse((await copy.run('status.sh', ['--json'], docker())).stdout);
+  t.match(json, { mode: 'docker', state: 'running', healthy: true, exit_code: 0, container: 'anthropic-proxy', container_health: 'healthy', image: 'anthropic-proxy:latest' });
+
+  setState('running unhealthy 0');
+  t.equal((await copy.run('status.sh', ['--quiet'], docker())).code, 4, 'unhealthy: 4');
+  setState('exited - 137');
+  const dead = await copy.run('status.sh', [], docker());
+  t.equal(dead.code, 1, 'exited with an error: 1');
+  t.match(dead.stdout, /dead: the container exited with code 137/);
+  setState('exited - 0');
+  t.equal((await copy.run('status.sh', ['--quiet'], docker())).code, 3, 'stopped cleanly: 3');
+});
+
+t.test('stop runs compose stop with STOP_TIMEOUT; --down runs compose down', async (t) => {
+  setState('running healthy 0');
+  const stop = await copy.run('stop.sh', [], docker({ STOP_TIMEOUT: '7' }));
+  t.equal(stop.code, 0, stop.stdout + stop.stderr);
+  t.match(stop.stdout, /^anthropic-proxy stop: docker mode \(found: compose service anthropic-proxy is running\)\n/);
+  t.ok(calls().includes('compose stop -t 7'));
+  const idle = await copy.run('stop.sh', [], docker());
+  t.equal(idle.code, 0);
+  t.match(idle.stdout, /not running/);
+  setState('exited - 0');
+  const down = await copy.run('stop.sh', ['--down'], docker());
+  t.equal(down.code, 0);
+  t.ok(calls().includes('compose down -t 15'));
+});
+
+t.test('a container that dies during start-up: exit 1 with its last log lines', async (t) => {
+  setState('none');
+  const result = await copy.run('start.sh', [], docker({ FAKE_UP: 'dies' }));
+  t.equal(result.code, 1);
+  t.match(result.stderr, /the container stopped during start-up \(exit code 1\)\. Its last log lines:\n.*configuration error: PORT="x"/);
+});
+
+t.test('docker-compose v1 is used where compose v2 is absent', async (t) => {
+  writeFileSync(`${fakeDir}/docker-compose`, '#!/usr/bin/env bash\nFAKE_V1=1 exec "$(dirname "$0")/docker" compose "$@"\n');
+  chmodSync(`${fakeDir}/docker-compose`, 0o755);
+  setState('none');
+  const result = await copy.run('start.sh', [], docker({ FAKE_NO_V2: '1' }));
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy start: docker mode \(auto: a Docker engine answers and docker-compose is available\)\n/);
+  t.match(result.stdout, /docker-compose up -d/);
+});
