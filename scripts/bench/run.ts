@@ -64,6 +64,7 @@ function machine(): Record<string, string | number> {
 interface Service {
   port: number;
   pid: number;
+  alive(): boolean;
   logPath: string;
   stop(): Promise<void>;
 }
@@ -109,7 +110,7 @@ async function startService(entry: string, upstreamPort: number, logLevel: strin
   });
   closeSync(out);
   await waitUntilUp(`http://127.0.0.1:${port}/healthz`, child);
-  return { port, pid: child.pid!, logPath, stop: () => stopChild(child, 8000) };
+  return { port, pid: child.pid!, logPath, alive: () => child.exitCode === null && child.signalCode === null, stop: () => stopChild(child, 8000) };
 }
 
 function urlOf(scenario: Scenario, mockPort: number, servicePort: number): string {
@@ -151,20 +152,31 @@ async function main(): Promise<void> {
 
   const entry = entryPoint();
   const mock = await startMock();
-  const service = await startService(entry, mock.port, 'info', 'info');
+  let service = await startService(entry, mock.port, 'info', 'info');
   const scenarios = new Map<ScenarioId, Scenario>(SCENARIOS.map((scenario) => [scenario.id, scenario]));
   const url = (scenario: Scenario) => urlOf(scenario, mock.port, service.port);
 
   // One request through every route (also the check that each works), then the idle footprint.
   const unavailable = new Map<ScenarioId, string>();
+  let previous: Scenario | null = null;
   for (const scenario of selected) {
+    await new Promise((done) => setTimeout(done, 300));
+    if (!service.alive()) {
+      // A route that takes the process down is reported, and the run goes on with a fresh service.
+      if (previous) unavailable.set(previous.id, 'failed (the service crashed on this request; see bench-results/service-info.log)');
+      log(`${previous?.id}: the service crashed; starting a fresh one`);
+      await service.stop();
+      service = await startService(entry, mock.port, 'info', 'info-restarted');
+    }
+    previous = scenario;
     const why = await availability(scenario, url(scenario));
     if (why) {
-      unavailable.set(scenario.id, why);
+      unavailable.set(scenario.id, unavailable.get(scenario.id) ?? why);
       log(`${scenario.id}: ${why}`);
       if (scenario.target === 'mock') throw new Error(`the mock upstream does not answer ${scenario.id}: ${why}`);
     }
   }
+  if (!service.alive()) throw new Error(`the service crashed on ${previous?.id}`);
   await new Promise((done) => setTimeout(done, 500));
   const idleRssMb = memoryOf(service.pid).rssMb;
   log(`service idle RSS ${idleRssMb.toFixed(1)} MB`);
