@@ -252,7 +252,7 @@ export function formatMarkdown(report: Report): string {
       out.push(`| ${name} | ${row.unavailable ?? 'not available'} | | | | |`);
       continue;
     }
-    out.push(`| ${name} | ${fixed(r.ttfbP50Ms, 3)} | ${fixed(r.ttfbP99Ms, 3)} | **${row.ttfbAddedMs === null ? '' : signed(row.ttfbAddedMs)}** | ${fixed(r.totalP50Ms, 3)} | **${row.totalAddedMs === null ? '' : signed(row.totalAddedMs)}** |`);
+    out.push(`| ${name} | ${fixed(r.ttfbP50Ms, 3)} | ${fixed(r.ttfbP99Ms, 3)} | ${row.ttfbAddedMs === null ? '' : `**${signed(row.ttfbAddedMs)}**`} | ${fixed(r.totalP50Ms, 3)} | ${row.totalAddedMs === null ? '' : `**${signed(row.totalAddedMs)}**`} |`);
   }
   out.push('');
   out.push('| target | measured | limit | verdict |');
