@@ -120,8 +120,34 @@ export class UpstreamClient {
   }
 
   private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    const total = AbortSignal.timeout(this.config.upstreamTimeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, total]) : total;
+    // One controller and one timer per request, cleared as soon as the answer's body is closed. (Measured:
+    // AbortSignal.timeout + AbortSignal.any kept every request's signals and timer alive for
+    // UPSTREAM_TIMEOUT_MS, 15 minutes by default, so memory grew with the request rate under load.)
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException(`The upstream request took longer than ${this.config.upstreamTimeoutMs} ms`, 'TimeoutError'));
+    }, this.config.upstreamTimeoutMs);
+    timer.unref();
+    const clientSignal = request.signal;
+    const onClientGone = () => controller.abort(clientSignal!.reason);
+    if (clientSignal?.aborted) onClientGone();
+    else clientSignal?.addEventListener('abort', onClientGone, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      clientSignal?.removeEventListener('abort', onClientGone);
+    };
+    try {
+      const response = await this.attempts(request, controller.signal);
+      if (response.body.destroyed) settle();
+      else response.body.once('close', settle);
+      return response;
+    } catch (error) {
+      settle();
+      throw error;
+    }
+  }
+
+  private async attempts(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let response: Dispatcher.ResponseData;
