@@ -93,7 +93,7 @@ expect_in '"PORT=5000"' "$env_json"
 expect_in '"UPSTREAM_BASE=http://mock-upstream:8080"' "$env_json"
 # the route tests below depend on this plumbing: the proxy's container reaches the mock by name
 reach=$(compose exec -T anthropic-proxy node -e \
-  "fetch('http://mock-upstream:8080/v1/messages',{method:'POST',body:'{}',signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(console.log)")
+  "fetch('http://mock-upstream:8080/v1/messages',{method:'POST',body:'{}',headers:{'x-api-key':'$SERVER_KEY'},signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(console.log)")
 expect_in 'Hello from the mock upstream' "$reach"
 
 say "requests through the container"
