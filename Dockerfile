@@ -42,4 +42,5 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
 # The entrypoint only fixes the log folder's ownership when started as root, then execs the CMD as `node`.
 # Signals: run with an init (compose `init: true`, `docker run --init`); main.ts drains on SIGTERM anyway.
 ENTRYPOINT ["/bin/sh", "/app/docker/entrypoint.sh"]
-CMD ["node", "dist/main.js"]
+# A small young generation: peak RSS under load drops by a third at the same throughput (see README).
+CMD ["node", "--max-semi-space-size=8", "dist/main.js"]

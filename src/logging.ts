@@ -56,7 +56,9 @@ export function logDirProblem(files: LogFiles, logDir: string): string | null {
 
 export function createLogger(config: Config, secrets: readonly string[], options: LoggerOptions = {}): Logger {
   const level = config.logLevel;
-  const streams: StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: options.stdout ?? pino.destination(1) }];
+  // Asynchronous writes: lines queued while one write is in flight go out together, so a busy proxy does not
+  // pay one blocking syscall per access line; logger.flush() at exit writes what is left.
+  const streams: StreamEntry[] = [{ level: level === 'silent' ? 'fatal' : level, stream: options.stdout ?? pino.destination({ dest: 1, sync: false }) }];
   const files = logFilePaths(config.logDir);
   const problem = files ? logDirProblem(files, config.logDir) : null;
   if (files && !problem) {

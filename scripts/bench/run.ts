@@ -39,7 +39,8 @@ const { values: args } = parseArgs({
     'keep-logs': { type: 'boolean', default: false },
     only: { type: 'string' },
     src: { type: 'boolean', default: false },
-    'node-flags': { type: 'string', default: '' },
+    // The flag `npm start`, the image and the host scripts run the service with.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=8' },
   },
 });
 

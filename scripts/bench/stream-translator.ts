@@ -91,7 +91,8 @@ function translateOnce(factory: TranslatorFactory, chunks: Buffer[]): number {
 async function relayOnce(chunks: Buffer[]): Promise<number> {
   const body = { destroyed: true, destroy() {}, async *[Symbol.asyncIterator]() { yield* chunks; } } as unknown as UpstreamBody;
   let length = 0;
-  for await (const piece of relayAnthropicStream(body, { failureOf: () => { throw new Error('unexpected'); }, cutReason: () => null })) length += piece.length;
+  const sink = { write: (piece: Buffer | string) => ((length += piece.length), true), drained: async () => undefined, end: (last?: string) => void (length += last?.length ?? 0), gone: false };
+  await relayAnthropicStream(body, sink, { failureOf: () => { throw new Error('unexpected'); }, cutReason: () => null });
   return length;
 }
 

@@ -1,7 +1,6 @@
 // Anthropic-native passthrough: POST /v1/messages and /v1/messages/count_tokens reach UPSTREAM_BASE with the
 // service's key, header and model rules applied. The body goes upstream as the client sent it (the raw bytes
 // when the model needs no rewrite); answers come back unchanged, streams byte for byte.
-import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError, invalidRequest } from '../errors.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
@@ -12,9 +11,14 @@ import { anthropicBodyHasImage, resolveModel } from '../translate/model.ts';
 import type { AnthropicUsage } from '../translate/usage.ts';
 import { ClientGoneError, clientGoneSignal, type UpstreamResponse } from '../upstream/client.ts';
 import { relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
-import { UsageTap, relayAnthropicStream } from '../upstream/relay.ts';
+import { drained, streamHeaders } from '../stream/sse-response.ts';
+import { lastUsageIn } from '../translate/usage-sniff.ts';
+import { relayAnthropicStream } from '../upstream/relay.ts';
 
 type Body = Record<string, unknown>;
+
+// Usage is the last field of a Messages answer: this many bytes from the end hold it.
+const USAGE_TAIL_BYTES = 2048;
 
 /** The upstream path for this route, keeping the client's query string (Claude Code sends `?beta=true`). */
 function upstreamPath(request: FastifyRequest, path: string): string {
@@ -40,22 +44,37 @@ function isEventStream(upstream: UpstreamResponse): boolean {
   return (Array.isArray(type) ? type[0] : type ?? '').includes('text/event-stream');
 }
 
-function relayWhole(reply: FastifyReply, upstream: UpstreamResponse, onUsage?: (usage: AnthropicUsage) => void): FastifyReply {
-  const type = upstream.headers['content-type'];
-  if (onUsage && upstream.statusCode < 300) {
-    const tap = new UsageTap();
-    upstream.body.on('data', (chunk: Buffer) => tap.observe(chunk));
-    upstream.body.once('end', () => {
-      const usage = tap.usage();
-      if (usage) onUsage(usage);
-    });
+/** A whole (non-streaming) answer: read at once and sent as one buffer with its length, no stream piping. */
+async function relayWhole(
+  app: FastifyInstance,
+  reply: FastifyReply,
+  upstream: UpstreamResponse,
+  signal: AbortSignal,
+  onUsage?: (usage: AnthropicUsage) => void,
+): Promise<FastifyReply> {
+  let bytes: Buffer;
+  try {
+    bytes = Buffer.from(await upstream.body.arrayBuffer());
+  } catch (error) {
+    const failure = app.upstream.failureOf(error, signal, 'response');
+    if (failure instanceof ClientGoneError) return reply.hijack();
+    throw failure;
   }
-  reply.code(upstream.statusCode).headers(relayedResponseHeaders(upstream.headers));
-  reply.header('content-type', (Array.isArray(type) ? type[0] : type) ?? 'application/json');
-  return reply.send(upstream.body);
+  if (onUsage && upstream.statusCode < 300) {
+    // Usage is near the end of a message; a cut multi-byte character there does not matter to the search.
+    const usage = lastUsageIn(bytes.toString('utf8', Math.max(0, bytes.length - USAGE_TAIL_BYTES)));
+    if (usage) onUsage(usage);
+  }
+  const type = upstream.headers['content-type'];
+  return reply
+    .code(upstream.statusCode)
+    .headers(relayedResponseHeaders(upstream.headers))
+    .header('content-type', (Array.isArray(type) ? type[0] : type) ?? 'application/json')
+    .send(bytes);
 }
 
-function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: UpstreamResponse, signal: AbortSignal, model: string): FastifyReply {
+async function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: UpstreamResponse, signal: AbortSignal, model: string): Promise<void> {
+  const raw = reply.raw;
   let cutReason: string | null = null;
   const openStream = {
     cut(reason: string) {
@@ -63,21 +82,27 @@ function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: Upstre
       upstream.body.destroy();
     },
   };
+  reply.hijack();
+  raw.writeHead(upstream.statusCode, streamHeaders(reply, upstream, 'text/event-stream; charset=utf-8'));
+  raw.flushHeaders();
   app.lifecycle.openStreams.add(openStream);
-  const events = relayAnthropicStream(upstream.body, {
-    failureOf: (error) => app.upstream.failureOf(error, signal, 'response'),
-    cutReason: () => cutReason,
-    onUsage: (usage) => app.metrics.recordUsage(model, usage),
-  });
-  const stream = Readable.from(events, { objectMode: false });
-  stream.once('close', () => app.lifecycle.openStreams.delete(openStream));
-  reply
-    .code(upstream.statusCode)
-    .headers(relayedResponseHeaders(upstream.headers))
-    .header('content-type', 'text/event-stream; charset=utf-8')
-    .header('cache-control', 'no-cache')
-    .header('x-accel-buffering', 'no');
-  return reply.send(stream);
+  try {
+    await relayAnthropicStream(upstream.body, {
+      write: (chunk) => raw.write(chunk),
+      drained: () => drained(raw),
+      end: (last) => raw.end(last),
+      get gone() {
+        return raw.destroyed;
+      },
+    }, {
+      failureOf: (error) => app.upstream.failureOf(error, signal, 'response'),
+      cutReason: () => cutReason,
+      onUsage: (usage) => app.metrics.recordUsage(model, usage),
+    });
+  } finally {
+    app.lifecycle.openStreams.delete(openStream);
+    if (!raw.writableEnded && !raw.destroyed) raw.destroy();
+  }
 }
 
 export async function messagesRoutes(app: FastifyInstance): Promise<void> {
@@ -119,7 +144,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     }
     request.proxyLog.upstreamStatus = upstream.statusCode;
     if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) return relayStream(app, reply, upstream, signal, model);
-    return relayWhole(reply, upstream, (usage) => app.metrics.recordUsage(model, usage));
+    return relayWhole(app, reply, upstream, signal, (usage) => app.metrics.recordUsage(model, usage));
   });
 
   app.post('/v1/messages/count_tokens', {
@@ -142,12 +167,13 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     if (!config.forwardCountToUpstream) return estimate();
 
     let upstream: UpstreamResponse;
+    const signal = clientGoneSignal(reply.raw);
     try {
       upstream = await app.upstream.request({
         path: upstreamPath(request, '/v1/messages/count_tokens'),
         headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
         body: upstreamPayload(request, body, model),
-        signal: clientGoneSignal(reply.raw),
+        signal,
       });
     } catch (error) {
       if (error instanceof ClientGoneError) return reply.hijack();
@@ -161,7 +187,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       await upstream.body.dump().catch(() => undefined);
       return estimate();
     }
-    if (upstream.statusCode >= 300) return relayWhole(reply, upstream);
+    if (upstream.statusCode >= 300) return relayWhole(app, reply, upstream, signal);
     const text = await upstream.body.text();
     let counted: unknown;
     try {

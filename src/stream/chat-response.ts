@@ -1,13 +1,12 @@
 // Streams a translated chat completion to the client: Anthropic SSE from the upstream -> OpenAI chunks.
 // Contract between the chat-completions route (which validates, translates, calls the upstream and handles
 // any non-2xx answer as a normal HTTP error) and the streaming layers in this folder.
-import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
 import type { OpenStream } from '../plugins/lifecycle.ts';
 import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
-import { relayedResponseHeaders } from '../upstream/headers.ts';
 import { ChatSseTranslator } from './chat-pipeline.ts';
+import { drained, streamHeaders } from './sse-response.ts';
 
 export interface ChatStreamContext {
   request: FastifyRequest;
@@ -24,33 +23,6 @@ export interface ChatStreamContext {
   responseFormatTool: string | null;
   /** The upstream model asked for: the chunks' model until message_start names one, and the log's. */
   model?: string;
-}
-
-const STREAM_HEADERS = {
-  'content-type': 'text/event-stream',
-  'cache-control': 'no-cache',
-  // nginx and similar proxies buffer responses unless told not to; a buffered stream is no stream.
-  'x-accel-buffering': 'no',
-} as const;
-
-/** Resolves when the client has taken what was written, or has gone. */
-function drained(raw: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      raw.off('drain', done);
-      raw.off('close', done);
-      resolve();
-    };
-    raw.on('drain', done);
-    raw.on('close', done);
-  });
-}
-
-function headersFor(reply: FastifyReply, upstream: UpstreamResponse): Record<string, string | number | string[]> {
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
-  Object.assign(headers, relayedResponseHeaders(upstream.headers), STREAM_HEADERS);
-  return headers;
 }
 
 /**
@@ -94,7 +66,7 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
     body.destroy();
   };
 
-  raw.writeHead(200, headersFor(reply, upstream));
+  raw.writeHead(200, streamHeaders(reply, upstream, 'text/event-stream'));
   raw.flushHeaders();
   signal.addEventListener('abort', onClientGone, { once: true });
   app.lifecycle.openStreams.add(open);

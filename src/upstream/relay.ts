@@ -54,8 +54,18 @@ export interface RelayOptions {
   onUsage?(usage: AnthropicUsage): void;
 }
 
-/** Yields the upstream bytes unchanged, then a final error event if the stream did not end properly. */
-export async function* relayAnthropicStream(body: UpstreamBody, options: RelayOptions): AsyncGenerator<Buffer | string> {
+/** Where the relayed bytes go: the client's response, written directly (no intermediate stream). */
+export interface RelaySink {
+  /** False when the client's buffer is full: wait for `drained()` before the next write. */
+  write(chunk: Buffer | string): boolean;
+  drained(): Promise<void>;
+  end(last?: string): void;
+  /** True once the client has gone. */
+  readonly gone: boolean;
+}
+
+/** Writes the upstream bytes unchanged, then a final error event if the stream did not end properly. */
+export async function relayAnthropicStream(body: UpstreamBody, sink: RelaySink, options: RelayOptions): Promise<void> {
   let sawStop = false;
   let tail: Buffer | null = null;
   let failure: string | null = null;
@@ -69,7 +79,8 @@ export async function* relayAnthropicStream(body: UpstreamBody, options: RelayOp
         sawStop = edge.includes(MESSAGE_STOP);
       }
       tail = chunk;
-      yield chunk;
+      if (sink.gone) return;
+      if (!sink.write(chunk)) await sink.drained();
     }
     if (!sawStop) failure = anthropicErrorEvent('api_error', 'The upstream closed the stream before message_stop');
   } catch (error) {
@@ -87,5 +98,6 @@ export async function* relayAnthropicStream(body: UpstreamBody, options: RelayOp
     const seen = usage?.usage();
     if (seen) options.onUsage!(seen);
   }
-  if (failure !== null) yield endsAtEventBoundary(tail) ? failure : `\n\n${failure}`;
+  if (sink.gone) return;
+  sink.end(failure === null ? undefined : endsAtEventBoundary(tail) ? failure : `\n\n${failure}`);
 }

@@ -52,7 +52,7 @@ t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non
   t.match(runtime, /^USER node$/m);
   t.match(runtime, /^EXPOSE 5000$/m);
   t.match(runtime, /NODE_ENV=production/);
-  t.match(runtime, /^CMD \["node", "dist\/main\.js"\]$/m, 'node directly, not npm');
+  t.match(runtime, /^CMD \["node", "--max-semi-space-size=8", "dist\/main\.js"\]$/m, 'node directly, not npm');
 });
 
 t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the context', async (t) => {

@@ -51,7 +51,7 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
     healthy: true,
     exit_code: 0,
     pid,
-    command: 'node dist/main.js',
+    command: 'node --max-semi-space-size=8 dist/main.js',
     health: { url: `${base}/`, http_status: 200, status: 'ok', version: VERSION },
   });
   t.type(report.health.latency_ms, 'number');
