@@ -36,7 +36,7 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
   t.equal(text.code, 0, text.stdout + text.stderr);
   t.match(firstLine(text.stdout), /^anthropic-proxy status: pid mode \(found: PID file anthropic-proxy\.pid names running PID \d+\)$/);
   t.match(text.stdout, new RegExp(`PID: +${pid}\\n`));
-  t.match(text.stdout, /command: +node dist\/main\.js\n/);
+  t.match(text.stdout, /command: +node --max-semi-space-size=8 dist\/main\.js\n/);
   t.match(text.stdout, /started: +\S+/);
   t.match(text.stdout, /uptime: +\d+s\n/);
   t.match(text.stdout, new RegExp(`health: +GET ${base}/ -> 200 ok, version ${VERSION.replace(/\./g, '\\.')}, \\d+ ms`));
@@ -157,7 +157,7 @@ t.test('run.sh runs the service in the foreground as its own process and stops c
   t.match(firstLine(out), /^anthropic-proxy run: pid mode \(PROXY_MODE=pid\)$/);
   t.match(out, /node dist\/main\.js in the foreground/);
   t.equal((await fetch(`${base}/healthz`)).status, 200);
-  t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /node\0dist\/main\.js/, 'the script became the service (exec)');
+  t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /node\0--max-semi-space-size=8\0dist\/main\.js/, 'the script became the service (exec)');
   child.kill('SIGTERM');
   t.equal(await exited(child), 0);
 });
