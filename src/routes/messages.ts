@@ -109,6 +109,23 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   const config = app.config;
   const tokenizer = lazyTokenizer();
 
+  /** Sends the request upstream with the key, header and model rules; null when the client has gone. */
+  async function forward(request: FastifyRequest, path: string, body: Body, model: string, signal: AbortSignal): Promise<UpstreamResponse | null> {
+    try {
+      const upstream = await app.upstream.request({
+        path: upstreamPath(request, path),
+        headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
+        body: upstreamPayload(request, body, model),
+        signal,
+      });
+      if (request.proxyLog) request.proxyLog.upstreamStatus = upstream.statusCode;
+      return upstream;
+    } catch (error) {
+      if (error instanceof ClientGoneError) return null;
+      throw error;
+    }
+  }
+
   // Keep the raw bytes next to the parsed body, so an unchanged body is forwarded without re-serializing.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
@@ -130,19 +147,8 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const streaming = body.stream === true;
     request.proxyLog = { model, stream: streaming };
     const signal = clientGoneSignal(reply.raw);
-    let upstream: UpstreamResponse;
-    try {
-      upstream = await app.upstream.request({
-        path: upstreamPath(request, '/v1/messages'),
-        headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
-        body: upstreamPayload(request, body, model),
-        signal,
-      });
-    } catch (error) {
-      if (error instanceof ClientGoneError) return reply.hijack();
-      throw error;
-    }
-    request.proxyLog.upstreamStatus = upstream.statusCode;
+    const upstream = await forward(request, '/v1/messages', body, model, signal);
+    if (upstream === null) return reply.hijack();
     if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) return relayStream(app, reply, upstream, signal, model);
     return relayWhole(app, reply, upstream, signal, (usage) => app.metrics.recordUsage(model, usage));
   });
@@ -166,21 +172,15 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const estimate = async () => answer(estimateInputTokens(body, await tokenizer()), true);
     if (!config.forwardCountToUpstream) return estimate();
 
-    let upstream: UpstreamResponse;
     const signal = clientGoneSignal(reply.raw);
+    let upstream: UpstreamResponse | null;
     try {
-      upstream = await app.upstream.request({
-        path: upstreamPath(request, '/v1/messages/count_tokens'),
-        headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
-        body: upstreamPayload(request, body, model),
-        signal,
-      });
+      upstream = await forward(request, '/v1/messages/count_tokens', body, model, signal);
     } catch (error) {
-      if (error instanceof ClientGoneError) return reply.hijack();
       request.log.warn({ code: (error as ProxyError).code }, 'count_tokens upstream failed; answering with a local estimate');
       return estimate();
     }
-    request.proxyLog.upstreamStatus = upstream.statusCode;
+    if (upstream === null) return reply.hijack();
     // Anthropic-compatible upstreams do not all have this endpoint: a missing one or a failing one is
     // answered locally, an answer about the request itself (400, 401, 429...) is the client's to see.
     if (upstream.statusCode === 404 || upstream.statusCode === 405 || upstream.statusCode === 501 || upstream.statusCode >= 500) {
