@@ -21,7 +21,7 @@ RUN npm install --prefix /opt/tsc --no-save --no-audit --no-fund $(node -p \
        ['typescript', '@types/node'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')") \
  && mkdir -p node_modules/@types && ln -s /opt/tsc/node_modules/@types/node node_modules/@types/node
 ENV PATH=/opt/tsc/node_modules/.bin:$PATH
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY src ./src
 RUN npm run build && mkdir -p /out/logs
 

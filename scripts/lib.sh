@@ -375,7 +375,7 @@ check_build() {
     fix "cd $ROOT && npm run build"
     exit "$EXIT_NOT_INSTALLED"
   }
-  for file in src package.json tsconfig.json tsconfig.build.json; do
+  for file in src package.json tsconfig.json; do
     [[ -e $ROOT/$file ]] && candidates+=("$ROOT/$file")
   done
   newer=$(find "${candidates[@]}" -newer "$main" -print -quit 2>/dev/null) || newer=''

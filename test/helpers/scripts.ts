@@ -10,7 +10,7 @@ import { freePort } from './process.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const ROOT_SCRIPTS = ['run.sh', 'start.sh', 'stop.sh', 'status.sh', 'restart.sh'] as const;
-const COPIED = ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', ...ROOT_SCRIPTS];
+const COPIED = ['src', 'scripts', 'package.json', 'package-lock.json', 'tsconfig.json', ...ROOT_SCRIPTS];
 
 export interface ScriptResult {
   code: number | null;
@@ -20,7 +20,7 @@ export interface ScriptResult {
 }
 
 export interface CopyOptions {
-  /** Build dist/ in the copy (tsc -p tsconfig.build.json, what `npm run build` runs). */
+  /** Build dist/ in the copy (tsc -p src, what `npm run build` runs). */
   build?: boolean;
   /** Link the checkout's node_modules into the copy (default true). */
   nodeModules?: boolean;
@@ -121,7 +121,7 @@ export async function projectCopy(t: Teardown, options: CopyOptions = {}): Promi
   );
   if (options.build) {
     const tsc = join(dir, 'node_modules', 'typescript', 'bin', 'tsc');
-    const built = await runChild(process.execPath, [tsc, '-p', 'tsconfig.build.json'], dir, scriptEnv(), 120_000);
+    const built = await runChild(process.execPath, [tsc, '-p', 'src'], dir, scriptEnv(), 120_000);
     if (built.code !== 0) throw new Error(`build failed: ${built.stdout}${built.stderr}`);
   }
 
