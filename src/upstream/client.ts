@@ -96,33 +96,9 @@ export class UpstreamClient {
       });
     }
     this.active++;
-    let released = false;
-    const release = () => {
-      if (!released) {
-        released = true;
-        this.active--;
-      }
-    };
-    try {
-      const response = await this.send(request);
-      response.body.once('close', release);
-      if (response.body.destroyed) release();
-      return response;
-    } catch (error) {
-      release();
-      throw error;
-    }
-  }
-
-  /** Upstream requests in flight (for metrics and tests). */
-  get inFlight(): number {
-    return this.active;
-  }
-
-  private async send(request: UpstreamRequest): Promise<UpstreamResponse> {
-    // One controller and one timer per request, cleared as soon as the answer's body is closed. (Measured:
-    // AbortSignal.timeout + AbortSignal.any kept every request's signals and timer alive for
-    // UPSTREAM_TIMEOUT_MS, 15 minutes by default, so memory grew with the request rate under load.)
+    // One controller and one timer per request, cleared (with the slot released) as soon as the answer's body
+    // is closed. (Measured: AbortSignal.timeout + AbortSignal.any kept every request's signals and timer
+    // alive for UPSTREAM_TIMEOUT_MS, 15 minutes by default, so memory grew with the request rate under load.)
     const controller = new AbortController();
     const timer = setTimeout(() => {
       controller.abort(new DOMException(`The upstream request took longer than ${this.config.upstreamTimeoutMs} ms`, 'TimeoutError'));
@@ -132,7 +108,11 @@ export class UpstreamClient {
     const onClientGone = () => controller.abort(clientSignal!.reason);
     if (clientSignal?.aborted) onClientGone();
     else clientSignal?.addEventListener('abort', onClientGone, { once: true });
+    let settled = false;
     const settle = () => {
+      if (settled) return;
+      settled = true;
+      this.active--;
       clearTimeout(timer);
       clientSignal?.removeEventListener('abort', onClientGone);
     };
@@ -145,6 +125,11 @@ export class UpstreamClient {
       settle();
       throw error;
     }
+  }
+
+  /** Upstream requests in flight (for metrics and tests). */
+  get inFlight(): number {
+    return this.active;
   }
 
   private async attempts(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
