@@ -22,6 +22,13 @@ cd "$REPO"
 [[ -f $SHARED_DIR/docker-offline.sh ]] || fail "no docker-offline.sh in SHARED_DIR=$SHARED_DIR"
 command -v curl >/dev/null || fail "curl is needed"
 say "engine and local base images (docker-offline.sh; the first run builds them)"
+# The engine is started on its own first, with stdout on /dev/null: a dockerd started from inside the `env`
+# command substitution below inherits that pipe (docker-offline.sh keeps a copy of its stdout on fd 3) and
+# holds it open for ever, so `$(...)` would never return on a machine whose engine is not yet running.
+# An engine this test started is stopped again at the end: the machine is left as it was found.
+ENGINE_WAS_RUNNING=0
+docker info >/dev/null 2>&1 && ENGINE_WAS_RUNNING=1
+bash "$SHARED_DIR/docker-offline.sh" engine >/dev/null
 eval "$(bash "$SHARED_DIR/docker-offline.sh" env)"
 if command -v docker-compose >/dev/null; then COMPOSE=(docker-compose); else COMPOSE=(docker compose); fi
 
@@ -37,6 +44,11 @@ while IFS= read -r name; do unset "$name"; done < <(sed -n 's/^\([A-Z_][A-Z0-9_]
 compose() { "${COMPOSE[@]}" -p "$PROJECT" --env-file "$WORK/test.env" -f docker-compose.yml -f test/docker/compose.test.yml "$@"; }
 
 DISTROLESS_CID=
+stop_engine() {
+  pkill -TERM -x dockerd || return 0
+  for _ in $(seq 40); do pgrep -x dockerd >/dev/null || return 0; sleep 0.5; done
+  say "dockerd did not stop within 20 s"
+}
 cleanup() {
   local rc=$?
   set +e
@@ -46,6 +58,7 @@ cleanup() {
   [[ -z $DISTROLESS_CID ]] || docker rm -f "$DISTROLESS_CID" >/dev/null 2>&1
   compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
   rm -rf "$WORK"
+  ((ENGINE_WAS_RUNNING)) || stop_engine
   if ((rc == 0)); then say "PASSED in $(($(date +%s) - T0)) s"; else say "FAILED (exit $rc) after $(($(date +%s) - T0)) s"; fi
   exit "$rc"
 }
