@@ -1,12 +1,22 @@
 // Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
 // encoder in one pure object, so the I/O code and the fixture tests run exactly the same path.
 import { ProxyError } from '../errors.ts';
-import { ChatStreamMachine, upstreamProtocolError, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './chat-stream.ts';
+import { ChatStreamMachine, upstreamProtocolError, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus, type RawJsonString } from './chat-stream.ts';
 import { SseDecodeError, SseDecoder, type SseEvent } from './sse-decoder.ts';
 import { ChatChunkEncoder, SSE_DONE } from './sse-encoder.ts';
 
+// A text delta as Anthropic writes it (its key order; compact, or with one space after ':' and ','): most
+// events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string
+// re-escaped; anything else (another layout, an invalid string) takes the general path. Linear: the
+// alternation inside the string cannot backtrack.
+const TEXT_DELTA = /^\{"type": ?"content_block_delta", ?"index": ?(\d{1,9}), ?"delta": ?\{"type": ?"text_delta", ?"text": ?("(?:[^"\\]|\\.)+")\}\}$/s;
+// JSON.rawJSON (Node >= 21) checks that the literal is a valid JSON string and marks it for JSON.stringify.
+const rawJson = (JSON as { rawJSON?: (text: string) => RawJsonString }).rawJSON;
+
 export interface ChatSseOptions extends ChatStreamOptions {
   maxEventBytes?: number;
+  /** The text-delta fast path (default on); tests turn it off to compare both paths. */
+  fastTextDeltas?: boolean;
 }
 
 export class ChatSseTranslator {
@@ -20,6 +30,7 @@ export class ChatSseTranslator {
   };
   private readonly onEvent = (event: SseEvent): void => {
     if (this.machine.finished) return;
+    if (this.textDelta(event.data)) return;
     let parsed: unknown;
     try {
       parsed = JSON.parse(event.data);
@@ -35,13 +46,34 @@ export class ChatSseTranslator {
     if (this.machine.status === 'done') this.out += SSE_DONE;
   };
 
+  private readonly fastTextDeltas: boolean;
+  /** Text deltas that took the fast path. */
+  fastTextDeltaCount = 0;
+
   constructor(options: ChatSseOptions) {
+    this.fastTextDeltas = options.fastTextDeltas ?? true;
     this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
     this.machine = new ChatStreamMachine(options);
   }
 
   get status(): ChatStreamStatus {
     return this.machine.status;
+  }
+
+  /** The fast path for a text delta; false when the event needs the general one. */
+  private textDelta(data: string): boolean {
+    if (!this.fastTextDeltas || rawJson === undefined) return false;
+    const match = TEXT_DELTA.exec(data);
+    if (match === null) return false;
+    let text: RawJsonString;
+    try {
+      text = rawJson(match[2]);
+    } catch {
+      return false;
+    }
+    if (!this.machine.textDeltaLiteral(Number(match[1]), text, this.emit)) return false;
+    this.fastTextDeltaCount++;
+    return true;
   }
 
   /** Done (`[DONE]` written) or failed (an error chunk written): the client's stream is complete. */

@@ -11,9 +11,17 @@ export type ChunkToolCall =
   | { index: number; id: string; type: 'function'; function: { name: string; arguments: string } }
   | { index: number; function: { arguments: string } };
 
+/**
+ * A JSON string kept as the upstream wrote it (`JSON.rawJSON`): JSON.stringify emits it verbatim. Only the
+ * pipeline's text-delta fast path makes one; it never leaves the encoder.
+ */
+export interface RawJsonString {
+  readonly rawJSON: string;
+}
+
 export interface ChunkDelta {
   role?: 'assistant';
-  content?: string;
+  content?: string | RawJsonString;
   reasoning_content?: string;
   /** Complete thinking blocks, once each, so a client can send them back on the next turn. */
   thinking_blocks?: ThinkingBlock[];
@@ -423,6 +431,20 @@ export class ChatStreamMachine {
       code: upstreamType,
     };
     emit({ error: this.failure });
+  }
+
+  /**
+   * The most common event, a non-empty text_delta, with its text still a JSON string literal (see
+   * ChatSseTranslator). Emits exactly what handle() would for it and returns true; returns false, having
+   * done nothing, whenever handle() would do anything else (not streaming, no such open text block, text
+   * held back for a response_format tool), so that the caller falls back to parsing the event.
+   */
+  textDeltaLiteral(index: number, text: RawJsonString, emit: ChatStreamEmit): boolean {
+    if (this.currentStatus !== 'streaming' || this.responseFormatTool !== null) return false;
+    const block = this.blocks.get(index);
+    if (block === undefined || !block.open || block.kind !== 'text') return false;
+    emit(this.chunk({ content: text }, null));
+    return true;
   }
 
   private text(text: string, emit: ChatStreamEmit): void {
