@@ -170,7 +170,7 @@ export function formatText(report: Report): string {
   ));
   out.push('CPU µs/req: CPU time per request of the mock (direct rows) or of the service (proxied rows), from /proc.');
   out.push('');
-  out.push(bold('Unloaded latency (one request at a time, keep-alive; TTFB = first body byte)'));
+  out.push(bold(`Unloaded latency (one request at a time, keep-alive, after ${report.settings.latencyWarmup ?? 0} warm-up requests; TTFB = first body byte)`));
   out.push(table(
     ['scenario', 'body', 'TTFB p50', 'TTFB p99', 'TTFB added', 'total p50', 'total p99', 'total added'],
     report.latency.map((row) => {

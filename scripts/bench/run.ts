@@ -6,7 +6,8 @@
 // stopped at the end, also on failure or Ctrl-C.
 //
 // Options: --duration=S (5) --warmup=S (1) --connections=10,100 --loader=wrk|autocannon (wrk when on PATH)
-//          --latency-requests=N (200) --no-log-cost --no-translator --cpu-prof (profile the service into
+//          --latency-requests=N (200) --latency-warmup=N (2000: unmeasured requests first, so that the client and
+//          the service run optimised code, as a service that has been up for a while does) --no-log-cost --no-translator --cpu-prof (profile the service into
 //          bench-results/profiles/) --keep-logs (keep the service's stdout log) --only=chat-json,messages-sse
 //          (a subset; the direct baselines always run) --src (run src/main.ts through type stripping instead
 //          of the build in dist/, which is what `npm start` and the container run) --node-flags="..." (extra
@@ -33,6 +34,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10,100' },
     loader: { type: 'string' },
     'latency-requests': { type: 'string', default: '200' },
+    'latency-warmup': { type: 'string', default: '2000' },
     'no-log-cost': { type: 'boolean', default: false },
     'no-translator': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
@@ -48,6 +50,7 @@ const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
 const connectionCounts = args.connections!.split(',').map(Number);
 const latencyRequests = Number(args['latency-requests']);
+const latencyWarmup = Number(args['latency-warmup']);
 const loader: LoaderName = (args.loader as LoaderName | undefined) ?? (wrkAvailable() ? 'wrk' : 'autocannon');
 if (loader === 'wrk' && !wrkAvailable()) throw new Error('--loader=wrk but wrk is not on PATH');
 
@@ -190,7 +193,7 @@ async function main(): Promise<void> {
     const row: LatencyRow = { scenario: scenario.id, label: scenario.label, stream: scenario.stream, result: null, ttfbAddedMs: null, totalAddedMs: null, ...(why ? { unavailable: why } : {}) };
     latency.push(row);
     if (why) continue;
-    const result = await measureLatency({ url: url(scenario), body: scenario.body, headers: scenario.headers, requests: latencyRequests, warmup: 50 });
+    const result = await measureLatency({ url: url(scenario), body: scenario.body, headers: scenario.headers, requests: latencyRequests, warmup: latencyWarmup });
     row.result = result;
     if (scenario.target === 'mock') latencyBaseline.set(scenario.id, { ttfb: result.ttfbP50Ms, total: result.totalP50Ms });
     else {
@@ -266,6 +269,7 @@ async function main(): Promise<void> {
       durationS,
       warmupS,
       latencyRequests,
+      latencyWarmup,
       service: `node ${args['node-flags'] ? `${args['node-flags']} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
       serviceLogLevel: 'info',
       serviceLogLines: serviceLog.lines,
