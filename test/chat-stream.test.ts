@@ -237,3 +237,28 @@ t.test('pipeline: a sender that names the event but leaves type out of the data'
   const { items } = parseOpenAISse(pipeline.push(Buffer.from('event: error\ndata: {"error":{"type":"api_error","message":"x"}}\n\n')));
   t.strictSame(items, [{ error: { message: 'x', type: 'server_error', param: null, code: 'api_error' } }]);
 });
+
+t.test('legacy functions: one function_call, arguments from the start input when no fragments come', async (t) => {
+  const { deltas, items } = run([
+    start(),
+    blockStart(0, { type: 'tool_use', id: 'toolu_1', name: 'get_time', input: { tz: 'UTC' } }),
+    stop(0),
+    blockStart(1, { type: 'tool_use', id: 'toolu_2', name: 'get_date', input: {} }),
+    json(1, '{"x":1}'),
+    stop(1),
+    messageDelta('tool_use'),
+    messageStop,
+  ], { legacyFunctions: true });
+  t.strictSame(deltas.slice(1, -1), [
+    { function_call: { name: 'get_time', arguments: '' } },
+    { function_call: { arguments: '{"tz":"UTC"}' } },
+  ]);
+  const last = items.at(-1) as { choices: Array<{ finish_reason: string }> };
+  t.equal(last.choices[0].finish_reason, 'function_call');
+});
+
+t.test('legacy functions: an answer without a call finishes with stop', async (t) => {
+  const { items } = run([start(), blockStart(0, { type: 'text', text: '' }), text(0, 'no call'), stop(0), messageDelta('tool_use'), messageStop], { legacyFunctions: true });
+  const last = items.at(-1) as { choices: Array<{ finish_reason: string }> };
+  t.equal(last.choices[0].finish_reason, 'stop');
+});

@@ -62,6 +62,7 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
         created: Math.floor(now() / 1000),
         includeUsage: translated.includeUsage,
         responseFormatTool: translated.responseFormatTool,
+        legacyFunctions: translated.legacyFunctions,
       });
       return reply;
     }

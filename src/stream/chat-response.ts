@@ -21,6 +21,8 @@ export interface ChatStreamContext {
   includeUsage: boolean;
   /** Name of the forced tool that carries a response_format schema: its input becomes `content`. */
   responseFormatTool: string | null;
+  /** The client sent legacy `functions`: a tool call streams as `function_call`. */
+  legacyFunctions?: boolean;
   /** The upstream model asked for: the chunks' model until message_start names one, and the log's. */
   model?: string;
 }
@@ -46,6 +48,7 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
     created: context.created,
     includeUsage: context.includeUsage,
     responseFormatTool: context.responseFormatTool,
+    legacyFunctions: context.legacyFunctions,
     fallbackId: `chatcmpl-${request.id}`,
     fallbackModel: context.model ?? request.proxyLog?.model,
   });

@@ -26,6 +26,8 @@ export interface ChunkDelta {
   /** Complete thinking blocks, once each, so a client can send them back on the next turn. */
   thinking_blocks?: ThinkingBlock[];
   tool_calls?: ChunkToolCall[];
+  /** Legacy `functions` requests: the one call, as OpenAI streamed it before tools. */
+  function_call?: { name?: string; arguments: string };
 }
 
 export interface ChunkChoice {
@@ -59,6 +61,11 @@ export interface ChatStreamOptions {
   fallbackId?: string;
   /** The chunk model when message_start names none. */
   fallbackModel?: string;
+  /**
+   * The client sent legacy `functions`: the first tool call streams as `function_call` and finishes with
+   * "function_call"; further calls are dropped (that API has one call per answer, as non-streaming answers).
+   */
+  legacyFunctions?: boolean;
 }
 
 /** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
@@ -129,6 +136,7 @@ export class ChatStreamMachine {
   private readonly created: number;
   private readonly includeUsage: boolean;
   private readonly responseFormatTool: string | null;
+  private readonly legacyFunctions: boolean;
   private id: string;
   private model: string;
   private currentStatus: ChatStreamStatus = 'awaiting_start';
@@ -155,6 +163,7 @@ export class ChatStreamMachine {
     this.created = options.created;
     this.includeUsage = options.includeUsage;
     this.responseFormatTool = options.responseFormatTool;
+    this.legacyFunctions = options.legacyFunctions ?? false;
     this.id = options.fallbackId ?? 'chatcmpl-stream';
     this.model = options.fallbackModel ?? '';
   }
@@ -288,10 +297,13 @@ export class ChatStreamMachine {
           this.heldText = '';
           return;
         }
+        if (this.legacyFunctions && this.toolCalls > 0) return; // hidden: a second call has no place there
         block.kind = 'tool';
         block.toolIndex = this.toolCalls++;
         const id = typeof content.id === 'string' ? content.id : `call_${index}`;
-        emit(this.chunk({ tool_calls: [{ index: block.toolIndex, id, type: 'function', function: { name, arguments: '' } }] }, null));
+        emit(this.chunk(this.legacyFunctions
+          ? { function_call: { name, arguments: '' } }
+          : { tool_calls: [{ index: block.toolIndex, id, type: 'function', function: { name, arguments: '' } }] }, null));
         return;
       }
       default:
@@ -335,7 +347,7 @@ export class ChatStreamMachine {
         const fragment = delta?.partial_json;
         if (typeof fragment !== 'string' || fragment === '') return;
         block.gotArguments = true;
-        emit(this.chunk(block.kind === 'tool' ? { tool_calls: [{ index: block.toolIndex, function: { arguments: fragment } }] } : { content: fragment }, null));
+        emit(this.chunk(block.kind === 'tool' ? this.argumentsDelta(block, fragment) : { content: fragment }, null));
         return;
       }
       default:
@@ -361,7 +373,7 @@ export class ChatStreamMachine {
         break;
       case 'tool':
         if (!block.gotArguments) {
-          emit(this.chunk({ tool_calls: [{ index: block.toolIndex, function: { arguments: argumentsFromStartInput(block.startInput) } }] }, null));
+          emit(this.chunk(this.argumentsDelta(block, argumentsFromStartInput(block.startInput)), null));
         }
         break;
       case 'response_format':
@@ -464,7 +476,14 @@ export class ChatStreamMachine {
    */
   private finishReason(stopReason: unknown): FinishReason {
     const reason = finishReasonFor(typeof stopReason === 'string' ? stopReason : null);
-    return reason === 'tool_calls' && this.toolCalls === 0 ? 'stop' : reason;
+    if (reason !== 'tool_calls') return reason;
+    if (this.toolCalls === 0) return 'stop';
+    return this.legacyFunctions ? 'function_call' : 'tool_calls';
+  }
+
+  /** A piece of a tool call's arguments, as a tool_calls entry or (legacy functions) a function_call. */
+  private argumentsDelta(block: Block, fragment: string): ChunkDelta {
+    return this.legacyFunctions ? { function_call: { arguments: fragment } } : { tool_calls: [{ index: block.toolIndex, function: { arguments: fragment } }] };
   }
 
   private chunk(delta: ChunkDelta, finishReason: FinishReason | null): ChatCompletionChunk {

@@ -1,4 +1,5 @@
 // A full tool round trip through the openai SDK, and the tool mappings that reach the upstream.
+import { readFileSync } from 'node:fs';
 import t from 'tap';
 import type OpenAI from 'openai';
 import { anthropicMessage } from '../helpers/mock-upstream.ts';
@@ -107,4 +108,32 @@ t.test('legacy functions: function_call answer, role function result with the sa
     { role: 'assistant', content: [{ type: 'tool_use', id: 'call_fn_1', name: 'get_time', input: { tz: 'UTC' } }] },
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_fn_1', content: '12:00' }] },
   ]);
+});
+
+t.test('legacy functions with stream: true stream function_call, as OpenAI did, and only the first call', async (t) => {
+  const { client, mock } = await chatSetup(t);
+  const parallel = readFileSync(new URL('../fixtures/anthropic/anthropic-stream-parallel-tools.sse', import.meta.url));
+  mock.enqueue({ kind: 'sse', chunks: [parallel] });
+  const functions = [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+  const stream = await client.chat.completions.create({ model: 'glm-4.5', messages: [{ role: 'user', content: 'Weather in Paris?' }], functions, stream: true });
+  const deltas: OpenAI.Chat.ChatCompletionChunk.Choice.Delta[] = [];
+  let finish: string | null = null;
+  for await (const chunk of stream) {
+    deltas.push(chunk.choices[0].delta);
+    finish = chunk.choices[0].finish_reason ?? finish;
+  }
+  t.equal(deltas.filter((delta) => delta.tool_calls !== undefined).length, 0, 'no tool_calls deltas');
+  const calls = deltas.filter((delta) => delta.function_call !== undefined).map((delta) => delta.function_call!);
+  t.equal(calls[0].name, 'get_weather', 'the first function_call delta names the function');
+  t.equal(calls.slice(1).filter((call) => call.name !== undefined).length, 0, 'one function only: the second tool_use is dropped');
+  t.strictSame(JSON.parse(calls.map((call) => call.arguments ?? '').join('')), { city: 'Paris', unit: 'celsius' });
+  t.equal(finish, 'function_call');
+
+  // The SDK's own accumulation agrees with the non-streaming shape.
+  mock.enqueue({ kind: 'sse', chunks: [parallel] });
+  const final = await client.chat.completions.stream({ model: 'glm-4.5', messages: [{ role: 'user', content: 'Weather in Paris?' }], functions }).finalChatCompletion();
+  t.equal(final.choices[0].finish_reason, 'function_call');
+  t.equal(final.choices[0].message.function_call?.name, 'get_weather');
+  t.strictSame(JSON.parse(final.choices[0].message.function_call?.arguments ?? ''), { city: 'Paris', unit: 'celsius' });
+  t.equal(final.choices[0].message.tool_calls?.length ?? 0, 0);
 });
