@@ -10,7 +10,7 @@ import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lif
 import { Metrics, combineObservers, installMetrics } from './plugins/metrics.ts';
 import { ProxyError } from './errors.ts';
 import { installOpenApi } from './plugins/openapi.ts';
-import { installRequestContext, requestIdFor } from './plugins/request-context.ts';
+import { installRequestContext, requestIdFor, routePathOf } from './plugins/request-context.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
@@ -55,12 +55,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   installErrorHandlers(app);
   // Before any route, so that the OpenAPI document sees every one of them.
   await installOpenApi(app, VERSION);
-  installLifecycle(app, lifecycle);
-  installAuth(app);
-  installMetrics(app, metrics);
+  // CORS first, so that every answer a page can get (a 401, a drain's 503) carries its headers.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['x-request-id', 'retry-after', 'request-id'] });
   }
+  installLifecycle(app, lifecycle);
+  installAuth(app);
+  installMetrics(app, metrics);
   if (config.maxEventLoopDelayMs > 0) {
     // An overloaded process sheds API requests with 503 + retry-after instead of falling over; probes and
     // metrics still answer so that an orchestrator sees a live, busy process.
@@ -68,7 +69,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       maxEventLoopDelay: config.maxEventLoopDelayMs,
       retryAfter: 5,
       pressureHandler: (request, reply, type, value) => {
-        if (!request.url.startsWith('/v1/')) return;
+        if (!routePathOf(request).startsWith('/v1/')) return;
         request.log.warn({ type, value }, 'under pressure: request shed');
         reply.header('retry-after', '5');
         sendError(request, reply, new ProxyError(503, 'The proxy is overloaded; retry shortly', { code: 'proxy_overloaded' }));

@@ -63,3 +63,36 @@ t.test('a warning at start-up when SERVER_API_KEY is exposed without inbound aut
   t.notMatch(guarded.logs.join(''), /spends that key/);
   t.ok(isLoopbackHost('127.0.0.1') && isLoopbackHost('::1') && isLoopbackHost('localhost') && !isLoopbackHost('0.0.0.0'));
 });
+
+t.test('percent-encoded paths are checked as the router reads them: no way around the key', async (t) => {
+  const mock = await MockUpstream.start();
+  t.teardown(() => mock.close());
+  const { app } = await buildTestApp(t, { UPSTREAM_BASE: mock.url, PROXY_API_KEYS: 'proxy-key-1', METRICS_REQUIRE_AUTH: 'true', SERVER_API_KEY: 'sk-upstream' });
+  for (const url of ['/%761/models', '/v%31/models', '/%76%31/models/glm-4.5', '/%6detrics']) {
+    t.equal((await app.inject({ method: 'GET', url })).statusCode, 401, `GET ${url}`);
+  }
+  const chat = await app.inject({ method: 'POST', url: '/%76%31/chat/completions', payload: { model: 'glm-4.5', messages: [{ role: 'user', content: 'hi' }] } });
+  t.equal(chat.statusCode, 401);
+  t.match(chat.json(), { error: { code: 'invalid_api_key' } }, 'OpenAI shape');
+  const messages = await app.inject({ method: 'POST', url: '/v1/%6dessages', payload: { model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'x' }] } });
+  t.equal(messages.statusCode, 401);
+  t.match(messages.json(), { type: 'error', error: { type: 'authentication_error' } }, 'Anthropic shape, by the route matched');
+  t.equal(mock.requests.length, 0, 'nothing went upstream');
+  t.equal((await app.inject({ method: 'GET', url: '/v%31/models', headers: { authorization: 'Bearer proxy-key-1' } })).statusCode, 200, 'with the key it is served');
+});
+
+t.test('with CORS and PROXY_API_KEYS, a browser preflight is answered; the request itself needs the key', async (t) => {
+  const { app } = await buildTestApp(t, { PROXY_API_KEYS: 'proxy-key-1', CORS_ORIGINS: 'https://app.example' });
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/v1/chat/completions',
+    headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+  });
+  t.equal(preflight.statusCode, 204);
+  t.equal(preflight.headers['access-control-allow-origin'], 'https://app.example');
+  const plain = await app.inject({ method: 'OPTIONS', url: '/v1/chat/completions', headers: { origin: 'https://app.example' } });
+  t.ok(plain.statusCode >= 400 && plain.statusCode < 500, `an OPTIONS that is not a preflight is refused (${plain.statusCode})`);
+  const request = await app.inject({ method: 'GET', url: '/v1/models', headers: { origin: 'https://app.example' } });
+  t.equal(request.statusCode, 401);
+  t.equal(request.headers['access-control-allow-origin'], 'https://app.example', 'the 401 is readable by the page');
+});

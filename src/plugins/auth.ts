@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ProxyError } from '../errors.ts';
 import { clientKeyOf } from '../upstream/headers.ts';
 import { sendError } from './error-handlers.ts';
+import { routePathOf } from './request-context.ts';
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
@@ -36,9 +37,11 @@ export function installAuth(app: FastifyInstance): void {
   }
   const matches = keyMatcher(config.proxyApiKeys);
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
+    const path = routePathOf(request);
     const protectedPath = path.startsWith('/v1/') || (path === '/metrics' && config.metricsRequireAuth);
     if (!protectedPath) return;
+    // A browser's CORS preflight never carries credentials: @fastify/cors answers it, the real request is checked.
+    if (config.corsOrigins.length > 0 && request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
     if (matches(clientKeyOf(request.headers)?.key ?? null)) return;
     return sendError(request, reply, new ProxyError(401, 'Missing or invalid proxy API key: send one of PROXY_API_KEYS as "Authorization: Bearer <key>" or "x-api-key: <key>"', {
       code: 'invalid_api_key',

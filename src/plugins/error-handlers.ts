@@ -2,6 +2,7 @@
 // the URL (Anthropic routes under /v1/messages, OpenAI everywhere else): never an HTML page or a stack.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError, apiFamilyOf, paramFromInstancePath, renderError } from '../errors.ts';
+import { routePathOf } from './request-context.ts';
 
 interface ValidationDetail {
   instancePath?: string;
@@ -56,7 +57,7 @@ export function toProxyError(error: unknown): ProxyError {
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ProxyError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(renderError(apiFamilyOf(request.url), error));
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(renderError(apiFamilyOf(routePathOf(request)), error));
 }
 
 export function installErrorHandlers(app: FastifyInstance): void {

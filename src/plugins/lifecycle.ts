@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ProxyError } from '../errors.ts';
 import { sendError } from './error-handlers.ts';
+import { routePathOf } from './request-context.ts';
 
 export interface OpenStream {
   /** Ends the stream at once with an error event in the route's own format. */
@@ -46,8 +47,7 @@ const ALWAYS_SERVED = new Set(['/', '/healthz', '/readyz', '/metrics']);
 export function installLifecycle(app: FastifyInstance, lifecycle: Lifecycle): void {
   app.decorate('lifecycle', lifecycle);
   app.addHook('onRequest', async (request, reply) => {
-    const path = request.url.split('?', 1)[0];
-    if (ALWAYS_SERVED.has(path)) return;
+    if (ALWAYS_SERVED.has(routePathOf(request))) return;
     if (lifecycle.draining) {
       reply.header('connection', 'close');
       return sendError(request, reply, new ProxyError(503, 'The proxy is shutting down; retry on another instance', {

@@ -1,6 +1,6 @@
 // Request ids (honour a sane incoming x-request-id, echo it back) and the one access line per request.
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -10,6 +10,22 @@ export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   if (typeof incoming === 'string' && SAFE_REQUEST_ID.test(incoming)) return incoming;
   return randomUUID();
+}
+
+/**
+ * The path a request is routed by, for every decision made on it (auth, drain, load shedding, error shape):
+ * the matched route's pattern, else the percent-decoded path. Never the raw URL: the router decodes
+ * `/%761/models` to `/v1/models`, so a check on the raw text could be walked around.
+ */
+export function routePathOf(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const raw = request.url.split('?', 1)[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 export function installRequestContext(app: FastifyInstance): void {
