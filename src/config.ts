@@ -249,6 +249,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     metricsRequireAuth: parseBoolean('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH),
     corsOrigins: Object.freeze(parseCommaList(raw.CORS_ORIGINS)),
   };
+  if (config.metricsRequireAuth && config.proxyApiKeys.length === 0) {
+    // Otherwise /metrics would stay open while the operator believes it protected.
+    fail('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH, 'needs PROXY_API_KEYS (the keys /metrics then asks for)', 'true together with PROXY_API_KEYS=key-one');
+  }
   return Object.freeze(config);
 }
 

@@ -114,7 +114,7 @@ t.test('an upstream socket that dies mid-stream ends the stream with an error ch
   const client = await postSse(url(base), request);
   const { items, done } = parseOpenAISse(await client.readAll());
   t.equal(done, false);
-  t.match(items.at(-1), { error: { code: 'upstream_unreachable', type: 'server_error' } });
+  t.match(items.at(-1), { error: { code: 'upstream_broken', type: 'server_error', message: /broke off its answer/ } });
 });
 
 t.test('an upstream that ends cleanly without message_stop: error chunk, no [DONE]', async (t) => {

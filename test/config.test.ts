@@ -47,6 +47,7 @@ t.test('bad values stop start-up with one line naming the variable, the problem 
     [{ UPSTREAM_BASE: 'not a url' }, /^UPSTREAM_BASE="not a url" is not a URL/],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud" is not a log level .*for example LOG_LEVEL=info$/],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, /^SHUTDOWN_TIMEOUT_MS="-1" is not a whole number/],
+    [{ METRICS_REQUIRE_AUTH: 'true' }, /^METRICS_REQUIRE_AUTH="true" needs PROXY_API_KEYS .*for example METRICS_REQUIRE_AUTH=true together with PROXY_API_KEYS=/],
   ];
   for (const [env, pattern] of cases) {
     const error = t.throws(() => load(env)) as Error;

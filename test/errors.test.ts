@@ -24,6 +24,17 @@ t.test('unknown routes are 404 in the family shape', async (t) => {
   t.match(anthropic.json(), { type: 'error', error: { type: 'not_found_error' } });
 });
 
+t.test('a URL the router cannot decode is a 400 in the family shape, with a request id', async (t) => {
+  const { app } = await appWithEchoRoutes(t);
+  const openai = await app.inject({ method: 'GET', url: '/v1/%ZZ' });
+  t.equal(openai.statusCode, 400);
+  t.match(openai.json(), { error: { type: 'invalid_request_error', code: 'invalid_url', message: /not valid/ } });
+  t.match(openai.headers['x-request-id'], /^[0-9a-f-]{36}$/);
+  const anthropic = await app.inject({ method: 'POST', url: '/v1/messages%ZZ', payload: {} });
+  t.equal(anthropic.statusCode, 400);
+  t.match(anthropic.json(), { type: 'error', error: { type: 'invalid_request_error' } });
+});
+
 t.test('malformed JSON is 400, wrong content type 415, too large 413, in both shapes', async (t) => {
   const { app } = await appWithEchoRoutes(t);
   for (const [url, shape] of [['/v1/echo-test', openAIShape], ['/v1/messages/echo-test', anthropicShape]] as const) {

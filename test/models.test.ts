@@ -34,3 +34,15 @@ t.test('the openai SDK lists and retrieves models; an unknown id is a NotFoundEr
   t.type(error, OpenAI.NotFoundError);
   t.match((error as InstanceType<typeof OpenAI.NotFoundError>).error, { message: /nope/, code: 'model_not_found' });
 });
+
+t.test('model ids are taken as the router decoded them: a % in an id is neither an error nor decoded twice', async (t) => {
+  const { app } = await buildTestApp(t, { OPENAI_MODELS_LIST_JSON: '["glm-4.5","odd%model","a%b"]' });
+  const odd = await app.inject({ method: 'GET', url: '/v1/models/odd%25model' });
+  t.equal(odd.statusCode, 200);
+  t.equal(odd.json().id, 'odd%model');
+  const missing = await app.inject({ method: 'GET', url: '/v1/models/100%25' });
+  t.equal(missing.statusCode, 404);
+  t.match(missing.json(), { error: { code: 'model_not_found', message: /'100%'/ } });
+  const twice = await app.inject({ method: 'GET', url: '/v1/models/a%2525b' });
+  t.equal(twice.statusCode, 404, '%2525 is the id "a%25b", not "a%b"');
+});

@@ -55,7 +55,8 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: modelSchema, 404: openAIErrorRef },
     },
   }, async (request) => {
-    const id = decodeURIComponent((request.params as { '*': string })['*']);
+    // The router has already decoded the path: decoding again would turn `100%25` into an error.
+    const id = (request.params as { '*': string })['*'];
     const model = byId.get(id);
     if (!model) {
       throw new ProxyError(404, `The model '${id}' does not exist`, { code: 'model_not_found', param: 'model' });

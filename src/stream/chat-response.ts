@@ -81,7 +81,8 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
         next = await chunks.next();
       } catch (error) {
         if (ended) return;
-        const failure = app.upstream.failureOf(error, signal);
+        // The answer had begun: a failure now is the upstream breaking off, not one to reach it.
+        const failure = app.upstream.failureOf(error, signal, 'response');
         if (failure instanceof ClientGoneError) {
           ended = true;
           raw.destroy();
