@@ -27,15 +27,19 @@ async function drainAndExit(signal: string): Promise<void> {
   const lifecycle = app.lifecycle;
   lifecycle.draining = true;
   logger.info({ signal, in_flight: lifecycle.inFlight, open_streams: lifecycle.openStreams.size, timeout_ms: config.shutdownTimeoutMs }, 'draining: new requests refused, waiting for in-flight ones');
+  // Everything happens within SHUTDOWN_TIMEOUT_MS: requests get most of it, and the last part (a fifth, at
+  // most a second) is kept for cutting what is left, letting those answers go out, and closing sockets.
+  const deadline = Date.now() + config.shutdownTimeoutMs;
+  const tail = Math.min(1000, Math.floor(config.shutdownTimeoutMs / 5));
   try {
-    if (!(await waitForIdle(lifecycle, config.shutdownTimeoutMs))) {
+    if (!(await waitForIdle(lifecycle, config.shutdownTimeoutMs - tail))) {
       const cut = cutOpenStreams(lifecycle, 'The proxy is shutting down');
-      logger.warn({ cut_streams: cut, in_flight: lifecycle.inFlight }, 'drain timeout reached: remaining streams cut');
-      await waitForIdle(lifecycle, 1000);
+      logger.warn({ cut, in_flight: lifecycle.inFlight }, 'drain timeout reached: open streams and waiting requests cut');
+      await waitForIdle(lifecycle, Math.max(0, deadline - Date.now() - tail / 2));
     }
-    // Stops the listener and closes idle keep-alive connections; whatever still hangs on is dropped.
+    // Stops the listener and closes idle keep-alive connections; whatever still hangs on at the deadline is dropped.
     const closing = app.close();
-    setTimeout(() => app.server.closeAllConnections(), 1000).unref();
+    setTimeout(() => app.server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
     await closing;
     logger.info('drained, exiting');
   } catch (error) {

@@ -66,7 +66,33 @@ t.test('streams still open at SHUTDOWN_TIMEOUT_MS are cut with an error event; e
   t.match(await body, /event: error\ndata: .*The proxy is shutting down/);
   const { code } = await service.exited;
   t.equal(code, 0);
-  t.ok(Date.now() - signalled < 3000, `exited promptly (${Date.now() - signalled} ms)`);
+  t.ok(Date.now() - signalled < 400 + 500, `exited within SHUTDOWN_TIMEOUT_MS, plus process start-up slack (${Date.now() - signalled} ms)`);
   await mock.requests[0].done;
   t.equal(mock.requests[0].aborted, true, 'the upstream request was aborted');
+});
+
+t.test('SIGINT: requests still waiting on the upstream at SHUTDOWN_TIMEOUT_MS get a 503 in their own shape; exit 0 in time', async (t) => {
+  const mock = await MockUpstream.start();
+  t.teardown(() => mock.close());
+  const shutdownMs = 600;
+  const { service, base } = await startProxy(t, mock.url, shutdownMs);
+  mock.setHandler(() => ({ kind: 'hang' }));
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const chat = post('/v1/chat/completions', { model: 'glm-4.5', messages: [{ role: 'user', content: 'x' }] }, { authorization: 'Bearer k' });
+  const messages = post('/v1/messages', { model: 'm', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] });
+  await mock.waitForRequests(2);
+  const signalled = Date.now();
+  service.child.kill('SIGINT');
+  const [chatAnswer, messagesAnswer] = await Promise.all([chat, messages]);
+  t.equal(chatAnswer.status, 503);
+  t.equal(chatAnswer.headers.get('retry-after'), '1');
+  t.match(await chatAnswer.json(), { error: { code: 'shutting_down', message: /shutting down/ } }, 'OpenAI shape');
+  t.equal(messagesAnswer.status, 503);
+  t.match(await messagesAnswer.json(), { type: 'error', error: { message: /shutting down/ } }, 'Anthropic shape');
+  const { code } = await service.exited;
+  t.equal(code, 0);
+  t.ok(Date.now() - signalled < shutdownMs + 500, `exited within SHUTDOWN_TIMEOUT_MS, plus process slack (${Date.now() - signalled} ms)`);
+  for (const request of mock.requests) await request.done;
+  t.ok(mock.requests.every((request) => request.aborted), 'the upstream requests were aborted');
 });

@@ -66,7 +66,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     if (proxyError.statusCode >= 500 && !(error instanceof ProxyError)) {
       request.log.error({ err: error }, 'unexpected error');
     } else if (proxyError.statusCode >= 500) {
-      request.log.warn({ code: proxyError.code, msg: proxyError.message }, 'request failed');
+      request.log.warn({ code: proxyError.code, detail: proxyError.message }, 'request failed');
     }
     return sendError(request, reply, proxyError);
   });

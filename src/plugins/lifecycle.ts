@@ -3,7 +3,9 @@
 // flight, streams included, may finish. Streaming routes register themselves in `openStreams` so that a
 // drain that runs out of time can end them with a final error event.
 import type { FastifyInstance } from 'fastify';
+import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.ts';
+import { ClientGoneError } from '../upstream/client.ts';
 import { sendError } from './error-handlers.ts';
 import { routePathOf } from './request-context.ts';
 
@@ -16,20 +18,50 @@ export interface Lifecycle {
   draining: boolean;
   readonly startedAt: number;
   readonly openStreams: Set<OpenStream>;
+  /** API requests still waiting on the upstream's answer (not yet streaming): a drain out of time ends them with 503. */
+  readonly awaitingUpstream: Set<OpenStream>;
   /** API requests not yet answered in full. */
   inFlight: number;
 }
 
 export function createLifecycle(now: number = Date.now()): Lifecycle {
-  return { draining: false, startedAt: now, openStreams: new Set(), inFlight: 0 };
+  return { draining: false, startedAt: now, openStreams: new Set(), awaitingUpstream: new Set(), inFlight: 0 };
 }
 
-/** Cuts every open stream; returns how many were cut. */
+/** Cuts every open stream and every request still waiting on the upstream; returns how many were cut. */
 export function cutOpenStreams(lifecycle: Lifecycle, reason: string): number {
-  const streams = [...lifecycle.openStreams];
-  for (const stream of streams) stream.cut(reason);
+  const cut = [...lifecycle.openStreams, ...lifecycle.awaitingUpstream];
+  for (const entry of cut) entry.cut(reason);
   lifecycle.openStreams.clear();
-  return streams.length;
+  lifecycle.awaitingUpstream.clear();
+  return cut.length;
+}
+
+export interface UpstreamWait {
+  /** For the upstream client: aborts when the client goes away, or when a drain runs out of time. */
+  signal: AbortSignal;
+  /** The answer has started streaming: from here its own OpenStream entry handles a drain. */
+  streaming(): void;
+}
+
+/**
+ * What an API request hands the upstream client. The signal aborts with ClientGoneError when the client
+ * closes the connection (no one is left to answer), and with a 503 shutting_down when a drain runs out of
+ * time while the request still waits on the upstream, so that it gets an answer instead of a dropped socket.
+ */
+export function upstreamWaitFor(lifecycle: Lifecycle, response: ServerResponse): UpstreamWait {
+  const controller = new AbortController();
+  const waiting: OpenStream = {
+    cut(reason) {
+      controller.abort(new ProxyError(503, reason, { code: 'shutting_down', headers: { 'retry-after': '1' } }));
+    },
+  };
+  lifecycle.awaitingUpstream.add(waiting);
+  response.once('close', () => {
+    lifecycle.awaitingUpstream.delete(waiting);
+    if (!response.writableFinished) controller.abort(new ClientGoneError());
+  });
+  return { signal: controller.signal, streaming: () => lifecycle.awaitingUpstream.delete(waiting) };
 }
 
 /** Resolves once no API request is in flight, or after `timeoutMs`; true when everything finished. */

@@ -9,7 +9,8 @@ import { chatCompletionFrom } from '../translate/response.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import type { AnthropicResponse, ChatCompletionRequest } from '../translate/types.ts';
 import { upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
-import { ClientGoneError, clientGoneSignal, type UpstreamResponse } from '../upstream/client.ts';
+import { upstreamWaitFor } from '../plugins/lifecycle.ts';
+import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/headers.ts';
 
 export interface ChatCompletionRouteOptions {
@@ -41,7 +42,8 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
     const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
     const model = translated.body.model;
     request.proxyLog = { model, stream: translated.stream };
-    const signal = clientGoneSignal(reply.raw);
+    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
+    const { signal } = wait;
     const upstream = await app.upstream.request({
       path: '/v1/messages',
       headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
@@ -54,6 +56,7 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
     }
     reply.headers(openAIResponseHeaders(upstream.headers));
     if (translated.stream) {
+      wait.streaming();
       await streamChatCompletion({
         request,
         reply,

@@ -9,7 +9,8 @@ import { estimateInputTokens } from '../translate/token-estimate.ts';
 import { lazyTokenizer } from '../translate/tokenizer.ts';
 import { anthropicBodyHasImage, resolveModel } from '../translate/model.ts';
 import type { AnthropicUsage } from '../translate/usage.ts';
-import { ClientGoneError, clientGoneSignal, type UpstreamResponse } from '../upstream/client.ts';
+import { upstreamWaitFor } from '../plugins/lifecycle.ts';
+import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
 import { relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
 import { drained, streamHeaders } from '../stream/sse-response.ts';
 import { lastUsageIn } from '../translate/usage-sniff.ts';
@@ -146,10 +147,14 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const model = resolveModel(body.model, anthropicBodyHasImage(body.messages), config);
     const streaming = body.stream === true;
     request.proxyLog = { model, stream: streaming };
-    const signal = clientGoneSignal(reply.raw);
+    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
+    const { signal } = wait;
     const upstream = await forward(request, '/v1/messages', body, model, signal);
     if (upstream === null) return reply.hijack();
-    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) return relayStream(app, reply, upstream, signal, model);
+    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) {
+      wait.streaming();
+      return relayStream(app, reply, upstream, signal, model);
+    }
     return relayWhole(app, reply, upstream, signal, (usage) => app.metrics.recordUsage(model, usage));
   });
 
@@ -172,7 +177,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const estimate = async () => answer(estimateInputTokens(body, await tokenizer()), true);
     if (!config.forwardCountToUpstream) return estimate();
 
-    const signal = clientGoneSignal(reply.raw);
+    const { signal } = upstreamWaitFor(app.lifecycle, reply.raw);
     let upstream: UpstreamResponse | null;
     try {
       upstream = await forward(request, '/v1/messages/count_tokens', body, model, signal);

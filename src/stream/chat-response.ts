@@ -115,6 +115,6 @@ export async function streamChatCompletion(context: ChatStreamContext): Promise<
     const usage = translator.machine.usage;
     if (usage) app.metrics.recordUsage(request.proxyLog?.model ?? 'unknown', usage);
     const failure = translator.machine.failure;
-    if (failure) request.log.warn({ code: failure.code, msg: failure.message }, 'chat stream ended with an error event');
+    if (failure) request.log.warn({ code: failure.code, detail: failure.message }, 'chat stream ended with an error event');
   }
 }

@@ -176,7 +176,8 @@ export class UpstreamClient {
   failureOf(error: unknown, signal?: AbortSignal, during: 'request' | 'response' = 'request'): ProxyError | ClientGoneError {
     if (error instanceof ClientGoneError) return error;
     const reason = signal?.aborted ? signal.reason : undefined;
-    if (reason instanceof ClientGoneError) return reason;
+    // A request ended on purpose (the client went away, a drain ran out of time) says so itself.
+    if (reason instanceof ClientGoneError || reason instanceof ProxyError) return reason;
     const code = (error as { code?: string } | null)?.code;
     const name = (reason as { name?: string } | undefined)?.name ?? (error as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || (signal?.aborted && !(reason instanceof ClientGoneError))) {
