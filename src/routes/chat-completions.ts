@@ -8,7 +8,7 @@ import { translateChatRequest, type ChatTranslationRules } from '../translate/re
 import { chatCompletionFrom } from '../translate/response.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import type { AnthropicResponse, ChatCompletionRequest } from '../translate/types.ts';
-import { upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { statusOfErrorInBody, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
 import { upstreamWaitFor } from '../plugins/lifecycle.ts';
 import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/headers.ts';
@@ -76,6 +76,11 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
     } catch {
       throw new ProxyError(502, `The upstream ${app.upstream.host} answered with a body that is not JSON`, { code: 'upstream_invalid_response' });
     }
+    if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with JSON that is not a message`, { code: 'upstream_invalid_response' });
+    }
+    // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
+    if ((answer as { type?: unknown }).type === 'error') throw upstreamErrorToOpenAI(statusOfErrorInBody(text), text, upstream.headers);
     app.metrics.recordUsage(model, answer.usage);
     return chatCompletionFrom(answer, {
       created: Math.floor(now() / 1000),

@@ -9,7 +9,7 @@ import { ChatChunkEncoder, SSE_DONE } from './sse-encoder.ts';
 // events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string
 // re-escaped; anything else (another layout, an invalid string) takes the general path. Linear: the
 // alternation inside the string cannot backtrack.
-const TEXT_DELTA = /^\{"type": ?"content_block_delta", ?"index": ?(\d{1,9}), ?"delta": ?\{"type": ?"text_delta", ?"text": ?("(?:[^"\\]|\\.)+")\}\}$/s;
+const TEXT_DELTA = /^\{"type": ?"content_block_delta", ?"index": ?(0|[1-9]\d{0,8}), ?"delta": ?\{"type": ?"text_delta", ?"text": ?("(?:[^"\\]|\\.)+")\}\}$/s;
 // JSON.rawJSON (Node >= 21) checks that the literal is a valid JSON string and marks it for JSON.stringify.
 const rawJson = (JSON as { rawJSON?: (text: string) => RawJsonString }).rawJSON;
 

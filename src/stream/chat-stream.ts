@@ -300,7 +300,7 @@ export class ChatStreamMachine {
         if (this.legacyFunctions && this.toolCalls > 0) return; // hidden: a second call has no place there
         block.kind = 'tool';
         block.toolIndex = this.toolCalls++;
-        const id = typeof content.id === 'string' ? content.id : `call_${index}`;
+        const id = typeof content.id === 'string' && content.id !== '' ? content.id : `call_${index}`;
         emit(this.chunk(this.legacyFunctions
           ? { function_call: { name, arguments: '' } }
           : { tool_calls: [{ index: block.toolIndex, id, type: 'function', function: { name, arguments: '' } }] }, null));

@@ -135,6 +135,8 @@ export class SseDecoder {
   }
 
   private line(buf: Buffer, start: number, end: number, onEvent: (event: SseEvent) => void): void {
+    // Sized before a byte order mark is dropped, as a partial line is: the limit must not depend on the cuts.
+    const lineBytes = end - start + 1;
     if (this.atStreamStart) {
       this.atStreamStart = false;
       // A UTF-8 byte order mark may precede the first line.
@@ -144,8 +146,8 @@ export class SseDecoder {
       this.dispatch(onEvent);
       return;
     }
-    this.checkSize(end - start + 1);
-    this.eventBytes += end - start + 1;
+    this.checkSize(lineBytes);
+    this.eventBytes += lineBytes;
     if (buf[start] === COLON) return; // a comment
     let colon = -1;
     const scanEnd = Math.min(end, start + FIELD_SCAN);

@@ -51,6 +51,12 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
 
   const tools = translateTools(request);
   let toolChoice = translateToolChoice(request);
+  const chosen = toolChoice?.type === 'tool' ? toolChoice.name : null;
+  if (chosen !== null && !tools.some((tool) => tool.name === chosen)) {
+    // Caught here, naming the field, rather than as the upstream's 400 about a tool it never heard of.
+    const where = request.tool_choice != null ? 'tool_choice.function.name' : 'function_call.name';
+    throw invalidRequest(`'${where}' ${JSON.stringify(chosen)} names no function in ${request.tool_choice != null ? 'tools' : 'functions'}`, where);
+  }
   const formatTool = responseFormatTool(request.response_format);
   if (formatTool) {
     toolChoice = choiceWithFormatTool(toolChoice, tools.length > 0);

@@ -55,7 +55,9 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
   const toolCalls: ChatToolCallOut[] = [];
   // The upstream is not trusted to be well-formed: odd blocks are skipped, odd fields read as empty.
   const str = (value: unknown) => (typeof value === 'string' ? value : '');
-  for (const block of Array.isArray(answer.content) ? answer.content : []) {
+  const content = Array.isArray(answer.content) ? answer.content : [];
+  for (let index = 0; index < content.length; index++) {
+    const block = content[index];
     if (block === null || typeof block !== 'object') continue;
     switch (block.type) {
       case 'text':
@@ -73,7 +75,9 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
         if (options.responseFormatTool !== null && block.name === options.responseFormatTool) {
           formatJson ??= args;
         } else {
-          toolCalls.push({ id: str(block.id), type: 'function', function: { name: str(block.name), arguments: args } });
+          // Without an id (some compatible upstreams), the same fallback as a streamed call: the client must
+          // be able to send the call back, and an empty id would be refused then.
+          toolCalls.push({ id: str(block.id) || `call_${index}`, type: 'function', function: { name: str(block.name), arguments: args } });
         }
         break;
       }

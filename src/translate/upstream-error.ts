@@ -46,6 +46,27 @@ function parseErrorBody(text: string): ParsedError {
   return { message, type, code };
 }
 
+/** The HTTP status an Anthropic error type stands for (overloaded is Anthropic's 529). */
+const STATUS_BY_ANTHROPIC_TYPE: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 502,
+  overloaded_error: 529,
+};
+
+/**
+ * The status for an error envelope that came with a 200 (some compatible upstreams do this): the one its
+ * type stands for, else 502.
+ */
+export function statusOfErrorInBody(bodyText: string): number {
+  const { type } = parseErrorBody(bodyText);
+  return (type !== null && Object.hasOwn(STATUS_BY_ANTHROPIC_TYPE, type) ? STATUS_BY_ANTHROPIC_TYPE[type] : undefined) ?? 502;
+}
+
 function statusFor(upstreamStatus: number): number {
   if (upstreamStatus === 529) return 503;
   if (upstreamStatus >= 400 && upstreamStatus <= 599) return upstreamStatus;

@@ -92,3 +92,24 @@ t.test('a 200 answer that is not JSON is a 502', async (t) => {
   t.type(error, OpenAI.InternalServerError);
   t.match((error as InstanceType<typeof OpenAI.APIError>).error, { code: 'upstream_invalid_response' });
 });
+
+t.test('a 200 answer that is JSON but not a message is a 502; an error envelope in a 200 is that error', async (t) => {
+  const { client, mock } = await chatSetup(t);
+  for (const body of ['null', '[1,2]', '"text"']) {
+    mock.enqueue({ kind: 'raw', status: 200, body, headers: { 'content-type': 'application/json' } });
+    const error = await client.chat.completions.create(request).catch((e: unknown) => e);
+    t.type(error, OpenAI.InternalServerError, body);
+    t.match((error as InstanceType<typeof OpenAI.APIError>).error, { code: 'upstream_invalid_response' }, body);
+  }
+  mock.enqueue({ kind: 'json', status: 200, body: anthropicErrorBody('overloaded_error', 'busy right now') });
+  const overloaded = await client.chat.completions.create(request).catch((e: unknown) => e) as InstanceType<typeof OpenAI.APIError>;
+  t.equal(overloaded.status, 503, 'overloaded_error in a 200 is a 503 (with retry-after) the SDK can retry');
+  t.match(overloaded.error, { message: 'busy right now', code: 'overloaded' });
+  mock.enqueue({ kind: 'json', status: 200, body: anthropicErrorBody('invalid_request_error', 'bad thing') });
+  const invalid = await client.chat.completions.create(request).catch((e: unknown) => e);
+  t.type(invalid, OpenAI.BadRequestError);
+  mock.enqueue({ kind: 'json', status: 200, body: { type: 'error', error: { type: 'something_new', message: 'odd' } } });
+  const unknown = await client.chat.completions.create(request).catch((e: unknown) => e) as InstanceType<typeof OpenAI.APIError>;
+  t.equal(unknown.status, 502);
+  t.match(unknown.error, { message: 'odd' });
+});

@@ -77,3 +77,14 @@ t.test('response_format with client tools: the model must call a tool, either a 
   t.same(translate({ tools: [weather], tool_choice: 'none', response_format: { type: 'json_object' } }).body.tool_choice, { type: 'tool', name: RESPONSE_FORMAT_TOOL, disable_parallel_tool_use: true });
   t.same(translate({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_weather' } }, response_format: { type: 'json_object' } }).body.tool_choice, { type: 'tool', name: 'get_weather' });
 });
+
+t.test('a named tool_choice / function_call must name a defined function: 400 naming the field', async (t) => {
+  const unknownTool = failure(() => translate({ tools: [weather], tool_choice: { type: 'function', function: { name: 'get_wether' } } }));
+  t.equal(unknownTool.param, 'tool_choice.function.name');
+  t.match(unknownTool.message, /"get_wether" names no function in tools/);
+  const noTools = failure(() => translate({ tool_choice: { type: 'function', function: { name: 'get_weather' } } }));
+  t.equal(noTools.param, 'tool_choice.function.name');
+  const unknownFunction = failure(() => translate({ functions: [{ name: 'f' }], function_call: { name: 'g' } }));
+  t.equal(unknownFunction.param, 'function_call.name');
+  t.match(unknownFunction.message, /names no function in functions/);
+});

@@ -117,3 +117,11 @@ t.test('server tool blocks are not client tool calls', async (t) => {
   }, OPTIONS);
   t.strictSame(answer.choices[0].message, { role: 'assistant', content: 'Found it.', refusal: null });
 });
+
+t.test('a tool_use without an id gets the fallback a streamed call gets (call_<block index>), never ""', async (t) => {
+  const answer = chatCompletionFrom({
+    content: [{ type: 'text', text: 'calling' }, { type: 'tool_use', name: 'f', input: { a: 1 } }, { type: 'tool_use', id: '', name: 'g', input: {} }, { type: 'tool_use', id: 'toolu_x', name: 'h', input: {} }],
+    stop_reason: 'tool_use',
+  }, OPTIONS);
+  t.strictSame(answer.choices[0].message.tool_calls?.map((call) => call.id), ['call_1', 'call_2', 'toolu_x']);
+});
