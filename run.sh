@@ -8,7 +8,7 @@ USAGE="$(cat <<'TEXT'
 Usage: ./run.sh [--background] [--mode docker|pid|auto]
 
 Runs anthropic-proxy in the foreground until Ctrl-C.
-  pid mode:    checks Node >= 22, installed dependencies and a current build, then runs node dist/main.js
+  pid mode:    checks Node (engines in package.json), dependencies and a current build, then runs node dist/main.js
   docker mode: docker compose up (docker-compose where compose v2 is absent)
 
 Options:

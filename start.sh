@@ -11,7 +11,8 @@ Starts anthropic-proxy in the background and waits until it is healthy (exit 0 o
   pid mode:    nohup node dist/main.js, PID in anthropic-proxy.pid, waits for GET /healthz; output before
                the logger exists (a configuration error, a crash) lands in logs/server_error.log
   docker mode: docker compose up -d, then waits for the container's healthcheck
-Already running: says so and exits 0. A stale PID file is reported and replaced.
+Already running: says so and exits 0 (in auto mode a running instance, pid or docker, decides the mode).
+A stale PID file is reported and replaced.
 
 Options:
   --mode MODE     docker, pid or auto (default: $PROXY_MODE, else auto: docker when a Docker

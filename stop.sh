@@ -11,7 +11,8 @@ Stops anthropic-proxy in the mode it is running in (a live PID file means pid mo
 service docker mode).
   pid mode:    SIGTERM, waits up to STOP_TIMEOUT seconds for the graceful drain, then SIGKILL; removes the
                PID file (a stale one too)
-  docker mode: docker compose stop (docker compose down with --down)
+  docker mode: docker compose stop (docker compose down with --down); -t STOP_TIMEOUT only when it is
+               set, else compose waits the stop_grace_period of docker-compose.yml
 Nothing running: says so and exits 0.
 
 Options:
@@ -20,7 +21,7 @@ Options:
                   engine answers and compose is available, else pid)
   -h, --help      show this help
 
-Environment (also read from .env): PROXY_MODE, PID_FILE (anthropic-proxy.pid), STOP_TIMEOUT (15).
+Environment (also read from .env): PROXY_MODE, PID_FILE (anthropic-proxy.pid), STOP_TIMEOUT (15 in pid mode).
 Exit codes: 0 stopped or not running, 1 failed, 2 bad arguments.
 TEXT
 )"

@@ -9,7 +9,8 @@
 # Settings come from the environment, else from $ROOT/.env, else defaults: the order the service itself uses.
 
 readonly SERVICE=anthropic-proxy
-readonly MIN_NODE_MAJOR=22
+# Used only when package.json has no "engines": {"node": ">=X.Y.Z"}, which is what check_node enforces.
+readonly MIN_NODE_FALLBACK=22.19.0
 # As in the image and `npm start`: a small young generation keeps peak RSS down under load.
 readonly SERVICE_NODE_FLAG=--max-semi-space-size=8
 
@@ -37,16 +38,22 @@ ok() { printf '%s%s%s\n' "$GREEN" "$*" "$RESET"; }
 warn() { printf '%swarning:%s %s\n' "$ERR_YELLOW" "$ERR_RESET" "$*" >&2; }
 error() { printf '%serror:%s %s\n' "$ERR_RED" "$ERR_RESET" "$*" >&2; }
 fix() { printf '  fix: %s\n' "$*" >&2; }
+# status.sh keeps to the LSB status codes: whatever stops it early (bad argument, bad setting, docker not
+# usable) leaves the status unknown, which is 4.
+STATUS_ONLY=''
 die() { # CODE MESSAGE...
   local code=$1
   shift
+  [[ -z $STATUS_ONLY ]] || code=$STATUS_UNHEALTHY
   error "$*"
   exit "$code"
 }
 usage_error() {
+  local code=$EXIT_USAGE
+  [[ -z $STATUS_ONLY ]] || code=$STATUS_UNHEALTHY
   error "$*"
   printf 'Run %s --help for the options.\n' "$SCRIPT" >&2
-  exit "$EXIT_USAGE"
+  exit "$code"
 }
 
 # The first line of every action: which mode it acts in, and why.
@@ -176,6 +183,9 @@ load_settings() {
   MAIN_LOG="$LOG_PATH/server.log"
   ERROR_LOG="$LOG_PATH/server_error.log"
   STOP_TIMEOUT_S=$(whole_number_setting STOP_TIMEOUT 15)
+  # Docker mode passes -t only when asked to: otherwise compose's stop_grace_period (longer than the
+  # service's drain) applies, and a default of 15 s would cut it short.
+  STOP_TIMEOUT_SET=$(setting STOP_TIMEOUT '')
 }
 
 # Where the host reaches the service: a wildcard listen address is probed on loopback.
@@ -223,6 +233,48 @@ http_get() {
   [[ $seconds == *.* ]] || fraction=000
   HTTP_MS=$((10#${whole:-0} * 1000 + 10#${fraction:0:3}))
   [[ $HTTP_CODE == 2?? ]]
+}
+
+# GET /readyz for the verdict, then GET / for the report (status, version): / answers 200 even while the
+# service drains, /readyz turns 503 the moment the drain starts. Sets READY_CODE and READY_BODY, and HTTP_*
+# from GET / for health_text and health_json.
+probe_service() { # BASE_URL (ending in /)
+  http_get "${1}readyz" 3 || true
+  READY_CODE=$HTTP_CODE READY_BODY=$HTTP_BODY
+  http_get "$1" 3 || true
+}
+
+# Sets ST_STATE, ST_CODE and ST_DETAIL from the answer of GET /readyz.
+ready_verdict() {
+  local status
+  status=$(json_field status "$READY_BODY")
+  if [[ $READY_CODE == 200 ]]; then
+    ST_STATE='running' ST_CODE=$STATUS_OK ST_DETAIL='running and healthy'
+  elif [[ $READY_CODE == 000 ]]; then
+    ST_STATE='unhealthy' ST_CODE=$STATUS_UNHEALTHY ST_DETAIL='running but not answering (no answer from GET /readyz)'
+  elif [[ $status == draining ]]; then
+    ST_STATE='draining' ST_CODE=$STATUS_UNHEALTHY
+    ST_DETAIL='running but draining (GET /readyz -> 503): it is shutting down and refuses new requests'
+  else
+    ST_STATE='unhealthy' ST_CODE=$STATUS_UNHEALTHY ST_DETAIL="running but not ready (GET /readyz -> $READY_CODE${status:+ $status})"
+  fi
+}
+
+ready_text() {
+  if [[ $READY_CODE == 000 ]]; then
+    printf 'no answer from %sreadyz' "$1"
+  else
+    printf 'GET %sreadyz -> %s %s' "$1" "$READY_CODE" "$(json_field status "$READY_BODY")"
+  fi
+}
+
+ready_json() {
+  if [[ $READY_CODE == 000 ]]; then
+    printf '{"url":%s,"http_status":null,"status":null}' "$(json_string "${1}readyz")"
+  else
+    printf '{"url":%s,"http_status":%s,"status":%s}' "$(json_string "${1}readyz")" "$((10#$READY_CODE))" \
+      "$(json_string_or_null "$(json_field status "$READY_BODY")")"
+  fi
 }
 
 # One line describing the last answer of GET /.
@@ -276,11 +328,23 @@ pid_command() {
   fi
 }
 
-# A live process that is a node program, so that a PID recycled after a reboot is not taken for the service.
+# A live process running the service's entry point from this repository, so that a recycled PID (another
+# node program, another checkout) is never signalled. The working directory is compared where /proc shows it.
 pid_is_service() {
+  local command
   pid_alive "$1" || return 1
   have_proc || command -v ps >/dev/null 2>&1 || return 0
-  [[ $(pid_command "$1") == *node* ]]
+  command=$(pid_command "$1") || return 1
+  [[ $command == *node* && ( $command == *dist/main.js* || $command == *src/main.ts* ) ]] || return 1
+  if have_proc && [[ -e /proc/$1/cwd ]]; then [[ /proc/$1/cwd -ef $ROOT ]]; fi
+}
+
+# Why the PID file's PID is not the service, for the messages about a stale PID file.
+stale_reason() { # PID (may be empty)
+  if [[ -z $1 ]]; then printf 'it names no PID'
+  elif pid_alive "$1"; then printf 'PID %s is another program, not this service' "$1"
+  else printf 'PID %s is not running' "$1"
+  fi
 }
 
 # Prints the PID recorded in the PID file; fails when there is no file. A file without a PID prints "".
@@ -336,17 +400,36 @@ iso_time_of() { # EPOCH_SECONDS
 
 # ---------------------------------------------------------------- prerequisites (pid mode)
 
+# The minimum of "engines": {"node": ">=X.Y.Z"} in package.json (read without node: it may be the one too old).
+node_minimum() {
+  local text='' pattern='"node"[[:space:]]*:[[:space:]]*">=[[:space:]]*v?([0-9]+(\.[0-9]+)*)"'
+  [[ -f $ROOT/package.json ]] && text=$(<"$ROOT/package.json")
+  if [[ $text =~ $pattern ]]; then printf '%s' "${BASH_REMATCH[1]}"; else printf '%s' "$MIN_NODE_FALLBACK"; fi
+}
+
+# version_at_least 22.9.1 22.19.0 fails: major, minor and patch compared as numbers (a "-pre" suffix ignored).
+version_at_least() { # VERSION MINIMUM
+  local have want i a b
+  IFS=. read -r -a have <<<"${1%%[!0-9.]*}"
+  IFS=. read -r -a want <<<"${2%%[!0-9.]*}"
+  for i in 0 1 2; do
+    a=${have[i]:-0} b=${want[i]:-0}
+    if (( 10#$a != 10#$b )); then (( 10#$a > 10#$b )); return; fi
+  done
+}
+
 check_node() {
+  local minimum version
+  minimum=$(node_minimum)
   command -v node >/dev/null 2>&1 || {
-    error "Node.js is not installed (pid mode needs Node >= $MIN_NODE_MAJOR)"
-    fix "install Node $MIN_NODE_MAJOR or newer from https://nodejs.org, or with nvm: nvm install $MIN_NODE_MAJOR"
+    error "Node.js is not installed (pid mode needs Node >= $minimum)"
+    fix "install Node $minimum or newer from https://nodejs.org, or with nvm: nvm install ${minimum%%.*}"
     exit "$EXIT_NOT_INSTALLED"
   }
-  local version
   version=$(node -p 'process.versions.node' 2>/dev/null) || version=0
-  (( 10#${version%%.*} >= MIN_NODE_MAJOR )) || {
-    error "Node $version is too old (pid mode needs Node >= $MIN_NODE_MAJOR)"
-    fix "install Node $MIN_NODE_MAJOR or newer from https://nodejs.org, or with nvm: nvm install $MIN_NODE_MAJOR"
+  version_at_least "$version" "$minimum" || {
+    error "Node $version is too old (pid mode needs Node >= $minimum)"
+    fix "install Node $minimum or newer from https://nodejs.org, or with nvm: nvm install ${minimum%%.*}"
     exit "$EXIT_NOT_INSTALLED"
   }
 }
@@ -493,10 +576,24 @@ detect_mode() {
   else
     resolve_mode
   fi
-  if [[ $MODE == docker ]] && ! docker_available; then
-    die "$EXIT_NOT_INSTALLED" "docker mode is not usable here: $DOCKER_WHY"
+}
+
+# start/run in auto mode: an instance already running decides the mode, so that a pid-mode instance on a
+# Docker host is reported rather than a second one started with compose. A stale PID file decides nothing.
+start_mode() {
+  if [[ ${OPT_MODE:-$(setting PROXY_MODE auto)} != auto ]]; then
+    resolve_mode
+  elif find_running_pid; then
+    MODE=pid MODE_WHY="found: PID file $(pretty_path "$PID_FILE_PATH") names running PID $RUNNING_PID"
+  elif container_running; then
+    MODE=docker MODE_WHY="found: compose service $SERVICE is $C_STATE"
+  else
+    resolve_mode
   fi
 }
+
+# Called after the mode line, so that it comes first even when docker mode cannot work.
+require_docker() { docker_available || die "$EXIT_NOT_INSTALLED" "docker mode is not usable here: $DOCKER_WHY"; }
 
 # ---------------------------------------------------------------- arguments
 
@@ -565,7 +662,7 @@ pid_start() {
   host=$(probe_host "$HOST_SETTING")
   url="http://$host:$PORT_SETTING"
   if pid=$(pid_from_file); then
-    warn "stale PID file $(pretty_path "$PID_FILE_PATH") (PID ${pid:-?} is not running): replacing it"
+    warn "stale PID file $(pretty_path "$PID_FILE_PATH") ($(stale_reason "$pid")): replacing it"
     rm -f "$PID_FILE_PATH"
   fi
   # Something else already on the port would answer the health probe for us: then only the outcome of the
@@ -626,7 +723,7 @@ pid_stop() {
   fi
   if [[ -z $pid ]] || ! pid_is_service "$pid"; then
     rm -f "$PID_FILE_PATH"
-    say "not running: PID file $(pretty_path "$PID_FILE_PATH") named PID ${pid:-(none)}, which is not running; removed it"
+    say "not running: stale PID file $(pretty_path "$PID_FILE_PATH") ($(stale_reason "$pid")); removed it"
     return 0
   fi
   kill -TERM "$pid" 2>/dev/null || true
@@ -667,7 +764,7 @@ pid_probe() {
   fi
   if [[ -z $pid ]] || ! pid_is_service "$pid"; then
     ST_STATE='dead' ST_PID=$pid ST_CODE=$STATUS_DEAD
-    ST_DETAIL="dead: PID file $(pretty_path "$PID_FILE_PATH") names PID ${pid:-(none)}, which is not running"
+    ST_DETAIL="dead: stale PID file $(pretty_path "$PID_FILE_PATH") ($(stale_reason "$pid"))"
     return 0
   fi
   ST_PID=$pid
@@ -680,11 +777,8 @@ pid_probe() {
   fi
   port=$(process_port "$pid")
   ST_URL="http://$(probe_host "$HOST_SETTING"):$port/"
-  if http_get "$ST_URL" 3 && [[ $(json_field status "$HTTP_BODY") == ok ]]; then
-    ST_STATE='running' ST_CODE=$STATUS_OK ST_DETAIL='running and healthy'
-  else
-    ST_STATE='unhealthy' ST_CODE=$STATUS_UNHEALTHY ST_DETAIL='running but not answering as healthy'
-  fi
+  probe_service "$ST_URL"
+  ready_verdict
 }
 
 log_files_text() {
@@ -715,12 +809,12 @@ field() { [[ -z $2 ]] || printf '  %-10s %s\n' "$1:" "$2"; }
 pid_status() {
   pid_probe
   if [[ -n $OPT_JSON ]]; then
-    printf '{"mode":"pid","mode_reason":%s,"state":"%s","healthy":%s,"exit_code":%s,"detail":%s,"pid_file":%s,"pid":%s,"command":%s,"started":%s,"uptime_s":%s,"health":%s,"logs":%s}\n' \
+    printf '{"mode":"pid","mode_reason":%s,"state":"%s","healthy":%s,"exit_code":%s,"detail":%s,"pid_file":%s,"pid":%s,"command":%s,"started":%s,"uptime_s":%s,"health":%s,"ready":%s,"logs":%s}\n' \
       "$(json_string "$MODE_WHY")" "$ST_STATE" "$([[ $ST_CODE == 0 ]] && echo true || echo false)" "$ST_CODE" \
       "$(json_string "$ST_DETAIL")" "$(json_string "$PID_FILE_PATH")" "$(json_number_or_null "$ST_PID")" \
       "$(json_string_or_null "$ST_COMMAND")" "$(json_string_or_null "$ST_STARTED_ISO")" \
       "$(json_number_or_null "$ST_UPTIME")" "$([[ -n $ST_URL ]] && health_json "$ST_URL" || printf 'null')" \
-      "$(log_files_json)"
+      "$([[ -n $ST_URL ]] && ready_json "$ST_URL" || printf 'null')" "$(log_files_json)"
   else
     mode_line status
     field state "$ST_STATE"
@@ -729,6 +823,7 @@ pid_status() {
     field started "$ST_STARTED"
     [[ -n $ST_UPTIME ]] && field uptime "$(duration_text "$ST_UPTIME")"
     [[ -n $ST_URL ]] && field health "$(health_text "$ST_URL")"
+    [[ -n $ST_URL ]] && field ready "$(ready_text "$ST_URL")"
     field 'PID file' "$(pretty_path "$PID_FILE_PATH")"
     field logs "$(log_files_text)"
     if [[ $ST_CODE == 0 ]]; then ok "$ST_DETAIL"; else say "$ST_DETAIL"; fi
@@ -786,11 +881,13 @@ docker_start() {
 }
 
 docker_stop() {
-  local id
+  local id timeout=()
+  if [[ -n $STOP_TIMEOUT_SET ]]; then timeout=(-t "$STOP_TIMEOUT_S"); fi
+  # (${timeout[@]+...}: an empty array is "unbound" to set -u before bash 4.4)
   id=$(container_id)
   if [[ -n $OPT_DOWN ]]; then
-    say "${COMPOSE[*]} down -t $STOP_TIMEOUT_S"
-    compose down -t "$STOP_TIMEOUT_S" || die "$EXIT_FAILED" "${COMPOSE[*]} down failed"
+    say "${COMPOSE[*]} down${timeout[*]:+ ${timeout[*]}}"
+    compose down ${timeout[@]+"${timeout[@]}"} || die "$EXIT_FAILED" "${COMPOSE[*]} down failed"
     ok 'stopped and removed'
     return 0
   fi
@@ -798,8 +895,8 @@ docker_stop() {
     say "not running (no running container for the compose service $SERVICE)"
     return 0
   fi
-  say "${COMPOSE[*]} stop -t $STOP_TIMEOUT_S"
-  compose stop -t "$STOP_TIMEOUT_S" || die "$EXIT_FAILED" "${COMPOSE[*]} stop failed"
+  say "${COMPOSE[*]} stop${timeout[*]:+ ${timeout[*]}}"
+  compose stop ${timeout[@]+"${timeout[@]}"} || die "$EXIT_FAILED" "${COMPOSE[*]} stop failed"
   ok "stopped (container $C_NAME)"
 }
 
@@ -816,8 +913,12 @@ docker_probe() {
   case $C_STATE in
     running)
       [[ -n $C_PORT ]] && ST_URL="http://127.0.0.1:$C_PORT/"
-      if [[ -n $ST_URL ]]; then http_get "$ST_URL" 3 || true; fi
-      if [[ $C_HEALTH == healthy || ( -z $C_HEALTH && $HTTP_CODE == 200 ) ]]; then
+      if [[ -n $ST_URL ]]; then probe_service "$ST_URL"; fi
+      # The healthcheck probes liveness (/healthz), so a draining service stays "healthy": an answer of
+      # /readyz other than 200 overrides it. No answer on the host (port not reachable) leaves it to the healthcheck.
+      if [[ $READY_CODE != 000 && $READY_CODE != 200 ]]; then
+        ready_verdict
+      elif [[ $C_HEALTH == healthy || ( -z $C_HEALTH && $READY_CODE == 200 ) ]]; then
         ST_STATE='running' ST_CODE=$STATUS_OK ST_DETAIL='running and healthy'
       else
         ST_STATE='unhealthy' ST_CODE=$STATUS_UNHEALTHY ST_DETAIL="running but not healthy (${C_HEALTH:-no answer})"
@@ -838,14 +939,15 @@ docker_probe() {
 }
 
 docker_status() {
-  HTTP_CODE=000
+  HTTP_CODE=000 READY_CODE=000 READY_BODY=''
   docker_probe
   if [[ -n $OPT_JSON ]]; then
-    printf '{"mode":"docker","mode_reason":%s,"state":"%s","healthy":%s,"exit_code":%s,"detail":%s,"container":%s,"container_id":%s,"container_state":%s,"container_health":%s,"image":%s,"port":%s,"health":%s}\n' \
+    printf '{"mode":"docker","mode_reason":%s,"state":"%s","healthy":%s,"exit_code":%s,"detail":%s,"container":%s,"container_id":%s,"container_state":%s,"container_health":%s,"image":%s,"port":%s,"health":%s,"ready":%s}\n' \
       "$(json_string "$MODE_WHY")" "$ST_STATE" "$([[ $ST_CODE == 0 ]] && echo true || echo false)" "$ST_CODE" \
       "$(json_string "$ST_DETAIL")" "$(json_string_or_null "$C_NAME")" "$(json_string_or_null "$ST_ID")" \
       "$(json_string_or_null "$C_STATE")" "$(json_string_or_null "$C_HEALTH")" "$(json_string_or_null "$C_IMAGE")" \
-      "$(json_string_or_null "$C_PORTS")" "$([[ -n $ST_URL ]] && health_json "$ST_URL" || printf 'null')"
+      "$(json_string_or_null "$C_PORTS")" "$([[ -n $ST_URL ]] && health_json "$ST_URL" || printf 'null')" \
+      "$([[ -n $ST_URL ]] && ready_json "$ST_URL" || printf 'null')"
   else
     mode_line status
     field container "${C_NAME:+$C_NAME ($ST_ID)}"
@@ -854,6 +956,7 @@ docker_status() {
     field image "$C_IMAGE"
     field port "$C_PORTS"
     [[ -n $ST_URL ]] && field answer "$(health_text "$ST_URL")"
+    [[ -n $ST_URL ]] && field ready "$(ready_text "$ST_URL")"
     if [[ $ST_CODE == 0 ]]; then ok "$ST_DETAIL"; else say "$ST_DETAIL"; fi
   fi
   return "$ST_CODE"
@@ -867,10 +970,10 @@ cmd_run() {
     exec "$ROOT/start.sh" ${OPT_MODE:+--mode "$OPT_MODE"}
   fi
   load_settings
-  resolve_mode
+  start_mode
   mode_line run
   if [[ $MODE == docker ]]; then
-    docker_available || die "$EXIT_NOT_INSTALLED" "docker mode is not usable here: $DOCKER_WHY"
+    require_docker
     say "${COMPOSE[*]} up (Ctrl-C stops it)"
     cd "$ROOT" || exit
     exec "${COMPOSE[@]}" up
@@ -886,19 +989,19 @@ cmd_run() {
 
 start_in_mode() {
   if [[ $MODE == docker ]]; then
-    docker_available || die "$EXIT_NOT_INSTALLED" "docker mode is not usable here: $DOCKER_WHY"
+    require_docker
     docker_start
   else
     pid_start
   fi
 }
 
-stop_in_mode() { if [[ $MODE == docker ]]; then docker_stop; else pid_stop; fi; }
+stop_in_mode() { if [[ $MODE == docker ]]; then require_docker; docker_stop; else pid_stop; fi; }
 
 cmd_start() {
   parse_args "$@"
   load_settings
-  resolve_mode
+  start_mode
   mode_line start
   start_in_mode
 }
@@ -921,9 +1024,14 @@ cmd_restart() {
 }
 
 cmd_status() {
+  STATUS_ONLY=1
   parse_args "$@"
   [[ -z $OPT_QUIET ]] || exec >/dev/null 2>&1
   load_settings
   detect_mode
+  if [[ $MODE == docker ]] && ! docker_available; then
+    [[ -n $OPT_JSON ]] || mode_line status
+    require_docker
+  fi
   if [[ $MODE == docker ]]; then docker_status; else pid_status; fi
 }

@@ -1,10 +1,11 @@
 // The host scripts' surface without a running service: --help, bad arguments, the prerequisite checks of pid
 // mode (each with its fix command), docker mode refused where it cannot work, colour only on a terminal.
 // No build here: every case stops before a service would start.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import t from 'tap';
-import { projectCopy, ROOT_SCRIPTS, scriptEnv } from '../helpers/scripts.ts';
+import { alive, projectCopy, ROOT_SCRIPTS, scriptEnv } from '../helpers/scripts.ts';
 
 t.setTimeout(120_000);
 
@@ -22,10 +23,13 @@ t.test('every script has --help, exits 0 and prints only its usage', async (t) =
   }
 });
 
-t.test('unknown options and modes exit 2 with a pointer to --help', async (t) => {
+t.test('unknown options and modes exit 2 with a pointer to --help (status.sh: 4, LSB "unknown")', async (t) => {
   const unknown = await copy.run('status.sh', ['--bogus']);
-  t.equal(unknown.code, 2);
+  t.equal(unknown.code, 4, 'LSB status codes reserve 2 for "dead, /var/lock file exists"');
   t.match(unknown.stderr, /error: unknown option: --bogus\nRun \.\/status\.sh --help for the options\./);
+  t.equal((await copy.run('status.sh', ['--mode', 'podman'])).code, 4);
+  t.equal((await copy.run('status.sh', [], { STOP_TIMEOUT: 'soon' })).code, 4, 'a bad setting too');
+  t.equal((await copy.run('stop.sh', ['--bogus'])).code, 2, 'the other scripts keep 2');
   const misplaced = await copy.run('start.sh', ['--json']);
   t.equal(misplaced.code, 2);
   t.match(misplaced.stderr, /\.\/start\.sh does not take --json/);
@@ -63,13 +67,24 @@ t.test('missing dependencies are reported with npm ci', async (t) => {
   t.match(result.stderr, /error: dependencies are not installed \(missing: .*fastify.*\)\n {2}fix: cd \S+ && npm ci\n/);
 });
 
-t.test('Node older than 22 is refused with the way to get a newer one', async (t) => {
-  const fakeBin = copy.path('old-node');
+t.test('Node older than the engines minimum is refused with the way to get a newer one', async (t) => {
+  const engines = (JSON.parse(readFileSync(copy.path('package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+  t.equal(engines, '>=22.19.0', 'the minimum the cases below are written for');
+  // A stand-in that reports VERSION for `node -p process.versions.node` and hands everything else to the real node.
+  const fakeBin = copy.path('fake-node');
   mkdirSync(fakeBin);
-  writeFileSync(`${fakeBin}/node`, '#!/bin/sh\necho 20.11.0\n', { mode: 0o755 });
-  const result = await copy.run('run.sh', [], { PATH: `${fakeBin}:/usr/bin:/bin` });
-  t.equal(result.code, 5);
-  t.match(result.stderr, /error: Node 20\.11\.0 is too old \(pid mode needs Node >= 22\)\n {2}fix: install Node 22 or newer/);
+  writeFileSync(`${fakeBin}/node`, `#!/bin/sh\n[ "$1" = -p ] && { echo "$FAKE_NODE_VERSION"; exit 0; }\nexec ${process.execPath} "$@"\n`, { mode: 0o755 });
+  const withNode = (version: string) => copy.run('run.sh', [], { PATH: `${fakeBin}:/usr/bin:/bin`, FAKE_NODE_VERSION: version });
+  for (const version of ['20.11.0', '22.18.1', '22.9.0', '21.99.99']) {
+    const result = await withNode(version);
+    t.equal(result.code, 5, version);
+    t.match(result.stderr, new RegExp(`error: Node ${version.replace(/\./g, '\\.')} is too old \\(pid mode needs Node >= 22\\.19\\.0\\)\\n {2}fix: install Node 22\\.19\\.0 or newer from https://nodejs\\.org, or with nvm: nvm install 22\\n`));
+  }
+  for (const version of ['22.19.0', '22.20.1', '23.1.0', '24.0.0-pre']) {
+    const result = await withNode(version);
+    t.notMatch(result.stderr, /too old/, `${version} passes`);
+    t.match(result.stderr, /the service is not built/, `${version}: on to the next check`);
+  }
 });
 
 t.test('nothing running: status 3 (text and JSON), stop exits 0', async (t) => {
@@ -89,8 +104,31 @@ t.test('a PID file naming no live process: stop reports it, removes it, exits 0'
   const stop = await copy.run('stop.sh');
   t.equal(stop.code, 0);
   t.match(stop.stdout, /^anthropic-proxy stop: pid mode \(found: PID file anthropic-proxy\.pid \(stale\)\)\n/);
-  t.match(stop.stdout, /not running: PID file anthropic-proxy\.pid named PID 999999999, which is not running; removed it/);
+  t.match(stop.stdout, /not running: stale PID file anthropic-proxy\.pid \(PID 999999999 is not running\); removed it/);
   t.equal(copy.pid(), null);
+});
+
+t.test('a PID file naming an unrelated live process: it is stale, and that process is never signalled', async (t) => {
+  // Another node program, and one that even runs "dist/main.js" but from another directory: a recycled PID.
+  const others = [
+    spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { cwd: copy.dir, stdio: 'ignore' }),
+    spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)', 'dist/main.js'], { cwd: tmpdir(), stdio: 'ignore' }),
+  ];
+  t.teardown(() => others.forEach((child) => child.kill('SIGKILL')));
+  for (const other of others) {
+    const pid = other.pid!;
+    writeFileSync(copy.path('anthropic-proxy.pid'), `${pid}\n`);
+    const status = await copy.run('status.sh');
+    t.equal(status.code, 1, status.stdout);
+    t.match(status.stdout, new RegExp(`dead: stale PID file anthropic-proxy\\.pid \\(PID ${pid} is another program, not this service\\)`));
+    const stop = await copy.run('stop.sh');
+    t.equal(stop.code, 0, stop.stdout + stop.stderr);
+    t.match(stop.stdout, new RegExp(`not running: stale PID file anthropic-proxy\\.pid \\(PID ${pid} is another program, not this service\\); removed it`));
+    t.notMatch(stop.stdout, /SIGTERM/);
+    t.equal(copy.pid(), null, 'the PID file is removed');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    t.ok(alive(pid), 'the unrelated process still runs');
+  }
 });
 
 t.test('docker mode is refused with the reason where it cannot work', async (t) => {
@@ -98,6 +136,12 @@ t.test('docker mode is refused with the reason where it cannot work', async (t) 
   t.equal(result.code, 5);
   t.match(result.stdout, /^anthropic-proxy start: docker mode \(--mode\)\n/);
   t.match(result.stderr, /docker mode is not usable here: (no compose file in the repository|docker is not installed)/);
+  for (const script of ['stop.sh', 'status.sh']) {
+    const refused = await copy.run(script, ['--mode', 'docker']);
+    t.equal(refused.code, script === 'status.sh' ? 4 : 5, script);
+    t.match(refused.stdout, new RegExp(`^anthropic-proxy ${script.replace('.sh', '')}: docker mode \\(--mode\\)\\n`), `${script}: the mode line first`);
+    t.match(refused.stderr, /docker mode is not usable here/);
+  }
   const auto = await copy.run('status.sh', [], { PROXY_MODE: 'auto' });
   t.match(auto.stdout, /^anthropic-proxy status: pid mode \(auto: (no compose file in the repository|docker is not installed)\)\n/);
 });

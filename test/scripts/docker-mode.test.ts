@@ -1,9 +1,12 @@
 // Docker mode's logic against a scripted stand-in for the docker CLI (the real engine is exercised by the
 // Docker test in CI): auto-detection, compose v2 and the v1 fallback, up -d then waiting for the container's
 // health, status fields and LSB codes, stop and --down, and a container that dies during start-up.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import t from 'tap';
-import { projectCopy } from '../helpers/scripts.ts';
+import { alive, projectCopy } from '../helpers/scripts.ts';
 
 t.setTimeout(120_000);
 
@@ -95,7 +98,7 @@ t.test('status shows the container and is found even when PROXY_MODE says pid', 
   t.equal((await copy.run('status.sh', ['--quiet'], docker())).code, 3, 'stopped cleanly: 3');
 });
 
-t.test('stop runs compose stop with STOP_TIMEOUT; --down runs compose down', async (t) => {
+t.test('stop runs compose stop (-t only with STOP_TIMEOUT set); --down runs compose down', async (t) => {
   setState('running healthy 0');
   const stop = await copy.run('stop.sh', [], docker({ STOP_TIMEOUT: '7' }));
   t.equal(stop.code, 0, stop.stdout + stop.stderr);
@@ -104,10 +107,38 @@ t.test('stop runs compose stop with STOP_TIMEOUT; --down runs compose down', asy
   const idle = await copy.run('stop.sh', [], docker());
   t.equal(idle.code, 0);
   t.match(idle.stdout, /not running/);
+  // Without STOP_TIMEOUT compose waits the stop_grace_period of docker-compose.yml, longer than the drain.
+  setState('running healthy 0');
+  const graceful = await copy.run('stop.sh', [], docker());
+  t.equal(graceful.code, 0, graceful.stdout + graceful.stderr);
+  t.match(graceful.stdout, /\ndocker compose stop\n/);
+  t.ok(calls().includes('compose stop'), calls().join(', '));
+  t.notOk(calls().some((line) => line.includes('-t')), 'no -t');
   setState('exited - 0');
   const down = await copy.run('stop.sh', ['--down'], docker());
   t.equal(down.code, 0);
-  t.ok(calls().includes('compose down -t 15'));
+  t.ok(calls().includes('compose down'), calls().join(', '));
+  setState('exited - 0');
+  t.equal((await copy.run('stop.sh', ['--down'], docker({ STOP_TIMEOUT: '3' }))).code, 0);
+  t.ok(calls().includes('compose down -t 3'));
+});
+
+t.test('a container whose healthcheck says healthy but whose /readyz answers 503 (draining): status 4', async (t) => {
+  const server = createServer((req, res) => {
+    const draining = req.url === '/readyz';
+    res.writeHead(draining ? 503 : 200, { 'content-type': 'application/json' });
+    res.end(draining ? '{"status":"draining"}' : '{"status":"ok","version":"9.9.9"}');
+  });
+  server.listen(copy.port, '127.0.0.1');
+  await once(server, 'listening');
+  t.teardown(() => void server.close());
+  setState('running healthy 0');
+  const result = await copy.run('status.sh', [], docker());
+  t.equal(result.code, 4, result.stdout + result.stderr);
+  t.match(result.stdout, /answer: +GET http:\S+\/ -> 200 ok, version 9\.9\.9/);
+  t.match(result.stdout, /ready: +GET http:\S+\/readyz -> 503 draining\n/);
+  t.match(result.stdout, /running but draining/);
+  t.match(JSON.parse((await copy.run('status.sh', ['--json'], docker())).stdout), { state: 'draining', exit_code: 4, ready: { http_status: 503 } });
 });
 
 t.test('a container that dies during start-up: exit 1 with its last log lines', async (t) => {
@@ -125,4 +156,27 @@ t.test('docker-compose v1 is used where compose v2 is absent', async (t) => {
   t.equal(result.code, 0, result.stdout + result.stderr);
   t.match(result.stdout, /^anthropic-proxy start: docker mode \(auto: a Docker engine answers and docker-compose is available\)\n/);
   t.match(result.stdout, /docker-compose up -d/);
+});
+
+t.test('auto mode on a Docker host: start finds a pid-mode instance already running instead of starting compose', async (t) => {
+  // A stand-in for the service started as pid mode starts it: node dist/main.js in this copy.
+  mkdirSync(copy.path('dist'), { recursive: true });
+  writeFileSync(copy.path('dist', 'main.js'), 'setInterval(() => {}, 1000);\n');
+  const service = spawn(process.execPath, ['--max-semi-space-size=8', 'dist/main.js'], { cwd: copy.dir, stdio: 'ignore' });
+  copy.track(service.pid!);
+  writeFileSync(copy.path('anthropic-proxy.pid'), `${service.pid}\n`);
+  setState('none');
+  const result = await copy.run('start.sh', [], docker());
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, new RegExp(`^anthropic-proxy start: pid mode \\(found: PID file anthropic-proxy\\.pid names running PID ${service.pid}\\)\\n`));
+  t.match(result.stdout, new RegExp(`already running \\(PID ${service.pid}\\)`));
+  t.same(calls().filter((line) => !line.startsWith('compose ps')), [], 'compose up was not run');
+  t.ok(alive(service.pid!));
+  service.kill('SIGKILL');
+  await once(service, 'exit');
+  // Gone: the stale PID file no longer decides, and auto picks docker again.
+  const fresh = await copy.run('start.sh', [], docker());
+  t.equal(fresh.code, 0, fresh.stdout + fresh.stderr);
+  t.match(fresh.stdout, /^anthropic-proxy start: docker mode \(auto: /);
+  t.ok(calls().includes('compose up -d'));
 });

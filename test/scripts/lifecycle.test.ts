@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
+import { MockUpstream, textStreamEvents } from '../helpers/mock-upstream.ts';
 import { alive, exited, projectCopy, REPO, scriptEnv, waitFor } from '../helpers/scripts.ts';
 
 // Real processes, each start-up loading the whole service: generous but bounded on a busy machine.
@@ -40,6 +41,8 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
   t.match(text.stdout, /started: +\S+/);
   t.match(text.stdout, /uptime: +\d+s\n/);
   t.match(text.stdout, new RegExp(`health: +GET ${base}/ -> 200 ok, version ${VERSION.replace(/\./g, '\\.')}, \\d+ ms`));
+  t.match(text.stdout, new RegExp(`ready: +GET ${base}/readyz -> 200 ready\\n`));
+  t.match(text.stdout, /\nrunning and healthy\n$/);
   t.match(text.stdout, /logs: +logs\/server\.log \(\d+(\.\d)? (B|KiB)\), logs\/server_error\.log \(0 B\)/);
 
   const json = await copy.run('status.sh', ['--json']);
@@ -53,6 +56,7 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
     pid,
     command: 'node --max-semi-space-size=8 dist/main.js',
     health: { url: `${base}/`, http_status: 200, status: 'ok', version: VERSION },
+    ready: { url: `${base}/readyz`, http_status: 200, status: 'ready' },
   });
   t.type(report.health.latency_ms, 'number');
   t.type(report.uptime_s, 'number');
@@ -118,7 +122,7 @@ t.test('a process killed with -9 leaves a stale PID file: status 1, start report
   const status = await copy.run('status.sh');
   t.equal(status.code, 1, status.stdout);
   t.match(firstLine(status.stdout), /pid mode \(found: PID file anthropic-proxy\.pid \(stale\)\)/);
-  t.match(status.stdout, new RegExp(`dead: PID file anthropic-proxy\\.pid names PID ${old}, which is not running`));
+  t.match(status.stdout, new RegExp(`dead: stale PID file anthropic-proxy\\.pid \\(PID ${old} is not running\\)`));
   t.equal((await copy.run('status.sh', ['--quiet'])).code, 1);
 
   const start = await copy.run('start.sh');
@@ -160,4 +164,46 @@ t.test('run.sh runs the service in the foreground as its own process and stops c
   t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /node\0--max-semi-space-size=8\0dist\/main\.js/, 'the script became the service (exec)');
   child.kill('SIGTERM');
   t.equal(await exited(child), 0);
+});
+
+t.test('while the service drains after SIGTERM (a stream still open), status says so and exits 4', async (t) => {
+  const mock = await MockUpstream.start();
+  t.teardown(() => mock.close());
+  // The upstream sends the start of a stream and then nothing: the drain waits on it until SHUTDOWN_TIMEOUT_MS.
+  mock.setHandler(() => ({ kind: 'sse', events: textStreamEvents(['a']).slice(0, 3), after: 'hang' }));
+  const start = await copy.run('start.sh', [], { UPSTREAM_BASE: mock.url, SHUTDOWN_TIMEOUT_MS: '20000' });
+  t.equal(start.code, 0, start.stdout + start.stderr);
+  const pid = copy.pid()!;
+  const controller = new AbortController();
+  t.teardown(() => controller.abort());
+  const stream = await fetch(`${base}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] }),
+    signal: controller.signal,
+  });
+  t.equal(stream.status, 200);
+  await mock.waitForRequests(1);
+
+  process.kill(pid, 'SIGTERM');
+  let status = await copy.run('status.sh');
+  for (let tries = 0; status.code === 0 && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    status = await copy.run('status.sh');
+  }
+  t.equal(status.code, 4, status.stdout + status.stderr);
+  t.match(status.stdout, /state: +draining\n/);
+  t.match(status.stdout, new RegExp(`health: +GET ${base}/ -> 200 ok`), 'GET / still answers 200 while draining');
+  t.match(status.stdout, new RegExp(`ready: +GET ${base}/readyz -> 503 draining\\n`));
+  t.match(status.stdout, /running but draining \(GET \/readyz -> 503\): it is shutting down and refuses new requests\n$/);
+  t.match(JSON.parse((await copy.run('status.sh', ['--json'])).stdout), { state: 'draining', healthy: false, exit_code: 4, pid });
+  t.equal((await copy.run('status.sh', ['--quiet'])).code, 4);
+  t.ok(alive(pid), 'still draining');
+
+  // The client goes away: nothing is in flight any more, so the drain ends and the process exits.
+  controller.abort();
+  t.ok(await waitFor(() => !alive(pid), 10_000), 'the drain ended');
+  const after = await copy.run('status.sh');
+  t.equal(after.code, 1, after.stdout);
+  t.equal((await copy.run('stop.sh')).code, 0, 'stop clears the PID file');
 });

@@ -41,15 +41,19 @@ t.test('a bad configuration: start fails non-zero and prints the configuration l
   t.equal(errorLogLines().filter((line) => line.includes('MODEL_MAP_JSON="[1]"')).length, 1, 'written to the error log once');
 });
 
-t.test('a process that ignores SIGTERM gets SIGKILL after STOP_TIMEOUT; an unhealthy one gives status 4', async (t) => {
-  // A stand-in for the service: healthy on /healthz, "draining" on /, and deaf to SIGTERM.
+t.test('a process that ignores SIGTERM gets SIGKILL after STOP_TIMEOUT; a not-ready one gives status 4', async (t) => {
+  // A stand-in for the service, deaf to SIGTERM, answering as the real one does while it drains: 200 on /
+  // and /healthz, 503 "draining" on /readyz.
   writeFileSync(
     copy.path('dist', 'main.js'),
     `import { createServer } from 'node:http';
 process.on('SIGTERM', () => {});
 createServer((req, res) => {
-  res.writeHead(req.url === '/healthz' ? 200 : 503, { 'content-type': 'application/json' });
-  res.end(req.url === '/healthz' ? '{"status":"ok"}' : '{"status":"draining"}');
+  const [code, body] = req.url === '/readyz'
+    ? [503, { status: 'draining' }]
+    : req.url === '/' ? [200, { status: 'ok', service: 'anthropic-proxy', version: '9.9.9' }] : [200, { status: 'ok' }];
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
 }).listen(${copy.port}, '127.0.0.1');
 `,
   );
@@ -59,8 +63,17 @@ createServer((req, res) => {
 
   const status = await copy.run('status.sh');
   t.equal(status.code, 4, status.stdout);
-  t.match(status.stdout, /health: +GET http:\S+ -> 503 draining/);
-  t.match(status.stdout, /running but not answering as healthy/);
+  t.match(status.stdout, /state: +draining\n/);
+  t.match(status.stdout, /health: +GET http:\S+\/ -> 200 ok, version 9\.9\.9/, 'GET / still reports the version');
+  t.match(status.stdout, /ready: +GET http:\S+\/readyz -> 503 draining\n/);
+  t.match(status.stdout, /running but draining \(GET \/readyz -> 503\): it is shutting down and refuses new requests/);
+  t.match(JSON.parse((await copy.run('status.sh', ['--json'])).stdout), {
+    state: 'draining',
+    healthy: false,
+    exit_code: 4,
+    health: { http_status: 200, status: 'ok', version: '9.9.9' },
+    ready: { url: `http://127.0.0.1:${copy.port}/readyz`, http_status: 503, status: 'draining' },
+  });
 
   const stop = await copy.run('stop.sh', [], { STOP_TIMEOUT: '1' });
   t.equal(stop.code, 0, stop.stdout + stop.stderr);
