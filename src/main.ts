@@ -50,8 +50,17 @@ async function drainAndExit(signal: string): Promise<void> {
   }
 }
 
-process.once('SIGTERM', () => void drainAndExit('SIGTERM'));
-process.once('SIGINT', () => void drainAndExit('SIGINT'));
+// A repeated SIGTERM (an impatient stop script, an orchestrator's retry) must not cut the drain short; a
+// second Ctrl-C is someone at a terminal who wants out now.
+process.on('SIGTERM', () => void drainAndExit('SIGTERM'));
+process.on('SIGINT', () => {
+  if (stopping) {
+    logger.warn('second SIGINT: exiting without waiting for the drain');
+    logger.flush();
+    process.exit(130);
+  }
+  void drainAndExit('SIGINT');
+});
 
 try {
   await app.listen({ host: config.host, port: config.port });

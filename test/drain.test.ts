@@ -22,7 +22,7 @@ async function readAll(res: Response): Promise<string> {
   return await res.text();
 }
 
-t.test('SIGTERM: open streams finish, new requests refused, readyz 503, exit 0', async (t) => {
+t.test('SIGTERM (twice): open streams finish, new requests refused, readyz 503, exit 0', async (t) => {
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
   const { service, base } = await startProxy(t, mock.url, 5000);
@@ -41,6 +41,7 @@ t.test('SIGTERM: open streams finish, new requests refused, readyz 503, exit 0',
   t.equal(refused.status, 503, 'new requests are refused');
   t.match(await refused.json(), { type: 'error', error: { message: /shutting down/ } });
   t.equal((await fetch(`${base}/healthz`)).status, 200, 'liveness still answers');
+  service.child.kill('SIGTERM'); // a second SIGTERM must not cut the drain short
 
   for (const text of await Promise.all(bodies)) {
     t.match(text, /event: message_stop/, 'the stream finished');
