@@ -57,11 +57,20 @@ t.test('image sizes are read from PNG, GIF, JPEG and WebP headers', async (t) =>
   t.equal(imageSizeFromBase64(''), null);
 });
 
-t.test("Anthropic's image rule: width*height/750, long edge scaled to 1568 first", async (t) => {
+t.test("Anthropic's image rule: width*height/750, scaled first to a 1568 px long edge and about 1,600 tokens", async (t) => {
   t.equal(imageTokens(750, 1), 1);
   t.equal(imageTokens(1000, 1000), 1334);
   t.equal(imageTokens(3136, 1568), imageTokens(1568, 784), 'a large image costs what its resized version costs');
-  t.equal(imageTokens(1568, 784), Math.ceil((1568 * 784) / 750));
+  t.equal(imageTokens(1000, 500), Math.ceil((1000 * 500) / 750), 'within both limits: unscaled');
+  // Anthropic's table of the largest unscaled sizes: all about 1,600 tokens.
+  for (const [w, h] of [[1092, 1092], [951, 1268], [896, 1344], [819, 1456], [784, 1568]]) {
+    t.equal(imageTokens(w, h), Math.ceil((w * h) / 750), `${w}x${h} is in the table: unscaled`);
+  }
+  for (const [w, h] of [[1568, 1568], [4000, 3000], [3136, 1568]]) {
+    const tokens = imageTokens(w, h);
+    t.ok(tokens >= 1580 && tokens <= 1640, `${w}x${h} costs about 1,600 tokens, not more (${tokens})`);
+  }
+  t.equal(imageTokens(8000, 1000), Math.ceil((1568 * 196) / 750), 'a long thin image: only the edge rule applies');
 });
 
 t.test('text is counted with the BPE tokenizer, plus documented overheads', async (t) => {

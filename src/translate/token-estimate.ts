@@ -1,7 +1,8 @@
 // A local estimate of a Messages request's input tokens, for upstreams without count_tokens. Text is counted
 // with a real BPE tokenizer (cl100k_base, via gpt-tokenizer); Claude's own tokenizer is not public, so the
 // result is an estimate and is marked as one. Images follow Anthropic's documented rule, width*height/750
-// after scaling the long edge down to 1568 px.
+// after scaling down (aspect kept) until the long edge is at most 1568 px and the image at most about 1,600
+// tokens: no larger than the largest size in its table of unscaled sizes (784x1568, 1.23 MP).
 import { imageSizeFromBase64 } from './image-size.ts';
 
 export type CountText = (text: string) => number;
@@ -14,9 +15,10 @@ export const MESSAGE_OVERHEAD_TOKENS = 3;
 export const TOOL_DEFINITION_OVERHEAD_TOKENS = 9;
 export const REQUEST_OVERHEAD_TOKENS = 3;
 const MAX_IMAGE_EDGE = 1568;
+const MAX_IMAGE_PIXELS = 784 * 1568;
 
 export function imageTokens(width: number, height: number): number {
-  const scale = Math.min(1, MAX_IMAGE_EDGE / Math.max(width, height));
+  const scale = Math.min(1, MAX_IMAGE_EDGE / Math.max(width, height), Math.sqrt(MAX_IMAGE_PIXELS / (width * height)));
   return Math.max(1, Math.ceil((Math.round(width * scale) * Math.round(height * scale)) / 750));
 }
 
