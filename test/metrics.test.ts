@@ -57,3 +57,19 @@ t.test('each app has its own registry', async (t) => {
   const text = (await two.app.inject({ method: 'GET', url: '/metrics' })).body;
   t.notMatch(text, /route="\/v1\/models"/);
 });
+
+t.test('failures during an answer count as upstream errors too: a stream broken off, one that idles out', async (t) => {
+  const mock = await MockUpstream.start();
+  t.teardown(() => mock.close());
+  const { app } = await buildTestApp(t, { UPSTREAM_BASE: mock.url, STREAM_IDLE_TIMEOUT_MS: '150' });
+  const base = await listen(app);
+  const stream = (path: string, body: unknown) => fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer k' }, body: JSON.stringify(body) }).then((r) => r.text());
+  const events = textStreamEvents(['a', 'b']).slice(0, 3);
+  mock.enqueue({ kind: 'sse', events, after: 'destroy' });
+  await stream('/v1/messages', { model: 'm', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'x' }] });
+  mock.enqueue({ kind: 'sse', events, after: 'hang' });
+  await stream('/v1/chat/completions', { model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] });
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(text, /proxy_upstream_errors_total\{type="upstream_broken"\} 1/);
+  t.match(text, /proxy_upstream_errors_total\{type="upstream_idle_timeout"\} 1/);
+});

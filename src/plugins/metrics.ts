@@ -12,7 +12,7 @@ export class Metrics {
   private readonly requests = new Counter({ name: 'proxy_http_requests_total', help: 'HTTP requests answered, by route, method and status', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
   private readonly duration = new Histogram({ name: 'proxy_http_request_duration_seconds', help: 'Time to answer a request in full (streams included)', labelNames: ['route', 'method'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly upstreamDuration = new Histogram({ name: 'proxy_upstream_request_duration_seconds', help: 'Time from sending an upstream request to its response headers', labelNames: ['status'], buckets: DURATION_BUCKETS, registers: [this.registry] });
-  private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed without an answer, by error type', labelNames: ['type'], registers: [this.registry] });
+  private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed, before or during the answer, by error type', labelNames: ['type'], registers: [this.registry] });
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
@@ -28,6 +28,7 @@ export class Metrics {
       if (errorType !== null) this.upstreamErrors.inc({ type: errorType });
     },
     retry: ({ reason }) => this.retries.inc({ reason }),
+    responseFailed: ({ errorType }) => this.upstreamErrors.inc({ type: errorType }),
   };
 
   requestDone(route: string, method: string, status: number, seconds: number): void {
@@ -53,6 +54,7 @@ export function combineObservers(...observers: Array<UpstreamObserver | undefine
   return {
     attemptDone: (info) => present.forEach((o) => o.attemptDone?.(info)),
     retry: (info) => present.forEach((o) => o.retry?.(info)),
+    responseFailed: (info) => present.forEach((o) => o.responseFailed?.(info)),
   };
 }
 

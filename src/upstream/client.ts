@@ -29,6 +29,8 @@ export interface UpstreamResponse {
 /** Hooks for metrics; all optional. */
 export interface UpstreamObserver {
   attemptDone?(info: { statusCode: number | null; errorType: string | null; durationMs: number }): void;
+  /** An answer that had begun failed while its body was read (idle or total timeout, a broken connection). */
+  responseFailed?(info: { errorType: string }): void;
   retry?(info: { attempt: number; reason: string; delayMs: number }): void;
 }
 
@@ -174,6 +176,15 @@ export class UpstreamClient {
    * response body (`response`: stream idle time, total time, a connection broken mid-answer).
    */
   failureOf(error: unknown, signal?: AbortSignal, during: 'request' | 'response' = 'request'): ProxyError | ClientGoneError {
+    const failure = this.mapFailure(error, signal, during);
+    // Failures before the answer are counted per attempt; these only here (each caller maps a failure once).
+    if (during === 'response' && failure instanceof ProxyError && failure.code !== 'shutting_down') {
+      this.options.observer.responseFailed?.({ errorType: failure.code });
+    }
+    return failure;
+  }
+
+  private mapFailure(error: unknown, signal: AbortSignal | undefined, during: 'request' | 'response'): ProxyError | ClientGoneError {
     if (error instanceof ClientGoneError) return error;
     const reason = signal?.aborted ? signal.reason : undefined;
     // A request ended on purpose (the client went away, a drain ran out of time) says so itself.
