@@ -170,7 +170,7 @@ drain_ms=$(node -e '
 ((drain_ms < 2000)) || fail "the idle service took $drain_ms ms to drain"
 say "stopped in $took_ms ms (service drain $drain_ms ms) with exit code $code"
 
-say "host scripts in docker mode: status, start, status --json, stop"
+say "host scripts in docker mode: status, start, status --json, restart, stop"
 # The scripts run plain compose in the repository; these standard compose variables point them at this
 # test's project and override file, and the shell provides what test.env provided.
 (
@@ -181,12 +181,15 @@ say "host scripts in docker mode: status, start, status --json, stop"
   out=$(./start.sh --mode docker 2>&1) || fail "start.sh --mode docker failed: $out"
   expect_in 'docker mode' "$(head -n 1 <<<"$out")"
   json=$(./status.sh --mode docker --json) || fail "status.sh --json of a healthy container failed: $json"
-  expect_in '"healthy"' "$json"
+  expect_in '"healthy":true' "$json"
+  expect_in '"state":"running"' "$json"
+  out=$(./restart.sh --mode docker 2>&1) || fail "restart.sh --mode docker failed: $out"
+  expect_in '"healthy":true' "$(./status.sh --mode docker --json)"
   out=$(./stop.sh --mode docker 2>&1) || fail "stop.sh --mode docker failed: $out"
   rc=0; ./status.sh --mode docker --quiet || rc=$?
   ((rc == 3)) || fail "status.sh after stop.sh exited $rc, expected 3"
 ) || exit 1
-say "host scripts: start, status and stop work in docker mode"
+say "host scripts: start, status, restart and stop work in docker mode"
 
 compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
 say "${COMPOSE[*]} down: done"
