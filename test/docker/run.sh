@@ -57,6 +57,7 @@ cleanup() {
   fi
   [[ -z $DISTROLESS_CID ]] || docker rm -f "$DISTROLESS_CID" >/dev/null 2>&1
   compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
+  [[ -z ${USER_COPY:-} ]] || user_compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
   rm -rf "$WORK"
   ((ENGINE_WAS_RUNNING)) || stop_engine
   if ((rc == 0)); then say "PASSED in $(($(date +%s) - T0)) s"; else say "FAILED (exit $rc) after $(($(date +%s) - T0)) s"; fi
@@ -193,6 +194,27 @@ say "host scripts: start, status, restart and stop work in docker mode"
 
 compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
 say "${COMPOSE[*]} down: done"
+
+# The README's path, untouched by the override file: a copy of the project (working tree, as git sees it),
+# .env from .env.example (only the port, and an upstream on a closed local port: nothing leaves the machine),
+# compose's own build with the NODE_IMAGE argument, and the relative ./logs folder created by the engine.
+say "as a user: a copy of the project, .env from .env.example, ${COMPOSE[*]} up -d --build"
+USER_COPY=$WORK/user-copy
+USER_PROJECT=$PROJECT-user
+USER_PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+mkdir -p "$USER_COPY"
+git ls-files -z --cached --others --exclude-standard | tar --null -cf - -T - | tar -xf - -C "$USER_COPY"
+sed -e "s/^PORT=.*/PORT=$USER_PORT/" -e "s#^UPSTREAM_BASE=.*#UPSTREAM_BASE=http://127.0.0.1:9#" .env.example >"$USER_COPY/.env"
+user_compose() { (cd "$USER_COPY" && "${COMPOSE[@]}" -p "$USER_PROJECT" "$@"); }
+user_compose up -d --build >"$WORK/user-up.log" 2>&1 || { tail -n 30 "$WORK/user-up.log" >&2; fail "${COMPOSE[*]} up -d --build in the copy failed"; }
+USER_CID=$(user_compose ps -q anthropic-proxy)
+wait_healthy "$USER_CID" 90
+expect_in '"status":"ok"' "$(http 200 "http://127.0.0.1:$USER_PORT/healthz")"
+expect_in '"glm-4.5"' "$(http 200 "http://127.0.0.1:$USER_PORT/v1/models")"
+[[ -s $USER_COPY/logs/server.log ]] || fail "no server.log in the copy's ./logs"
+user_compose down --timeout 20 >/dev/null 2>&1 || fail "${COMPOSE[*]} down in the copy failed"
+USER_COPY=
+say "as a user: built by compose, healthy, served on .env's PORT, logs in ./logs, down cleanly"
 
 say "distroless variant: builds (shared cached stages), becomes healthy, stops cleanly"
 docker build -q -f docker/Dockerfile.distroless --build-arg NODE_IMAGE="$NODE_IMAGE" \
