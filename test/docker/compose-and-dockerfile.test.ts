@@ -48,7 +48,9 @@ t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non
   t.match(dockerfile, /^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
   t.notMatch(dockerfile, BUILDKIT_ONLY, 'no BuildKit-only syntax');
   t.match(stages[0]!, /npm ci --omit=dev/);
-  t.match(stages[1]!, /RUN npm run build/);
+  t.match(stages[1]!, /^deps AS shipped/, 'a trimmed copy of the production tree is what ships');
+  t.match(stages[2]!, /RUN npm run build/);
+  t.match(runtime, /COPY --from=shipped \/app\/node_modules/);
   t.match(runtime, /^USER node$/m);
   t.match(runtime, /^EXPOSE 5000$/m);
   t.match(runtime, /NODE_ENV=production/);
@@ -67,7 +69,7 @@ t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the 
 t.test('docker/Dockerfile.distroless shares the dependency and build stages, and the classic syntax', async (t) => {
   const variantStages = distroless.split(/^FROM /m).slice(1);
   const instructions = (stage: string) => stage.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
-  t.same(variantStages.slice(0, 2).map(instructions), stages.slice(0, 2).map(instructions), 'deps and build stages identical (one cache, no drift)');
+  t.same(variantStages.slice(0, 3).map(instructions), stages.slice(0, 3).map(instructions), 'deps, shipped and build stages identical (one cache, no drift)');
   t.match(variantStages.at(-1)!, /^\$\{NODE_DISTROLESS_IMAGE\} AS runtime/);
   t.match(variantStages.at(-1)!, /^USER 65532:65532$/m);
   t.notMatch(distroless, BUILDKIT_ONLY, 'no BuildKit-only syntax');
