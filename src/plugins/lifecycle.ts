@@ -1,7 +1,8 @@
 // Readiness and drain. main.ts flips `draining` on SIGTERM: from then on /readyz answers 503 and new API
 // requests are refused with 503 (the listener stays open so probes still get an answer), while requests in
-// flight, streams included, may finish. Streaming routes register themselves in `openStreams` so that a
-// drain that runs out of time can end them with a final error event.
+// flight, streams included, may finish. Streaming routes register themselves in `openStreams`, and requests
+// still waiting on the upstream are in `awaitingUpstream` (upstreamWaitFor), so that a drain that runs out
+// of time can end each in its route's own format: a final error event, or a 503.
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import { ProxyError } from '../errors.ts';

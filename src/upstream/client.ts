@@ -1,7 +1,6 @@
 // The only module that talks to the upstream: one keep-alive undici Pool per app, timeouts for connect,
 // response headers, stream idle time and total time, retries before any byte reached the client, and the
 // mapping of network failures to 502/504 errors that name the upstream host (never the key).
-import type { ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
@@ -252,16 +251,4 @@ export class UpstreamClient {
       throw this.failureOf(error, signal);
     }
   }
-}
-
-/**
- * An AbortSignal that fires when the client closes its connection before the response was complete, so the
- * upstream request is aborted at once (no generation billed for no one).
- */
-export function clientGoneSignal(response: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  response.once('close', () => {
-    if (!response.writableFinished) controller.abort(new ClientGoneError());
-  });
-  return controller.signal;
 }

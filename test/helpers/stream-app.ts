@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { ProxyError } from '../../src/errors.ts';
 import { streamChatCompletion } from '../../src/stream/chat-response.ts';
-import { clientGoneSignal } from '../../src/upstream/client.ts';
+import { upstreamWaitFor } from '../../src/plugins/lifecycle.ts';
 import { upstreamHeadersFor } from '../../src/upstream/headers.ts';
 import { buildTestApp, listen, type TestApp } from './app.ts';
 import { MockUpstream } from './mock-upstream.ts';
@@ -31,7 +31,8 @@ export async function streamTestApp(t: { teardown(fn: () => unknown): void }, en
   app.post(`${TEST_ROUTE_BASE}/chat/completions`, async (request, reply) => {
     const body = request.body as { model: string; stream_options?: { include_usage?: boolean }; response_format?: unknown; messages: unknown };
     serverResponses.push(reply.raw);
-    const signal = clientGoneSignal(reply.raw);
+    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
+    const { signal } = wait;
     const upstream = await app.upstream.request({
       path: '/v1/messages',
       headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
@@ -42,6 +43,7 @@ export async function streamTestApp(t: { teardown(fn: () => unknown): void }, en
       await upstream.body.dump();
       throw new ProxyError(upstream.statusCode, 'the upstream refused the request', { code: 'upstream_error' });
     }
+    wait.streaming();
     await streamChatCompletion({
       request,
       reply,
