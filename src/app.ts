@@ -42,13 +42,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // The drain answers 503 in the route's own error shape (lifecycle plugin), not fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
-    // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
     // Requests the router cannot take (a malformed percent-escape, an over-long parameter) get the
     // service's error shape and request id like any other error.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
       sendError(request, reply, new ProxyError(400, `The request URL is not valid: ${error.message}`, { code: 'invalid_url' }));
     },
+    // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
   }) as unknown as FastifyInstance;
 
