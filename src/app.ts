@@ -4,19 +4,19 @@ import { configSecrets, type Config } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
 import cors from '@fastify/cors';
 import underPressure from '@fastify/under-pressure';
-import { installAuth } from './plugins/auth.ts';
-import { installErrorHandlers, sendError } from './plugins/error-handlers.ts';
-import { createLifecycle, installLifecycle, type Lifecycle } from './plugins/lifecycle.ts';
-import { Metrics, combineObservers, installMetrics } from './plugins/metrics.ts';
+import { installAuth } from './http/auth.ts';
+import { installErrorHandlers, sendError } from './http/error-handler.ts';
+import { createLifecycle, installLifecycle, type Lifecycle } from './http/lifecycle.ts';
+import { Metrics, combineObservers, installMetrics } from './http/metrics.ts';
 import { ProxyError } from './errors.ts';
-import { installOpenApi } from './plugins/openapi.ts';
-import { installRequestContext, requestIdFor, routePathOf } from './plugins/request-context.ts';
+import { installOpenApi } from './http/openapi.ts';
+import { installRequestContext, requestIdFor, routePathOf } from './http/request-context.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import { UpstreamClient, type UpstreamClientOptions } from './upstream/client.ts';
-import './types.ts';
+import './http/decorations.ts';
 import { VERSION } from './version.ts';
 
 export interface AppDeps {

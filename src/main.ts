@@ -2,7 +2,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.ts';
 import { createLogger } from './logging.ts';
-import { cutOpenStreams, waitForIdle } from './plugins/lifecycle.ts';
+import { cutOpenStreams, waitForIdle } from './http/lifecycle.ts';
 
 function loadConfigOrExit(): Config {
   try {

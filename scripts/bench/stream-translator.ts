@@ -1,5 +1,5 @@
 // Micro-benchmark of the pure streaming code, no sockets: events per second through
-//  - the translated path: SSE decoder + chat chunk state machine + encoder (src/stream/chat-pipeline.ts),
+//  - the translated path: SSE decoder + chat chunk state machine + encoder (src/translate/openai-chat/stream-translator.ts),
 //  - the passthrough relay (src/upstream/relay.ts), which only scans for message_stop and re-yields bytes,
 // on the benchmark's recorded 50-event stream, cut the way the mock writes it (4 chunks) and in 64-byte
 // pieces (a slow upstream), and on the recorded fixture streams.
@@ -25,7 +25,7 @@ type TranslatorFactory = () => Translator;
 
 /** The chat pipeline when src/stream/ has it (issue 5), else null: the relay is measured either way. */
 async function chatTranslatorFactory(): Promise<TranslatorFactory | null> {
-  const path = join(ROOT, 'src/stream/chat-pipeline.ts');
+  const path = join(ROOT, 'src/translate/openai-chat/stream-translator.ts');
   let module: { ChatSseTranslator?: new (options: Record<string, unknown>) => Translator };
   try {
     module = (await import(pathToFileURL(path).href)) as typeof module;
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
   for (const input of inputs.slice(0, 2)) results.push(await measure(`relay      ${input.name}`, input.events, input.bytes, () => relayOnce(input.chunks)));
 
   const lines = [
-    chat ? 'decoder + state machine + encoder (src/stream/chat-pipeline.ts), and the passthrough relay:' : 'src/stream/chat-pipeline.ts is not there yet (issue 5): only the passthrough relay is measured:',
+    chat ? 'decoder + state machine + encoder (src/translate/openai-chat/stream-translator.ts), and the passthrough relay:' : 'src/translate/openai-chat/stream-translator.ts is not there yet (issue 5): only the passthrough relay is measured:',
     ...results.map((r) => `  ${r.name.padEnd(58)} ${Math.round(r.eventsPerS).toLocaleString('en-US').padStart(12)} events/s  ${r.nsPerEvent.toFixed(0).padStart(6)} ns/event  ${r.mbPerS.toFixed(1).padStart(7)} MB/s  (${r.events} events, ${r.bytes} B)`),
   ];
   if (args.json) process.stdout.write(`${JSON.stringify({ translatorAvailable: chat !== null, results, lines })}\n`);

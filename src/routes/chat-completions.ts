@@ -3,13 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
-import { streamChatCompletion } from '../stream/chat-response.ts';
-import { translateChatRequest, type ChatTranslationRules } from '../translate/request.ts';
-import { chatCompletionFrom } from '../translate/response.ts';
+import { streamChatCompletion } from '../http/chat-stream-writer.ts';
+import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
+import { chatCompletionFrom } from '../translate/openai-chat/response.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import type { AnthropicResponse, ChatCompletionRequest } from '../translate/types.ts';
 import { statusOfErrorInBody, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
-import { upstreamWaitFor } from '../plugins/lifecycle.ts';
+import { upstreamWaitFor } from '../http/lifecycle.ts';
 import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/headers.ts';
 

@@ -1,6 +1,6 @@
 // OpenAI-style SSE output. Only unnamed `data:` events: openai-node treats a named event (`event: x`) as
 // something other than a chunk. JSON.stringify escapes every line break, so each payload is one data line.
-import type { ChatCompletionChunk } from './chat-stream.ts';
+import type { ChatCompletionChunk } from '../translate/openai-chat/stream-machine.ts';
 
 /** The last line of a stream that completed. */
 export const SSE_DONE = 'data: [DONE]\n\n';

@@ -3,7 +3,7 @@
 // `message_stop`, becomes a final Anthropic `error` event so clients raise instead of keeping half an answer.
 import type { ProxyError } from '../errors.ts';
 import { anthropicTypeFor } from '../errors.ts';
-import { lastUsageIn } from '../translate/usage-sniff.ts';
+import { lastUsageIn } from '../count/usage-sniff.ts';
 import { mergeUsage, type AnthropicUsage } from '../translate/usage.ts';
 import type { ClientGoneError, UpstreamBody } from './client.ts';
 

@@ -4,8 +4,8 @@
 import type { ServerResponse } from 'node:http';
 import OpenAI from 'openai';
 import { ProxyError } from '../../src/errors.ts';
-import { streamChatCompletion } from '../../src/stream/chat-response.ts';
-import { upstreamWaitFor } from '../../src/plugins/lifecycle.ts';
+import { streamChatCompletion } from '../../src/http/chat-stream-writer.ts';
+import { upstreamWaitFor } from '../../src/http/lifecycle.ts';
 import { upstreamHeadersFor } from '../../src/upstream/headers.ts';
 import { buildTestApp, listen, type TestApp } from './app.ts';
 import { MockUpstream } from './mock-upstream.ts';

@@ -1,0 +1,26 @@
+// Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
+import type { Config } from '../config.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { Metrics } from './metrics.ts';
+import type { UpstreamClient } from '../upstream/client.ts';
+
+/** What a proxied request adds to its access log line. */
+export interface ProxyLogInfo {
+  model?: string;
+  upstreamStatus?: number;
+  stream?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    lifecycle: Lifecycle;
+    upstream: UpstreamClient;
+    metrics: Metrics;
+  }
+  interface FastifyRequest {
+    proxyLog: ProxyLogInfo | null;
+    /** The request body's bytes, on routes that forward them unchanged. */
+    rawBody: Buffer | null;
+  }
+}

@@ -1,0 +1,94 @@
+// Readiness and drain. main.ts flips `draining` on SIGTERM: from then on /readyz answers 503 and new API
+// requests are refused with 503 (the listener stays open so probes still get an answer), while requests in
+// flight, streams included, may finish. Streaming routes register themselves in `openStreams`, and requests
+// still waiting on the upstream are in `awaitingUpstream` (upstreamWaitFor), so that a drain that runs out
+// of time can end each in its route's own format: a final error event, or a 503.
+import type { FastifyInstance } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import { ProxyError } from '../errors.ts';
+import { ClientGoneError } from '../upstream/client.ts';
+import { sendError } from './error-handler.ts';
+import { routePathOf } from './request-context.ts';
+
+export interface OpenStream {
+  /** Ends the stream at once with an error event in the route's own format. */
+  cut(reason: string): void;
+}
+
+export interface Lifecycle {
+  draining: boolean;
+  readonly startedAt: number;
+  readonly openStreams: Set<OpenStream>;
+  /** API requests still waiting on the upstream's answer (not yet streaming): a drain out of time ends them with 503. */
+  readonly awaitingUpstream: Set<OpenStream>;
+  /** API requests not yet answered in full. */
+  inFlight: number;
+}
+
+export function createLifecycle(now: number = Date.now()): Lifecycle {
+  return { draining: false, startedAt: now, openStreams: new Set(), awaitingUpstream: new Set(), inFlight: 0 };
+}
+
+/** Cuts every open stream and every request still waiting on the upstream; returns how many were cut. */
+export function cutOpenStreams(lifecycle: Lifecycle, reason: string): number {
+  const cut = [...lifecycle.openStreams, ...lifecycle.awaitingUpstream];
+  for (const entry of cut) entry.cut(reason);
+  lifecycle.openStreams.clear();
+  lifecycle.awaitingUpstream.clear();
+  return cut.length;
+}
+
+export interface UpstreamWait {
+  /** For the upstream client: aborts when the client goes away, or when a drain runs out of time. */
+  signal: AbortSignal;
+  /** The answer has started streaming: from here its own OpenStream entry handles a drain. */
+  streaming(): void;
+}
+
+/**
+ * What an API request hands the upstream client. The signal aborts with ClientGoneError when the client
+ * closes the connection (no one is left to answer), and with a 503 shutting_down when a drain runs out of
+ * time while the request still waits on the upstream, so that it gets an answer instead of a dropped socket.
+ */
+export function upstreamWaitFor(lifecycle: Lifecycle, response: ServerResponse): UpstreamWait {
+  const controller = new AbortController();
+  const waiting: OpenStream = {
+    cut(reason) {
+      controller.abort(new ProxyError(503, reason, { code: 'shutting_down', headers: { 'retry-after': '1' } }));
+    },
+  };
+  lifecycle.awaitingUpstream.add(waiting);
+  response.once('close', () => {
+    lifecycle.awaitingUpstream.delete(waiting);
+    if (!response.writableFinished) controller.abort(new ClientGoneError());
+  });
+  return { signal: controller.signal, streaming: () => lifecycle.awaitingUpstream.delete(waiting) };
+}
+
+/** Resolves once no API request is in flight, or after `timeoutMs`; true when everything finished. */
+export async function waitForIdle(lifecycle: Lifecycle, timeoutMs: number, pollMs = 25): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (lifecycle.inFlight > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(1, deadline - Date.now()))));
+  }
+  return lifecycle.inFlight === 0;
+}
+
+// Probes and metrics keep answering during a drain; everything else is an API request.
+const ALWAYS_SERVED = new Set(['/', '/healthz', '/readyz', '/metrics']);
+
+export function installLifecycle(app: FastifyInstance, lifecycle: Lifecycle): void {
+  app.decorate('lifecycle', lifecycle);
+  app.addHook('onRequest', async (request, reply) => {
+    if (ALWAYS_SERVED.has(routePathOf(request))) return;
+    if (lifecycle.draining) {
+      reply.header('connection', 'close');
+      return sendError(request, reply, new ProxyError(503, 'The proxy is shutting down; retry on another instance', {
+        code: 'shutting_down',
+        headers: { 'retry-after': '1' },
+      }));
+    }
+    lifecycle.inFlight++;
+    reply.raw.once('close', () => lifecycle.inFlight--);
+  });
+}

@@ -1,0 +1,152 @@
+// OpenAI content parts -> Anthropic content blocks. Pure; `param` paths name the offending field in
+// OpenAI's dotted form so a 400 tells the client exactly what to fix.
+import { invalidRequest } from '../../errors.ts';
+import type { CacheControl, ChatContent, ChatContentPart, ContentBlock, DocumentBlock, ImageBlock, TextBlock } from '../types.ts';
+
+/** The image media types Anthropic accepts. */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
+
+/** Receives facts the caller needs afterwards (an image makes the request a vision request). */
+export interface ContentContext {
+  hasImage: boolean;
+}
+
+/** A text block, or null for empty or whitespace-only text (Anthropic rejects those). */
+export function textBlock(text: string, cacheControl?: CacheControl): TextBlock | null {
+  if (text.trim() === '') return null;
+  return cacheControl ? { type: 'text', text, cache_control: cacheControl } : { type: 'text', text };
+}
+
+interface DataUrl {
+  mediaType: string;
+  base64: boolean;
+  data: string;
+}
+
+function parseDataUrl(url: string): DataUrl | null {
+  const comma = url.indexOf(',');
+  if (!url.startsWith('data:') || comma < 0) return null;
+  const meta = url.slice(5, comma).split(';');
+  return {
+    mediaType: (meta[0] || 'text/plain').trim().toLowerCase(),
+    base64: meta.slice(1).some((item) => item.trim().toLowerCase() === 'base64'),
+    data: url.slice(comma + 1),
+  };
+}
+
+function withCache<T extends ImageBlock | DocumentBlock>(block: T, cacheControl?: CacheControl): T {
+  if (cacheControl) block.cache_control = cacheControl;
+  return block;
+}
+
+/** An image or PDF from `image_url.url`: data URLs become base64 sources, http(s) URLs url sources. */
+export function imageBlock(url: string, param: string, context: ContentContext, cacheControl?: CacheControl): ImageBlock | DocumentBlock {
+  if (/^https?:\/\//i.test(url)) {
+    context.hasImage = true;
+    return withCache({ type: 'image', source: { type: 'url', url } }, cacheControl);
+  }
+  const parsed = parseDataUrl(url);
+  if (!parsed) throw invalidRequest(`'${param}' must be an http(s) URL or a base64 data: URL`, param, 'invalid_image_url');
+  if (!parsed.base64) throw invalidRequest(`'${param}' must be a base64 data: URL (data:<type>;base64,...)`, param, 'invalid_image_url');
+  const mediaType = parsed.mediaType === 'image/jpg' ? 'image/jpeg' : parsed.mediaType;
+  if (mediaType === 'application/pdf') {
+    return withCache({ type: 'document', source: { type: 'base64', media_type: mediaType, data: parsed.data } }, cacheControl);
+  }
+  if (!IMAGE_TYPES.has(mediaType)) {
+    throw invalidRequest(`'${param}' has media type ${JSON.stringify(parsed.mediaType)}; supported are image/jpeg, image/png, image/gif, image/webp and application/pdf`, param, 'unsupported_media_type');
+  }
+  context.hasImage = true;
+  return withCache({ type: 'image', source: { type: 'base64', media_type: mediaType, data: parsed.data } }, cacheControl);
+}
+
+/** A `file` part: PDF and images as base64, plain text as a text source, http(s) file_url as a url source. */
+function fileBlock(part: ChatContentPart, param: string, context: ContentContext): ImageBlock | DocumentBlock {
+  const file = part.file ?? {};
+  const title = file.filename ? { title: file.filename } : {};
+  if (typeof file.file_data === 'string') {
+    const parsed = parseDataUrl(file.file_data);
+    if (!parsed) throw invalidRequest(`'${param}.file.file_data' must be a data: URL (data:<type>;base64,...)`, `${param}.file.file_data`, 'invalid_file');
+    if (parsed.mediaType.startsWith('image/')) return imageBlock(file.file_data, `${param}.file.file_data`, context, part.cache_control);
+    if (parsed.mediaType === 'text/plain') {
+      const text = parsed.base64 ? Buffer.from(parsed.data, 'base64').toString('utf8') : decodeURIComponent(parsed.data);
+      return withCache({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: text }, ...title }, part.cache_control);
+    }
+    if (parsed.mediaType === 'application/pdf' && parsed.base64) {
+      return withCache({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data }, ...title }, part.cache_control);
+    }
+    throw invalidRequest(`'${param}.file.file_data' has media type ${JSON.stringify(parsed.mediaType)}; supported are base64 application/pdf, text/plain and images`, `${param}.file.file_data`, 'unsupported_media_type');
+  }
+  if (typeof file.file_url === 'string' && /^https?:\/\//i.test(file.file_url)) {
+    return withCache({ type: 'document', source: { type: 'url', url: file.file_url }, ...title }, part.cache_control);
+  }
+  if (typeof file.file_id === 'string') {
+    throw invalidRequest(`'${param}.file.file_id' is not supported (the upstream has no files API); send the file inline as file.file_data`, `${param}.file.file_id`, 'unsupported_file_id');
+  }
+  throw invalidRequest(`'${param}.file' needs file_data (a data: URL)`, `${param}.file`, 'invalid_file');
+}
+
+/** One content part -> one block, or null when it carries nothing Anthropic would accept (empty text). */
+export function partToBlock(part: ChatContentPart, param: string, context: ContentContext): ContentBlock | null {
+  switch (part.type) {
+    case 'text':
+      if (typeof part.text !== 'string') throw invalidRequest(`'${param}.text' is required for a text part`, `${param}.text`);
+      return textBlock(part.text, part.cache_control);
+    case 'image_url': {
+      const url = typeof part.image_url === 'string' ? part.image_url : part.image_url?.url;
+      if (typeof url !== 'string') throw invalidRequest(`'${param}.image_url.url' is required for an image_url part`, `${param}.image_url.url`);
+      return imageBlock(url, `${param}.image_url.url`, context, part.cache_control);
+    }
+    case 'file':
+      return fileBlock(part, param, context);
+    case 'input_audio':
+      throw invalidRequest(`'${param}' is an input_audio part: audio input is not supported by this service`, param, 'unsupported_content');
+    case 'refusal':
+      // An earlier refusal the client echoes back; Anthropic has no such block.
+      return null;
+    default:
+      throw invalidRequest(`'${param}.type' ${JSON.stringify(part.type)} is not a supported content part type`, `${param}.type`);
+  }
+}
+
+/**
+ * Message content -> blocks. A string becomes one text block; parts become blocks in order; empty text is
+ * left out. A message-level cache_control marks the last block, as a part-level one would.
+ */
+export function contentBlocks(content: ChatContent, param: string, context: ContentContext, cacheControl?: CacheControl): ContentBlock[] {
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') {
+    const block = textBlock(content, cacheControl);
+    return block ? [block] : [];
+  }
+  const blocks: ContentBlock[] = [];
+  for (let j = 0; j < content.length; j++) {
+    const block = partToBlock(content[j], `${param}[${j}]`, context);
+    if (block) blocks.push(block);
+  }
+  const last = blocks.at(-1);
+  if (cacheControl && last && (last.type === 'text' || last.type === 'image' || last.type === 'document') && !last.cache_control) {
+    last.cache_control = cacheControl;
+  }
+  return blocks;
+}
+
+/** Content that may only hold text (system, developer, assistant): other parts are a 400. */
+export function textOnlyBlocks(content: ChatContent, param: string, cacheControl?: CacheControl): TextBlock[] {
+  if (content === null || content === undefined) return [];
+  if (typeof content === 'string') {
+    const block = textBlock(content, cacheControl);
+    return block ? [block] : [];
+  }
+  const blocks: TextBlock[] = [];
+  for (let j = 0; j < content.length; j++) {
+    const part = content[j];
+    if (part.type === 'refusal') continue;
+    if (part.type !== 'text') throw invalidRequest(`'${param}[${j}].type' must be "text" in this message`, `${param}[${j}].type`);
+    if (typeof part.text !== 'string') throw invalidRequest(`'${param}[${j}].text' is required for a text part`, `${param}[${j}].text`);
+    const block = textBlock(part.text, part.cache_control);
+    if (block) blocks.push(block);
+  }
+  const last = blocks.at(-1);
+  if (cacheControl && last && !last.cache_control) last.cache_control = cacheControl;
+  return blocks;
+}

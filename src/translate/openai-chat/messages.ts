@@ -1,0 +1,180 @@
+// OpenAI chat messages -> Anthropic `system` + alternating `messages`. system/developer messages are hoisted
+// in order; tool results go into user turns ahead of any text; consecutive same-role turns are merged,
+// because GLM and other strict upstreams reject roles that do not alternate.
+import { invalidRequest } from '../../errors.ts';
+import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
+import type {
+  AnthropicMessage,
+  ChatMessage,
+  ChatToolCall,
+  ContentBlock,
+  RedactedThinkingBlock,
+  TextBlock,
+  ThinkingBlock,
+  ToolResultBlock,
+  ToolUseBlock,
+} from '../types.ts';
+
+export interface TranslatedMessages {
+  system: TextBlock[];
+  messages: AnthropicMessage[];
+  hasImage: boolean;
+}
+
+/** One turn being built: `lead` blocks must come first (tool results in user turns, thinking in assistant turns). */
+interface Turn {
+  role: 'user' | 'assistant';
+  lead: ContentBlock[];
+  rest: ContentBlock[];
+}
+
+/** The id given to a legacy assistant `function_call` (it has none): stable for the same history. */
+export function legacyCallId(messageIndex: number): string {
+  return `call_fn_${messageIndex}`;
+}
+
+function addTurn(turns: Turn[], role: Turn['role'], lead: ContentBlock[], rest: ContentBlock[]): void {
+  if (lead.length === 0 && rest.length === 0) return;
+  const last = turns.at(-1);
+  if (last && last.role === role) {
+    for (const block of lead) last.lead.push(block);
+    for (const block of rest) last.rest.push(block);
+  } else {
+    turns.push({ role, lead, rest });
+  }
+}
+
+function toolInput(args: string | undefined, param: string): Record<string, unknown> {
+  if (args === undefined || args.trim() === '') return {};
+  let input: unknown;
+  try {
+    input = JSON.parse(args);
+  } catch {
+    throw invalidRequest(`'${param}' is not valid JSON`, param, 'invalid_tool_arguments');
+  }
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalidRequest(`'${param}' must be a JSON object`, param, 'invalid_tool_arguments');
+  }
+  return input as Record<string, unknown>;
+}
+
+/** Earlier thinking replayed as the leading block(s): thinking_blocks as given, else reasoning_content + signature. */
+function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThinkingBlock> {
+  const replay: Array<ThinkingBlock | RedactedThinkingBlock> = [];
+  if (Array.isArray(message.thinking_blocks) && message.thinking_blocks.length > 0) {
+    for (const block of message.thinking_blocks) {
+      if (block.type === 'redacted_thinking' && typeof block.data === 'string') replay.push({ type: 'redacted_thinking', data: block.data });
+      // Unsigned thinking is rejected by Anthropic; signature-only blocks (empty text) are valid and kept.
+      else if (block.type === 'thinking' && typeof block.signature === 'string' && block.signature !== '') {
+        replay.push({ type: 'thinking', thinking: block.thinking ?? '', signature: block.signature });
+      }
+    }
+    return replay;
+  }
+  if (typeof message.reasoning_content === 'string' && typeof message.reasoning_signature === 'string' && message.reasoning_signature !== '') {
+    replay.push({ type: 'thinking', thinking: message.reasoning_content, signature: message.reasoning_signature });
+  }
+  return replay;
+}
+
+function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
+  if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
+  if (typeof call.function?.name !== 'string' || call.function.name === '') {
+    throw invalidRequest(`'${param}.function.name' is required`, `${param}.function.name`);
+  }
+  return { type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments, `${param}.function.arguments`) };
+}
+
+function toolResult(toolUseId: string, message: ChatMessage, param: string, context: ContentContext): ToolResultBlock {
+  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: toolUseId };
+  if (typeof message.content === 'string') {
+    if (message.content.trim() !== '') result.content = message.content;
+  } else {
+    const blocks = contentBlocks(message.content, param, context);
+    for (let j = 0; j < blocks.length; j++) {
+      const type = blocks[j].type;
+      if (type !== 'text' && type !== 'image' && type !== 'document') {
+        throw invalidRequest(`'${param}[${j}]' cannot be part of a tool result`, `${param}[${j}]`);
+      }
+    }
+    if (blocks.length > 0) result.content = blocks as ToolResultBlock['content'];
+  }
+  return result;
+}
+
+export function translateMessages(input: readonly ChatMessage[]): TranslatedMessages {
+  const system: TextBlock[] = [];
+  const turns: Turn[] = [];
+  const context: ContentContext = { hasImage: false };
+  // Legacy function calls carry no id: remember the synthetic one per function name for the answer.
+  const legacyIds = new Map<string, string>();
+
+  for (let i = 0; i < input.length; i++) {
+    const message = input[i];
+    const at = `messages[${i}]`;
+    switch (message.role) {
+      case 'system':
+      case 'developer':
+        for (const block of textOnlyBlocks(message.content, `${at}.content`, message.cache_control)) system.push(block);
+        break;
+      case 'user':
+        if (message.content === undefined || message.content === null) {
+          throw invalidRequest(`'${at}.content' is required for a user message`, `${at}.content`);
+        }
+        addTurn(turns, 'user', [], contentBlocks(message.content, `${at}.content`, context, message.cache_control));
+        break;
+      case 'assistant': {
+        const rest: ContentBlock[] = textOnlyBlocks(message.content, `${at}.content`, message.cache_control);
+        const calls = message.tool_calls ?? [];
+        for (let j = 0; j < calls.length; j++) rest.push(toolUse(calls[j], `${at}.tool_calls[${j}]`));
+        if (message.function_call) {
+          const id = legacyCallId(i);
+          legacyIds.set(message.function_call.name, id);
+          rest.push(toolUse({ id, function: message.function_call }, `${at}.function_call`));
+        }
+        addTurn(turns, 'assistant', thinkingReplay(message), rest);
+        break;
+      }
+      case 'tool': {
+        if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
+          throw invalidRequest(`'${at}.tool_call_id' is required for a tool message`, `${at}.tool_call_id`);
+        }
+        addTurn(turns, 'user', [toolResult(message.tool_call_id, message, `${at}.content`, context)], []);
+        break;
+      }
+      case 'function': {
+        const id = message.name === undefined ? undefined : legacyIds.get(message.name);
+        if (!id) {
+          throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
+        }
+        addTurn(turns, 'user', [toolResult(id, message, `${at}.content`, context)], []);
+        break;
+      }
+      default:
+        throw invalidRequest(`'${at}.role' ${JSON.stringify(message.role)} is not a supported role`, `${at}.role`);
+    }
+  }
+
+  trimFinalAssistant(turns);
+  if (turns.length === 0) {
+    throw invalidRequest("'messages' must contain at least one user or assistant message with content", 'messages');
+  }
+  const messages: AnthropicMessage[] = turns.map((turn) => ({
+    role: turn.role,
+    content: turn.lead.length === 0 ? turn.rest : turn.lead.concat(turn.rest),
+  }));
+  return { system, messages, hasImage: context.hasImage };
+}
+
+/** Anthropic rejects a final (prefill) assistant turn whose text ends in whitespace. */
+function trimFinalAssistant(turns: Turn[]): void {
+  const last = turns.at(-1);
+  if (!last || last.role !== 'assistant') return;
+  const block = last.rest.at(-1);
+  if (block?.type !== 'text') return;
+  const trimmed = block.text.trimEnd();
+  if (trimmed === block.text) return;
+  if (trimmed === '') last.rest.pop();
+  else last.rest[last.rest.length - 1] = { ...block, text: trimmed };
+  if (last.lead.length === 0 && last.rest.length === 0) turns.pop();
+}

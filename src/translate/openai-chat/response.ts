@@ -1,0 +1,115 @@
+// A non-streaming Anthropic Messages answer -> an OpenAI `chat.completion`. Pure: the caller passes the
+// clock (`created`), a fallback id and what the request asked for (response_format tool, legacy functions).
+import { finishReasonFor, type FinishReason } from './finish-reason.ts';
+import type { AnthropicResponse } from '../types.ts';
+import { openAIUsageFrom, type OpenAIUsage } from '../usage.ts';
+
+export interface ChatToolCallOut {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export type ThinkingBlockOut = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
+export interface ChatCompletionMessage {
+  role: 'assistant';
+  content: string | null;
+  refusal: null;
+  tool_calls?: ChatToolCallOut[];
+  function_call?: { name: string; arguments: string };
+  /** Joined thinking text, when the model thought. */
+  reasoning_content?: string;
+  /** The thinking blocks with their signatures, so a client can replay them in the next turn. */
+  thinking_blocks?: ThinkingBlockOut[];
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  system_fingerprint: null;
+  choices: [{ index: 0; message: ChatCompletionMessage; finish_reason: FinishReason; logprobs: null }];
+  usage: OpenAIUsage;
+}
+
+export interface CompletionOptions {
+  /** Unix seconds. */
+  created: number;
+  /** Used as `chatcmpl-<id>` when the upstream answer has no id. */
+  fallbackId: string;
+  /** Used when the upstream answer names no model. */
+  fallbackModel: string;
+  /** The forced tool carrying response_format: its input becomes `content`. */
+  responseFormatTool: string | null;
+  /** Answer a legacy `functions` request with `function_call`. */
+  legacyFunctions: boolean;
+}
+
+export function chatCompletionFrom(answer: AnthropicResponse, options: CompletionOptions): ChatCompletion {
+  let text = '';
+  let reasoning = '';
+  let formatJson: string | null = null;
+  const thinkingBlocks: ThinkingBlockOut[] = [];
+  const toolCalls: ChatToolCallOut[] = [];
+  // The upstream is not trusted to be well-formed: odd blocks are skipped, odd fields read as empty.
+  const str = (value: unknown) => (typeof value === 'string' ? value : '');
+  const content = Array.isArray(answer.content) ? answer.content : [];
+  for (let index = 0; index < content.length; index++) {
+    const block = content[index];
+    if (block === null || typeof block !== 'object') continue;
+    switch (block.type) {
+      case 'text':
+        text += str(block.text);
+        break;
+      case 'thinking':
+        reasoning += str(block.thinking);
+        thinkingBlocks.push({ type: 'thinking', thinking: str(block.thinking), signature: str(block.signature) });
+        break;
+      case 'redacted_thinking':
+        thinkingBlocks.push({ type: 'redacted_thinking', data: str(block.data) });
+        break;
+      case 'tool_use': {
+        const args = JSON.stringify(block.input ?? {});
+        if (options.responseFormatTool !== null && block.name === options.responseFormatTool) {
+          formatJson ??= args;
+        } else {
+          // Without an id (some compatible upstreams), the same fallback as a streamed call: the client must
+          // be able to send the call back, and an empty id would be refused then.
+          toolCalls.push({ id: str(block.id) || `call_${index}`, type: 'function', function: { name: str(block.name), arguments: args } });
+        }
+        break;
+      }
+      default:
+        // Server tools (server_tool_use, web_search_tool_result, ...) ran upstream: not calls for the client.
+        break;
+    }
+  }
+
+  // The JSON answer replaces any text around it, so that `content` parses as JSON.
+  const message: ChatCompletionMessage = { role: 'assistant', content: formatJson ?? (text === '' ? null : text), refusal: null };
+  let finishReason = finishReasonFor(answer.stop_reason);
+  if (toolCalls.length === 0 && finishReason === 'tool_calls') finishReason = 'stop';
+  if (toolCalls.length > 0) {
+    if (options.legacyFunctions) {
+      message.function_call = toolCalls[0].function;
+      if (finishReason === 'tool_calls') finishReason = 'function_call';
+    } else {
+      message.tool_calls = toolCalls;
+    }
+  }
+  if (thinkingBlocks.length > 0) {
+    message.reasoning_content = reasoning;
+    message.thinking_blocks = thinkingBlocks;
+  }
+  return {
+    id: `chatcmpl-${str(answer.id) || options.fallbackId}`,
+    object: 'chat.completion',
+    created: options.created,
+    model: str(answer.model) || options.fallbackModel,
+    system_fingerprint: null,
+    choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
+    usage: openAIUsageFrom(answer.usage),
+  };
+}

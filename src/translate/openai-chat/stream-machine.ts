@@ -1,0 +1,501 @@
+// The Anthropic Messages stream -> OpenAI chat.completion.chunk state machine. Pure: parsed upstream events
+// in, chunk objects out through `emit`; the caller supplies the clock and the fallbacks. Mapping rules:
+// ../shared/reference/openai-anthropic-mapping.md §3.2 (Anthropic's "Streaming Messages" event flow).
+import { ProxyError, toOpenAIError, type OpenAIErrorBody } from '../../errors.ts';
+import { finishReasonFor, type FinishReason } from './finish-reason.ts';
+import { mergeUsage, openAIUsageFrom, type AnthropicUsage, type OpenAIUsage } from '../usage.ts';
+
+export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
+
+export type ChunkToolCall =
+  | { index: number; id: string; type: 'function'; function: { name: string; arguments: string } }
+  | { index: number; function: { arguments: string } };
+
+/**
+ * A JSON string kept as the upstream wrote it (`JSON.rawJSON`): JSON.stringify emits it verbatim. Only the
+ * pipeline's text-delta fast path makes one; it never leaves the encoder.
+ */
+export interface RawJsonString {
+  readonly rawJSON: string;
+}
+
+export interface ChunkDelta {
+  role?: 'assistant';
+  content?: string | RawJsonString;
+  reasoning_content?: string;
+  /** Complete thinking blocks, once each, so a client can send them back on the next turn. */
+  thinking_blocks?: ThinkingBlock[];
+  tool_calls?: ChunkToolCall[];
+  /** Legacy `functions` requests: the one call, as OpenAI streamed it before tools. */
+  function_call?: { name?: string; arguments: string };
+}
+
+export interface ChunkChoice {
+  index: 0;
+  delta: ChunkDelta;
+  logprobs: null;
+  finish_reason: FinishReason | null;
+}
+
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  system_fingerprint: null;
+  choices: ChunkChoice[];
+  /** Present only with stream_options.include_usage: null on every chunk but the last. */
+  usage?: OpenAIUsage | null;
+}
+
+export type ChatStreamItem = ChatCompletionChunk | OpenAIErrorBody;
+export type ChatStreamEmit = (item: ChatStreamItem) => void;
+
+export interface ChatStreamOptions {
+  /** Unix seconds, the same on every chunk. */
+  created: number;
+  includeUsage: boolean;
+  /** The forced tool that carries a response_format schema: its input is the answer's content. */
+  responseFormatTool: string | null;
+  /** The chunk id when message_start names no message id. */
+  fallbackId?: string;
+  /** The chunk model when message_start names none. */
+  fallbackModel?: string;
+  /**
+   * The client sent legacy `functions`: the first tool call streams as `function_call` and finishes with
+   * "function_call"; further calls are dropped (that API has one call per answer, as non-streaming answers).
+   */
+  legacyFunctions?: boolean;
+}
+
+/** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
+export type ChatStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed';
+
+// Loose views of upstream events: fields are checked where they are used.
+interface UpstreamEvent {
+  type: string;
+  index?: unknown;
+  message?: { id?: unknown; model?: unknown; usage?: AnthropicUsage | null; stop_reason?: unknown } | null;
+  content_block?: { type?: unknown; text?: unknown; id?: unknown; name?: unknown; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown } | null;
+  delta?: { type?: unknown; text?: unknown; partial_json?: unknown; thinking?: unknown; signature?: unknown; stop_reason?: unknown } | null;
+  usage?: AnthropicUsage | null;
+  error?: { type?: unknown; message?: unknown } | null;
+}
+
+const EVENT_TYPES = ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error'] as const;
+type EventType = (typeof EVENT_TYPES)[number];
+const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
+
+/**
+ * What a content block becomes for the client. `hidden` covers server-side tools (server_tool_use,
+ * web_search_tool_result, ...) and block types we do not know: the upstream ran them, the client has
+ * nothing to call.
+ */
+type BlockKind = 'text' | 'thinking' | 'redacted_thinking' | 'tool' | 'response_format' | 'hidden';
+
+interface Block {
+  kind: BlockKind;
+  open: boolean;
+  /** OpenAI tool_calls index (tool blocks only). */
+  toolIndex: number;
+  /** Whether any non-empty input_json_delta arrived (tool and response_format blocks). */
+  gotArguments: boolean;
+  /** tool_use input given in content_block_start (normally `{}`), used when no fragments follow. */
+  startInput: unknown;
+  /** Thinking text so far, or redacted_thinking data. */
+  text: string;
+  signature: string | null;
+}
+
+/** Anthropic error types -> OpenAI error types (errors after the HTTP 200, reported in an `error` event). */
+const OPENAI_TYPE_BY_UPSTREAM_ERROR: Readonly<Record<string, string>> = {
+  invalid_request_error: 'invalid_request_error',
+  authentication_error: 'authentication_error',
+  permission_error: 'permission_error',
+  not_found_error: 'not_found_error',
+  request_too_large: 'invalid_request_error',
+  rate_limit_error: 'rate_limit_error',
+  api_error: 'server_error',
+  overloaded_error: 'server_error',
+};
+
+/** A stream that breaks the documented event order or shape. */
+export function upstreamProtocolError(detail: string): ProxyError {
+  return new ProxyError(502, `The upstream stream is malformed: ${detail}`, { code: 'upstream_protocol_error' });
+}
+
+export function upstreamTruncatedError(): ProxyError {
+  return new ProxyError(502, 'The upstream closed the stream before message_stop: the answer is incomplete', { code: 'upstream_stream_truncated' });
+}
+
+function argumentsFromStartInput(input: unknown): string {
+  return input !== null && typeof input === 'object' && Object.keys(input).length > 0 ? JSON.stringify(input) : '{}';
+}
+
+export class ChatStreamMachine {
+  private readonly created: number;
+  private readonly includeUsage: boolean;
+  private readonly responseFormatTool: string | null;
+  private readonly legacyFunctions: boolean;
+  private id: string;
+  private model: string;
+  private currentStatus: ChatStreamStatus = 'awaiting_start';
+  private readonly blocks = new Map<number, Block>();
+  private openBlocks = 0;
+  private toolCalls = 0;
+  private finishSent = false;
+  /**
+   * With a response_format tool, text is held back: once the tool's JSON comes it is the whole answer (text
+   * around it is dropped, so content parses, as in non-streaming answers); without it the text is sent
+   * just before the finish chunk.
+   */
+  private heldText = '';
+  private responseFormatSeen = false;
+  private startUsage: AnthropicUsage | null = null;
+  private deltaUsage: AnthropicUsage | null = null;
+  private startStopReason: unknown = null;
+  /** The upstream stop_reason, for logs. */
+  stopReason: string | null = null;
+  /** The error the stream ended with, for logs. */
+  failure: OpenAIErrorBody['error'] | null = null;
+
+  constructor(options: ChatStreamOptions) {
+    this.created = options.created;
+    this.includeUsage = options.includeUsage;
+    this.responseFormatTool = options.responseFormatTool;
+    this.legacyFunctions = options.legacyFunctions ?? false;
+    this.id = options.fallbackId ?? 'chatcmpl-stream';
+    this.model = options.fallbackModel ?? '';
+  }
+
+  get status(): ChatStreamStatus {
+    return this.currentStatus;
+  }
+
+  /** Done or failed: nothing more will be emitted. */
+  get finished(): boolean {
+    return this.currentStatus === 'done' || this.currentStatus === 'failed';
+  }
+
+  /** The model the upstream named in message_start (or the fallback). */
+  get upstreamModel(): string {
+    return this.model;
+  }
+
+  /**
+   * Translates one parsed upstream event. Unknown event types are skipped on purpose (Anthropic may add
+   * new ones); events after the end are ignored, since the client's stream is already complete.
+   */
+  handle(event: unknown, emit: ChatStreamEmit): void {
+    if (this.finished) return;
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || !KNOWN_EVENT_TYPES.has(type)) return;
+    const known = type as EventType;
+    const upstream = event as UpstreamEvent;
+    if (known !== 'ping' && known !== 'error' && known !== 'message_start' && this.currentStatus === 'awaiting_start') {
+      this.fail(upstreamProtocolError(`${known} before message_start`), emit);
+      return;
+    }
+    switch (known) {
+      case 'message_start':
+        this.messageStart(upstream, emit);
+        return;
+      case 'content_block_start':
+        this.blockStart(upstream, emit);
+        return;
+      case 'content_block_delta':
+        this.blockDelta(upstream, emit);
+        return;
+      case 'content_block_stop':
+        this.blockStop(upstream, emit);
+        return;
+      case 'message_delta':
+        this.messageDelta(upstream, emit);
+        return;
+      case 'message_stop':
+        this.messageStop(emit);
+        return;
+      case 'ping':
+        return;
+      case 'error':
+        this.upstreamError(upstream, emit);
+        return;
+      default: {
+        const unreachable: never = known;
+        throw new Error(`unhandled upstream event ${String(unreachable)}`);
+      }
+    }
+  }
+
+  /** The upstream body ended: without message_stop the answer is incomplete, and the client must know. */
+  end(emit: ChatStreamEmit): void {
+    if (!this.finished) this.fail(upstreamTruncatedError(), emit);
+  }
+
+  /** Ends the stream with an error chunk (timeouts, socket errors, shutdown, protocol errors). */
+  fail(error: ProxyError, emit: ChatStreamEmit): void {
+    if (this.finished) return;
+    this.currentStatus = 'failed';
+    const body = toOpenAIError(error);
+    this.failure = body.error;
+    emit(body);
+  }
+
+  /** The usage reported so far (message_start merged with the latest message_delta), or null if none. */
+  get usage(): AnthropicUsage | null {
+    return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
+  }
+
+  private messageStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    if (this.currentStatus !== 'awaiting_start') {
+      this.fail(upstreamProtocolError('a second message_start'), emit);
+      return;
+    }
+    const message = event.message;
+    if (typeof message?.id === 'string' && message.id !== '') this.id = `chatcmpl-${message.id}`;
+    if (typeof message?.model === 'string' && message.model !== '') this.model = message.model;
+    this.startUsage = message?.usage ?? null;
+    this.startStopReason = message?.stop_reason ?? null;
+    this.currentStatus = 'streaming';
+    emit(this.chunk({ role: 'assistant', content: '' }, null));
+  }
+
+  private blockStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    const index = event.index;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
+      this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
+      return;
+    }
+    if (this.blocks.has(index)) {
+      this.fail(upstreamProtocolError(`content block ${index} started twice`), emit);
+      return;
+    }
+    const content = event.content_block;
+    const block: Block = { kind: 'hidden', open: true, toolIndex: -1, gotArguments: false, startInput: null, text: '', signature: null };
+    this.blocks.set(index, block);
+    this.openBlocks++;
+    switch (content?.type) {
+      case 'text':
+        block.kind = 'text';
+        if (typeof content.text === 'string' && content.text !== '') this.text(content.text, emit);
+        return;
+      case 'thinking':
+        block.kind = 'thinking';
+        if (typeof content.thinking === 'string') block.text = content.thinking;
+        if (typeof content.signature === 'string' && content.signature !== '') block.signature = content.signature;
+        return;
+      case 'redacted_thinking':
+        block.kind = 'redacted_thinking';
+        block.text = typeof content.data === 'string' ? content.data : '';
+        return;
+      case 'tool_use': {
+        const name = typeof content.name === 'string' ? content.name : '';
+        block.startInput = content.input;
+        if (this.responseFormatTool !== null && name === this.responseFormatTool) {
+          block.kind = 'response_format';
+          this.responseFormatSeen = true;
+          this.heldText = '';
+          return;
+        }
+        if (this.legacyFunctions && this.toolCalls > 0) return; // hidden: a second call has no place there
+        block.kind = 'tool';
+        block.toolIndex = this.toolCalls++;
+        const id = typeof content.id === 'string' && content.id !== '' ? content.id : `call_${index}`;
+        emit(this.chunk(this.legacyFunctions
+          ? { function_call: { name, arguments: '' } }
+          : { tool_calls: [{ index: block.toolIndex, id, type: 'function', function: { name, arguments: '' } }] }, null));
+        return;
+      }
+      default:
+        return; // hidden: server tool blocks and block types we do not know
+    }
+  }
+
+  private openBlock(event: UpstreamEvent, emit: ChatStreamEmit): Block | null {
+    const index = event.index;
+    const block = typeof index === 'number' ? this.blocks.get(index) : undefined;
+    if (!block || !block.open) {
+      this.fail(upstreamProtocolError(`${event.type} for content block ${String(index)}, which is not open`), emit);
+      return null;
+    }
+    return block;
+  }
+
+  private blockDelta(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    const block = this.openBlock(event, emit);
+    if (!block || block.kind === 'hidden') return;
+    const delta = event.delta;
+    const deltaType = delta?.type;
+    switch (deltaType) {
+      case 'text_delta':
+        if (block.kind !== 'text') break;
+        if (typeof delta?.text === 'string' && delta.text !== '') this.text(delta.text, emit);
+        return;
+      case 'thinking_delta':
+        if (block.kind !== 'thinking') break;
+        if (typeof delta?.thinking === 'string' && delta.thinking !== '') {
+          block.text += delta.thinking;
+          emit(this.chunk({ reasoning_content: delta.thinking }, null));
+        }
+        return;
+      case 'signature_delta':
+        if (block.kind !== 'thinking') break;
+        if (typeof delta?.signature === 'string') block.signature = (block.signature ?? '') + delta.signature;
+        return;
+      case 'input_json_delta': {
+        if (block.kind !== 'tool' && block.kind !== 'response_format') break;
+        const fragment = delta?.partial_json;
+        if (typeof fragment !== 'string' || fragment === '') return;
+        block.gotArguments = true;
+        emit(this.chunk(block.kind === 'tool' ? this.argumentsDelta(block, fragment) : { content: fragment }, null));
+        return;
+      }
+      default:
+        return; // citations_delta and delta types we do not know carry nothing a chat client can use
+    }
+    this.fail(upstreamProtocolError(`${String(deltaType)} in a ${block.kind} block`), emit);
+  }
+
+  private blockStop(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    const block = this.openBlock(event, emit);
+    if (!block) return;
+    block.open = false;
+    this.openBlocks--;
+    switch (block.kind) {
+      case 'thinking':
+        if (block.text !== '' || block.signature !== null) {
+          // Without a signature (some compatible upstreams send none) it is '', as in non-streaming answers.
+          emit(this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature ?? '' }] }, null));
+        }
+        break;
+      case 'redacted_thinking':
+        emit(this.chunk({ thinking_blocks: [{ type: 'redacted_thinking', data: block.text }] }, null));
+        break;
+      case 'tool':
+        if (!block.gotArguments) {
+          emit(this.chunk(this.argumentsDelta(block, argumentsFromStartInput(block.startInput)), null));
+        }
+        break;
+      case 'response_format':
+        if (!block.gotArguments) emit(this.chunk({ content: argumentsFromStartInput(block.startInput) }, null));
+        break;
+      case 'text':
+      case 'hidden':
+        break;
+      default: {
+        const unreachable: never = block.kind;
+        throw new Error(`unhandled block kind ${String(unreachable)}`);
+      }
+    }
+    block.text = ''; // the thinking text was only kept for this block's thinking_blocks chunk
+    block.startInput = null;
+  }
+
+  private messageDelta(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    if (this.openBlocks > 0) {
+      this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
+      return;
+    }
+    // Usage in message_delta is cumulative: the latest one wins.
+    if (event.usage) this.deltaUsage = event.usage;
+    if (this.finishSent) return;
+    this.finishSent = true;
+    this.releaseHeldText(emit);
+    const stopReason = event.delta?.stop_reason;
+    this.stopReason = typeof stopReason === 'string' ? stopReason : null;
+    emit(this.chunk({}, this.finishReason(stopReason)));
+  }
+
+  private messageStop(emit: ChatStreamEmit): void {
+    if (this.openBlocks > 0) {
+      this.fail(upstreamProtocolError('message_stop while a content block is still open'), emit);
+      return;
+    }
+    if (!this.finishSent) {
+      // No message_delta: the stop reason, if any, came with message_start.
+      this.finishSent = true;
+      this.releaseHeldText(emit);
+      emit(this.chunk({}, this.finishReason(this.startStopReason)));
+    }
+    if (this.includeUsage) {
+      emit({
+        id: this.id,
+        object: 'chat.completion.chunk',
+        created: this.created,
+        model: this.model,
+        system_fingerprint: null,
+        choices: [],
+        usage: openAIUsageFrom(mergeUsage(this.startUsage, this.deltaUsage)),
+      });
+    }
+    this.currentStatus = 'done';
+  }
+
+  private upstreamError(event: UpstreamEvent, emit: ChatStreamEmit): void {
+    if (this.finished) return;
+    const upstreamType = typeof event.error?.type === 'string' ? event.error.type : null;
+    const message = typeof event.error?.message === 'string' && event.error.message !== '' ? event.error.message : 'The upstream reported an error in the middle of the stream';
+    this.currentStatus = 'failed';
+    this.failure = {
+      message,
+      type: upstreamType !== null && Object.hasOwn(OPENAI_TYPE_BY_UPSTREAM_ERROR, upstreamType) ? OPENAI_TYPE_BY_UPSTREAM_ERROR[upstreamType] : 'server_error',
+      param: null,
+      code: upstreamType,
+    };
+    emit({ error: this.failure });
+  }
+
+  /**
+   * The most common event, a non-empty text_delta, with its text still a JSON string literal (see
+   * ChatSseTranslator). Emits exactly what handle() would for it and returns true; returns false, having
+   * done nothing, whenever handle() would do anything else (not streaming, no such open text block, text
+   * held back for a response_format tool), so that the caller falls back to parsing the event.
+   */
+  textDeltaLiteral(index: number, text: RawJsonString, emit: ChatStreamEmit): boolean {
+    if (this.currentStatus !== 'streaming' || this.responseFormatTool !== null) return false;
+    const block = this.blocks.get(index);
+    if (block === undefined || !block.open || block.kind !== 'text') return false;
+    emit(this.chunk({ content: text }, null));
+    return true;
+  }
+
+  private text(text: string, emit: ChatStreamEmit): void {
+    if (this.responseFormatTool === null) emit(this.chunk({ content: text }, null));
+    else if (!this.responseFormatSeen) this.heldText += text;
+  }
+
+  private releaseHeldText(emit: ChatStreamEmit): void {
+    if (this.heldText === '') return;
+    emit(this.chunk({ content: this.heldText }, null));
+    this.heldText = '';
+  }
+
+  /**
+   * "tool_calls" only when the client got a tool call: a forced response_format tool is the answer itself,
+   * and server tools ran upstream (the same rule as non-streaming answers).
+   */
+  private finishReason(stopReason: unknown): FinishReason {
+    const reason = finishReasonFor(typeof stopReason === 'string' ? stopReason : null);
+    if (reason !== 'tool_calls') return reason;
+    if (this.toolCalls === 0) return 'stop';
+    return this.legacyFunctions ? 'function_call' : 'tool_calls';
+  }
+
+  /** A piece of a tool call's arguments, as a tool_calls entry or (legacy functions) a function_call. */
+  private argumentsDelta(block: Block, fragment: string): ChunkDelta {
+    return this.legacyFunctions ? { function_call: { arguments: fragment } } : { tool_calls: [{ index: block.toolIndex, function: { arguments: fragment } }] };
+  }
+
+  private chunk(delta: ChunkDelta, finishReason: FinishReason | null): ChatCompletionChunk {
+    const chunk: ChatCompletionChunk = {
+      id: this.id,
+      object: 'chat.completion.chunk',
+      created: this.created,
+      model: this.model,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    };
+    if (this.includeUsage) chunk.usage = null;
+    return chunk;
+  }
+}

@@ -1,0 +1,114 @@
+// Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
+// encoder in one pure object, so the I/O code and the fixture tests run exactly the same path.
+import { ProxyError } from '../../errors.ts';
+import { ChatStreamMachine, upstreamProtocolError, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus, type RawJsonString } from './stream-machine.ts';
+import { SseDecodeError, SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+import { ChatChunkEncoder, SSE_DONE } from '../../stream/sse-encoder.ts';
+
+// A text delta as Anthropic writes it (its key order; compact, or with one space after ':' and ','): most
+// events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string
+// re-escaped; anything else (another layout, an invalid string) takes the general path. Linear: the
+// alternation inside the string cannot backtrack.
+const TEXT_DELTA = /^\{"type": ?"content_block_delta", ?"index": ?(0|[1-9]\d{0,8}), ?"delta": ?\{"type": ?"text_delta", ?"text": ?("(?:[^"\\]|\\.)+")\}\}$/s;
+// JSON.rawJSON (Node >= 21) checks that the literal is a valid JSON string and marks it for JSON.stringify.
+const rawJson = (JSON as { rawJSON?: (text: string) => RawJsonString }).rawJSON;
+
+export interface ChatSseOptions extends ChatStreamOptions {
+  maxEventBytes?: number;
+  /** The text-delta fast path (default on); tests turn it off to compare both paths. */
+  fastTextDeltas?: boolean;
+}
+
+export class ChatSseTranslator {
+  private readonly decoder: SseDecoder;
+  readonly machine: ChatStreamMachine;
+  /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
+  private out = '';
+  private readonly encoder = new ChatChunkEncoder();
+  private readonly emit = (item: ChatStreamItem): void => {
+    this.out += this.encoder.encode(item);
+  };
+  private readonly onEvent = (event: SseEvent): void => {
+    if (this.machine.finished) return;
+    if (this.textDelta(event.data)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(event.data);
+    } catch {
+      this.machine.fail(upstreamProtocolError(`an event whose data is not JSON (${event.event ?? 'unnamed event'})`), this.emit);
+      return;
+    }
+    // Anthropic repeats the event name as data.type; fall back to the SSE name when a sender left it out.
+    if (event.event !== undefined && parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === undefined) {
+      (parsed as { type?: unknown }).type = event.event;
+    }
+    this.machine.handle(parsed, this.emit);
+    if (this.machine.status === 'done') this.out += SSE_DONE;
+  };
+
+  private readonly fastTextDeltas: boolean;
+  /** Text deltas that took the fast path. */
+  fastTextDeltaCount = 0;
+
+  constructor(options: ChatSseOptions) {
+    this.fastTextDeltas = options.fastTextDeltas ?? true;
+    this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
+    this.machine = new ChatStreamMachine(options);
+  }
+
+  get status(): ChatStreamStatus {
+    return this.machine.status;
+  }
+
+  /** The fast path for a text delta; false when the event needs the general one. */
+  private textDelta(data: string): boolean {
+    if (!this.fastTextDeltas || rawJson === undefined) return false;
+    const match = TEXT_DELTA.exec(data);
+    if (match === null) return false;
+    let text: RawJsonString;
+    try {
+      text = rawJson(match[2]);
+    } catch {
+      return false;
+    }
+    if (!this.machine.textDeltaLiteral(Number(match[1]), text, this.emit)) return false;
+    this.fastTextDeltaCount++;
+    return true;
+  }
+
+  /** Done (`[DONE]` written) or failed (an error chunk written): the client's stream is complete. */
+  get finished(): boolean {
+    return this.machine.finished;
+  }
+
+  /** One upstream chunk in; the SSE text to send to the client out ('' when there is nothing yet). */
+  push(bytes: Uint8Array): string {
+    if (this.machine.finished) return '';
+    try {
+      this.decoder.push(bytes, this.onEvent);
+    } catch (error) {
+      if (!(error instanceof SseDecodeError)) throw error;
+      this.machine.fail(new ProxyError(502, `The upstream stream is unusable: ${error.message}`, { code: error.code }), this.emit);
+    }
+    return this.take();
+  }
+
+  /** The upstream body ended. */
+  end(): string {
+    this.decoder.end();
+    this.machine.end(this.emit);
+    return this.take();
+  }
+
+  /** A failure outside the stream's content (timeout, socket error, shutdown) ends it with an error chunk. */
+  fail(error: ProxyError): string {
+    this.machine.fail(error, this.emit);
+    return this.take();
+  }
+
+  private take(): string {
+    const text = this.out;
+    this.out = '';
+    return text;
+  }
+}
