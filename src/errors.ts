@@ -57,7 +57,7 @@ export const ERROR_CATALOGUE = {
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
 /** The codes of 400 answers, for translators that name the field at fault. */
-export type BadRequestCode = { [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['status'] extends 400 ? C : never }[ErrorCode];
+type BadRequestCode = { [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['status'] extends 400 ? C : never }[ErrorCode];
 
 /** OpenAI error `type` by HTTP status, for errors the service did not raise itself. */
 const OPENAI_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -91,7 +91,7 @@ const ANTHROPIC_ERROR_TYPES: Readonly<Record<string, { status: number; openaiCod
 };
 
 /** OpenAI's code for a request over the model's context window, which clients and agent frameworks act on (they trim the history). */
-export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
+const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
 // Anthropic: "prompt is too long: N tokens > M maximum", "input length and `max_tokens` exceed context limit";
 // z.ai: business code 1261 ("Prompt 超长"), and English messages of the same kind.
 const CONTEXT_WINDOW_MESSAGE = /prompt is too long|context (?:window|length|limit)|maximum context/i;
@@ -110,7 +110,7 @@ function anthropicTypeFor(status: number): string {
   return status >= 500 ? 'api_error' : 'invalid_request_error';
 }
 
-export interface ProxyErrorOptions {
+interface ProxyErrorOptions {
   /** The offending request field in OpenAI's dotted form, e.g. `messages[2].content[0].image_url`. */
   param?: string | null;
   /** Extra response headers (retry-after, ...). */

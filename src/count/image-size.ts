@@ -1,6 +1,6 @@
 // Reads an image's pixel size from the first bytes of its base64 data (PNG, GIF, JPEG, WebP), without
 // decoding the whole image. Null when the header cannot be read.
-export interface ImageSize {
+interface ImageSize {
   width: number;
   height: number;
 }

@@ -10,7 +10,7 @@ export type CountText = (text: string) => number;
 /** Tokens for an image whose size cannot be read (a URL, or an unknown header): about a 1.15 MP image. */
 export const UNKNOWN_IMAGE_TOKENS = 1600;
 /** Tokens for a PDF or other binary document, whose pages cannot be counted here. */
-export const UNKNOWN_DOCUMENT_TOKENS = 1600;
+const UNKNOWN_DOCUMENT_TOKENS = 1600;
 export const MESSAGE_OVERHEAD_TOKENS = 3;
 export const TOOL_DEFINITION_OVERHEAD_TOKENS = 9;
 export const REQUEST_OVERHEAD_TOKENS = 3;

@@ -2,7 +2,7 @@
 // count_tokens upstream may never need to pay.
 import type { CountText } from './token-estimate.ts';
 
-export type TokenizerLoader = () => Promise<CountText>;
+type TokenizerLoader = () => Promise<CountText>;
 
 export function lazyTokenizer(): TokenizerLoader {
   let loading: Promise<CountText> | null = null;

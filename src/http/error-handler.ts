@@ -13,7 +13,7 @@ interface ValidationDetail {
 }
 
 /** Turns fastify's own errors (JSON parsing, body limit, content type, schema) into ProxyErrors. */
-export function toProxyError(error: unknown): ProxyError {
+function toProxyError(error: unknown): ProxyError {
   if (error instanceof ProxyError) return error;
   const fastifyError = error as FastifyError & { validation?: ValidationDetail[]; validationContext?: string };
   if (Array.isArray(fastifyError.validation) && fastifyError.validation.length > 0) {

@@ -47,7 +47,7 @@ function defaultPolicy(path: string): RoutePolicy {
  * The path a request is routed by: the matched route's pattern, else the percent-decoded path. Never the raw
  * URL: the router decodes `/%761/models` to `/v1/models`, so a check on the raw text could be walked around.
  */
-export function routePathOf(request: FastifyRequest): string {
+function routePathOf(request: FastifyRequest): string {
   const route = request.routeOptions.url;
   if (route !== undefined) return route;
   const raw = request.url.split('?', 1)[0];

@@ -9,7 +9,7 @@ import type { UpstreamResponse } from '../upstream/client.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
 import type { OpenStream, UpstreamWait } from './lifecycle.ts';
 
-export interface StreamReplyOptions {
+interface StreamReplyOptions {
   request: FastifyRequest;
   reply: FastifyReply;
   /** A 2xx upstream answer whose body is Anthropic SSE. */

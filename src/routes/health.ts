@@ -14,7 +14,7 @@ const statusSchema = {
   required: ['status'],
 } as const;
 
-export interface HealthOptions {
+interface HealthOptions {
   version: string;
   now?: () => number;
 }

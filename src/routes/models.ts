@@ -16,7 +16,7 @@ const modelSchema = {
   required: ['id', 'object', 'created', 'owned_by'],
 } as const;
 
-export interface ModelEntry {
+interface ModelEntry {
   id: string;
   object: 'model';
   created: number;
@@ -24,7 +24,7 @@ export interface ModelEntry {
 }
 
 /** The configured list first, then the client-side names of MODEL_MAP_JSON, without duplicates. */
-export function listModels(openaiModels: readonly string[], modelMap: Readonly<Record<string, string>>, created: number): ModelEntry[] {
+function listModels(openaiModels: readonly string[], modelMap: Readonly<Record<string, string>>, created: number): ModelEntry[] {
   const ids = [...new Set([...openaiModels, ...Object.keys(modelMap)])];
   return ids.map((id) => ({ id, object: 'model', created, owned_by: 'anthropic-proxy' }));
 }

@@ -14,12 +14,12 @@ export interface SseEvent {
   id: string | undefined;
 }
 
-export interface SseDecoderOptions {
+interface SseDecoderOptions {
   /** Largest event (all its lines, comments included) the decoder accepts, in bytes. */
   maxEventBytes?: number;
 }
 
-export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;

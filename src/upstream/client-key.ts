@@ -3,9 +3,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Config } from '../config.ts';
 import { headerValue } from './header-value.ts';
 
-export type KeySource = 'client-x-api-key' | 'client-bearer' | 'server' | 'none';
+type KeySource = 'client-x-api-key' | 'client-bearer' | 'server' | 'none';
 
-export interface UpstreamKey {
+interface UpstreamKey {
   key: string | null;
   source: KeySource;
 }

@@ -7,9 +7,9 @@ import type { Config } from '../config.ts';
 import { ClientGoneError, ProxyError } from '../errors.ts';
 import { headerValue } from './header-value.ts';
 
-export type UpstreamBody = Dispatcher.ResponseData['body'];
+type UpstreamBody = Dispatcher.ResponseData['body'];
 
-export interface UpstreamRequest {
+interface UpstreamRequest {
   /** Path below UPSTREAM_BASE, with its query string: `/v1/messages?beta=true`. */
   path: string;
   headers: Record<string, string>;

@@ -16,7 +16,7 @@ function given(headers: IncomingHttpHeaders, name: string): string | undefined {
   return headerValue(headers, name)?.trim() || undefined;
 }
 
-export interface UpstreamHeaderOptions {
+interface UpstreamHeaderOptions {
   /** Sent as x-request-id, so the upstream's logs can be matched with ours. */
   requestId?: string;
 }
