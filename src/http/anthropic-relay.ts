@@ -11,20 +11,20 @@ import type { AnthropicUsage } from '../wire/anthropic.ts';
 const MESSAGE_STOP = Buffer.from('message_stop');
 // At the start of a line: text inside a data line cannot hold a raw line break.
 const ERROR_EVENT = Buffer.from('\nevent: error');
+/** Enough of the previous chunk's end to complete any marker cut in two. */
 const EDGE_BYTES = Math.max(MESSAGE_STOP.length, ERROR_EVENT.length) - 1;
-
-/** Whether `marker` is in `chunk`, or straddles `edge` (the end of the previous chunk) and `chunk`. */
-function seen(marker: Buffer, edge: Buffer | null, chunk: Buffer): boolean {
-  if (chunk.includes(marker)) return true;
-  return edge !== null && Buffer.concat([edge, chunk.subarray(0, marker.length - 1)]).includes(marker);
-}
+const LF = 0x0a;
+const CR = 0x0d;
 
 export class AnthropicRelay implements StreamTransform {
   private readonly usageTap = new UsageTap();
   private sawStop = false;
   private sawError = false;
-  /** The last bytes relayed (up to EDGE_BYTES), for markers cut in two and for the event boundary. */
-  private edge: Buffer | null = null;
+  /** The last bytes relayed (up to EDGE_BYTES): for markers cut in two, and for the event boundary. */
+  private readonly edge = Buffer.alloc(EDGE_BYTES);
+  private edgeLength = 0;
+  /** The edge followed by the next chunk's first bytes, zero-filled: the seam where a marker can be cut. */
+  private readonly seam = Buffer.alloc(2 * EDGE_BYTES);
   private done = false;
   private failed: StreamFailure | null = null;
 
@@ -43,9 +43,15 @@ export class AnthropicRelay implements StreamTransform {
   push(chunk: Buffer): Buffer | string {
     if (this.done) return '';
     this.usageTap.observe(chunk);
-    if (!this.sawStop) this.sawStop = seen(MESSAGE_STOP, this.edge, chunk);
-    if (!this.sawError) this.sawError = seen(ERROR_EVENT, this.edge, chunk);
-    this.edge = chunk.length >= EDGE_BYTES ? chunk.subarray(chunk.length - EDGE_BYTES) : Buffer.concat([this.edge ?? Buffer.alloc(0), chunk]).subarray(-EDGE_BYTES);
+    // Nothing is allocated per chunk here: the hot path of every passthrough stream.
+    if (!this.sawStop || !this.sawError) {
+      this.seam.fill(0);
+      this.edge.copy(this.seam, 0, 0, this.edgeLength);
+      chunk.copy(this.seam, this.edgeLength, 0, Math.min(chunk.length, EDGE_BYTES));
+      if (!this.sawStop) this.sawStop = chunk.includes(MESSAGE_STOP) || this.seam.includes(MESSAGE_STOP);
+      if (!this.sawError) this.sawError = chunk.includes(ERROR_EVENT) || this.seam.includes(ERROR_EVENT);
+    }
+    this.keepEdge(chunk);
     return chunk;
   }
 
@@ -72,11 +78,26 @@ export class AnthropicRelay implements StreamTransform {
     return this.atEventBoundary() ? event : `\n\n${event}`;
   }
 
-  /** Whether the bytes so far end with a blank line, so that a new event can start. */
+  private keepEdge(chunk: Buffer): void {
+    if (chunk.length >= EDGE_BYTES) {
+      chunk.copy(this.edge, 0, chunk.length - EDGE_BYTES);
+      this.edgeLength = EDGE_BYTES;
+      return;
+    }
+    const keep = Math.min(this.edgeLength, EDGE_BYTES - chunk.length);
+    this.edge.copy(this.edge, 0, this.edgeLength - keep, this.edgeLength);
+    chunk.copy(this.edge, keep);
+    this.edgeLength = keep + chunk.length;
+  }
+
+  /** Whether the bytes so far end with a blank line (LF LF, CRLF CRLF or CR CR), so that a new event can start. */
   private atEventBoundary(): boolean {
-    if (this.edge === null) return true;
-    const text = this.edge.subarray(Math.max(0, this.edge.length - 4)).toString('latin1');
-    return text.endsWith('\n\n') || text.endsWith('\r\n\r\n') || text.endsWith('\r\r');
+    const n = this.edgeLength;
+    if (n === 0) return true;
+    const at = (back: number) => (n - back >= 0 ? this.edge[n - back] : -1);
+    if (at(1) === LF && at(2) === LF) return true;
+    if (at(1) === LF && at(2) === CR && at(3) === LF && at(4) === CR) return true;
+    return at(1) === CR && at(2) === CR;
   }
 
   /** What the upstream's own error event said, for the log line. */

@@ -88,7 +88,7 @@ t.test('a late event loop sheds /v1/* with 503 + retry-after; probes answer; ser
     t.same(Object.keys(messages.json()).sort(), ['error', 'type'], 'Anthropic error shape');
     t.match(messages.json(), { type: 'error', error: { type: 'overloaded_error', message: /overloaded/ } });
 
-    for (const url of ['/', '/healthz', '/readyz', '/metrics']) {
+    for (const url of ['/', '/healthz', '/readyz', '/metrics', '/openapi.json', '/docs/']) {
       t.equal((await app.inject({ method: 'GET', url })).statusCode, 200, `${url} still answers under pressure`);
     }
     t.equal(mock.requests.length, 0, 'nothing shed reached the upstream');

@@ -113,3 +113,27 @@ t.test('a 200 answer that is JSON but not a message is a 502; an error envelope 
   t.equal(unknown.status, 502);
   t.match(unknown.error, { message: 'odd' });
 });
+
+t.test('a prompt over the context window is context_length_exceeded, streamed or not (agent frameworks trim on it)', async (t) => {
+  const { client, mock } = await chatSetup(t);
+  const tooLong = 'prompt is too long: 208423 tokens > 200000 maximum';
+  mock.enqueue({ kind: 'json', status: 400, body: anthropicErrorBody('invalid_request_error', tooLong) });
+  const plain = (await client.chat.completions.create(request).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+  t.type(plain, OpenAI.BadRequestError);
+  t.strictSame(plain.error, { message: tooLong, type: 'invalid_request_error', param: null, code: 'context_length_exceeded' });
+  mock.enqueue({ kind: 'sse', events: [{ data: { type: 'error', error: { type: 'invalid_request_error', message: tooLong } } }] });
+  const streamed = await client.chat.completions.stream({ ...request }).finalChatCompletion().catch((e: unknown) => e);
+  t.type(streamed, OpenAI.APIError);
+  t.match(streamed, { code: 'context_length_exceeded', message: /prompt is too long/ });
+  mock.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: '1261', message: 'Prompt 超长' } } });
+  const zai = (await client.chat.completions.create(request).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+  t.equal(zai.code, 'context_length_exceeded', "z.ai's code for it");
+});
+
+t.test('an exhausted balance (billing_error) is insufficient_quota', async (t) => {
+  const { client, mock } = await chatSetup(t);
+  mock.enqueue({ kind: 'json', status: 402, body: anthropicErrorBody('billing_error', 'Your credit balance is too low') });
+  const error = (await client.chat.completions.create(request).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+  t.equal(error.status, 402);
+  t.equal(error.code, 'insufficient_quota');
+});

@@ -97,3 +97,13 @@ t.test('a shutdown drain cuts open passthrough streams with an error event', asy
   t.equal(mock.requests[0].aborted, true);
   t.equal(app.lifecycle.openStreams.size, 0);
 });
+
+t.test("an upstream that ends with an error event of its own: relayed as it is, no second error event, logged", async (t) => {
+  const { mock, base, logs } = await setup(t);
+  const events = [...textStreamEvents(['partial']).slice(0, 4), { event: 'error', data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }];
+  mock.enqueue({ kind: 'sse', events });
+  const res = await fetch(`${base}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(streamBody) });
+  t.equal(await res.text(), sseText(events), 'byte for byte, nothing added');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  t.match(logs.map((line) => JSON.parse(line)).find((line) => line.msg === 'stream ended with an error event'), { code: 'overloaded_error', detail: 'Overloaded' });
+});
