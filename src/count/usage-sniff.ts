@@ -31,14 +31,16 @@ const TAIL_BYTES = 4096;
 const MESSAGE_START = Buffer.from('message_start');
 
 /**
- * Watches relayed stream bytes for token usage without holding the body: the usage of `message_start` when
- * it passes, and the last usage object in the final bytes. Text is decoded only where usage is looked for.
+ * Watches relayed stream bytes without holding the body: the usage of `message_start` when it passes, and
+ * the stream's last bytes (at least TAIL_BYTES), where its end and its final usage are. Text is decoded only
+ * where usage is looked for.
  */
 export class UsageTap {
   private start: AnthropicUsage | null = null;
   /** The latest chunks, holding at least the last TAIL_BYTES bytes. */
-  private tail: Buffer[] = [];
-  private tailBytes = 0;
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private joined: Buffer | null = null;
 
   observe(chunk: Buffer): void {
     if (this.start === null && chunk.includes(MESSAGE_START)) {
@@ -46,19 +48,22 @@ export class UsageTap {
       const blocksStart = text.indexOf('content_block_start');
       this.start = lastUsageIn(blocksStart === -1 ? text : text.slice(0, blocksStart));
     }
-    this.tail.push(chunk);
-    this.tailBytes += chunk.length;
-    while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= TAIL_BYTES) this.tailBytes -= this.tail.shift()!.length;
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
+    while (this.chunks.length > 1 && this.chunkBytes - this.chunks[0].length >= TAIL_BYTES) this.chunkBytes -= this.chunks.shift()!.length;
+    this.joined = null;
   }
 
-  /** The last TAIL_BYTES bytes as text (a character cut at the start does not matter to a search). */
-  tailText(): string {
-    const bytes = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail, this.tailBytes);
-    return bytes.toString('utf8', Math.max(0, bytes.length - TAIL_BYTES));
+  /** The last bytes seen: at least TAIL_BYTES of them (all, in a shorter stream). */
+  tail(): Buffer {
+    this.joined ??= this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.chunkBytes);
+    return this.joined;
   }
 
   usage(): AnthropicUsage | null {
-    const last = lastUsageIn(this.tailText());
+    const tail = this.tail();
+    // A character cut at the start does not matter to the search.
+    const last = lastUsageIn(tail.toString('utf8', Math.max(0, tail.length - TAIL_BYTES)));
     return this.start || last ? mergeUsage(this.start, last) : null;
   }
 }
