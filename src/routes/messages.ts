@@ -123,11 +123,12 @@ async function routes(app: FastifyInstance): Promise<void> {
     },
   }, async (request, reply) => {
     const { body, model } = bodyAndModel(request, config);
-    const log = accessLogFields(request, { model, stream: body.stream === true });
+    const streaming = body.stream === true;
+    const log = accessLogFields(request, { model, stream: streaming });
     const wait = upstreamWaitFor(app.lifecycle, reply.raw);
     const upstream = await forward(request, log, '/v1/messages', body, model, wait.signal);
     if (upstream === null) return reply.hijack();
-    if (log.stream && upstream.statusCode < 300 && isEventStream(upstream)) {
+    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) {
       reply.headers(relayedResponseHeaders(upstream.headers));
       await streamReply({ request, reply, upstream, wait, transform: new AnthropicRelay(), model, status: upstream.statusCode, contentType: 'text/event-stream; charset=utf-8' });
       return reply;
