@@ -1,16 +1,18 @@
-// buildApp(config) is the only way to make a server: plugins and routes are registered explicitly, in order.
+// buildApp(config) is the only way to make a server. The http/ plugins are named and declare what they
+// depend on (fastify-plugin checks it); what each route wants from them it declares itself (route-policy.ts).
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
 import { configSecrets, type Config } from './config.ts';
 import { createLogger, type Logger } from './logging.ts';
-import cors from '@fastify/cors';
-import underPressure from '@fastify/under-pressure';
-import { installAuth } from './http/auth.ts';
-import { installErrorHandlers, sendError } from './http/error-handler.ts';
-import { createLifecycle, installLifecycle, type Lifecycle } from './http/lifecycle.ts';
-import { Metrics, combineObservers, installMetrics } from './http/metrics.ts';
 import { ProxyError } from './errors.ts';
-import { installOpenApi } from './http/openapi.ts';
-import { installRequestContext, requestIdFor, routePathOf } from './http/request-context.ts';
+import { authPlugin } from './http/auth.ts';
+import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
+import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecycle.ts';
+import { loadSheddingPlugin } from './http/load-shedding.ts';
+import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
+import { openApiPlugin } from './http/openapi.ts';
+import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
+import { routePolicyPlugin } from './http/route-policy.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
@@ -46,7 +48,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     // service's error shape and request id like any other error.
     frameworkErrors: (error, request, reply) => {
       reply.header('x-request-id', request.id);
-      sendError(request, reply, new ProxyError(400, `The request URL is not valid: ${error.message}`, { code: 'invalid_url' }));
+      sendError(request, reply, new ProxyError('invalid_url', `The request URL is not valid: ${error.message}`));
     },
     // allowUnionTypes: OpenAI fields such as `content` or `stop` take more than one JSON type.
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false, allowUnionTypes: true } },
@@ -58,31 +60,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());
-  installRequestContext(app);
-  installErrorHandlers(app);
-  // Before any route, so that the OpenAPI document sees every one of them.
-  await installOpenApi(app, VERSION);
-  // CORS first, so that every answer a page can get (a 401, a drain's 503) carries its headers.
+
+  await app.register(requestContextPlugin);
+  await app.register(routePolicyPlugin);
+  await app.register(errorHandlerPlugin);
+  await app.register(openApiPlugin, { version: VERSION });
+  // onRequest hooks run in registration order. CORS first, so that every answer a page can get (a 401, a
+  // drain's 503) carries its headers; then the drain, the key, and shedding.
   if (config.corsOrigins.length > 0) {
     await app.register(cors, { origin: [...config.corsOrigins], exposedHeaders: ['x-request-id', 'retry-after', 'request-id'] });
   }
-  installLifecycle(app, lifecycle);
-  installAuth(app);
-  installMetrics(app, metrics);
-  if (config.maxEventLoopDelayMs > 0) {
-    // An overloaded process sheds API requests with 503 + retry-after instead of falling over; probes and
-    // metrics still answer so that an orchestrator sees a live, busy process.
-    await app.register(underPressure, {
-      maxEventLoopDelay: config.maxEventLoopDelayMs,
-      retryAfter: 5,
-      pressureHandler: (request, reply, type, value) => {
-        if (!routePathOf(request).startsWith('/v1/')) return;
-        request.log.warn({ type, value }, 'under pressure: request shed');
-        reply.header('retry-after', '5');
-        sendError(request, reply, new ProxyError(503, 'The proxy is overloaded; retry shortly', { code: 'proxy_overloaded' }));
-      },
-    });
-  }
+  await app.register(lifecyclePlugin, { lifecycle });
+  await app.register(authPlugin);
+  await app.register(metricsPlugin, { metrics });
+  if (config.maxEventLoopDelayMs > 0) await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
 

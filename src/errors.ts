@@ -1,25 +1,66 @@
-// One home for errors: a ProxyError carries a status, a stable code and the field at fault; the two
-// renderers turn it into the wire shape of the API family the client speaks.
+// The error catalogue. Every error the service answers with is a ProxyError: one of the codes below, each
+// written once with its HTTP status and its `type` in both wire shapes, or an error whose status and code
+// another party chose (the upstream's answer, the framework's own 4xx), typed by its status. The same
+// object is rendered as an HTTP error or as the final event of a stream, in the shape of the route's API.
+import type { AnthropicErrorBody } from './wire/anthropic.ts';
+import type { OpenAIErrorBody } from './wire/openai-chat.ts';
 
 export type ApiFamily = 'openai' | 'anthropic';
 
-/** Anthropic's documented error types, by HTTP status. */
-export const ANTHROPIC_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  413: 'request_too_large',
-  429: 'rate_limit_error',
-  500: 'api_error',
-  502: 'api_error',
-  503: 'overloaded_error',
-  504: 'api_error',
-  529: 'overloaded_error',
-};
+interface ErrorSpec {
+  readonly status: number;
+  /** OpenAI `error.type`. */
+  readonly openai: string;
+  /** Anthropic `error.type` (its documented names; 503 answers are `overloaded_error`). */
+  readonly anthropic: string;
+}
 
-/** OpenAI error `type` by HTTP status (the names the openai SDKs and docs use). */
-export const OPENAI_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
+const badRequest = { status: 400, openai: 'invalid_request_error', anthropic: 'invalid_request_error' } as const;
+const badGateway = { status: 502, openai: 'server_error', anthropic: 'api_error' } as const;
+const gatewayTimeout = { status: 504, openai: 'server_error', anthropic: 'api_error' } as const;
+const unavailable = { status: 503, openai: 'server_error', anthropic: 'overloaded_error' } as const;
+
+export const ERROR_CATALOGUE = {
+  // The request itself (400 unless said otherwise).
+  invalid_request: badRequest,
+  invalid_json: badRequest,
+  invalid_url: badRequest,
+  invalid_image_url: badRequest,
+  invalid_file: badRequest,
+  invalid_tool_name: badRequest,
+  invalid_tool_arguments: badRequest,
+  unsupported_media_type: badRequest,
+  unsupported_file_id: badRequest,
+  unsupported_content: badRequest,
+  unsupported_n: badRequest,
+  invalid_api_key: { status: 401, openai: 'authentication_error', anthropic: 'authentication_error' },
+  unknown_route: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
+  model_not_found: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
+  request_too_large: { status: 413, openai: 'invalid_request_error', anthropic: 'request_too_large' },
+  unsupported_content_type: { status: 415, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
+  // The service.
+  internal_error: { status: 500, openai: 'server_error', anthropic: 'api_error' },
+  shutting_down: unavailable,
+  proxy_overloaded: unavailable,
+  // The upstream failed: unreachable, broken off, unusable, too slow.
+  upstream_unreachable: badGateway,
+  upstream_broken: badGateway,
+  upstream_invalid_response: badGateway,
+  upstream_protocol_error: badGateway,
+  upstream_stream_truncated: badGateway,
+  sse_event_too_large: badGateway,
+  upstream_timeout: gatewayTimeout,
+  upstream_connect_timeout: gatewayTimeout,
+  upstream_headers_timeout: gatewayTimeout,
+  upstream_idle_timeout: gatewayTimeout,
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+/** The codes of 400 answers, for translators that name the field at fault. */
+export type BadRequestCode = { [C in ErrorCode]: (typeof ERROR_CATALOGUE)[C]['status'] extends 400 ? C : never }[ErrorCode];
+
+/** OpenAI error `type` by HTTP status, for errors the service did not raise itself. */
+const OPENAI_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'invalid_request_error',
   401: 'authentication_error',
   403: 'permission_error',
@@ -31,89 +72,164 @@ export const OPENAI_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   429: 'rate_limit_error',
 };
 
+/**
+ * Anthropic's error types (its "Errors" page: HTTP errors), with their status and the OpenAI code an OpenAI
+ * client gets for them where OpenAI has its own (otherwise the Anthropic type is the code). 529 is answered
+ * as 503: OpenAI clients and HTTP middleboxes do not know it.
+ */
+const ANTHROPIC_ERROR_TYPES: Readonly<Record<string, { status: number; openaiCode?: string }>> = {
+  invalid_request_error: { status: 400 },
+  authentication_error: { status: 401, openaiCode: 'invalid_api_key' },
+  billing_error: { status: 402, openaiCode: 'insufficient_quota' },
+  permission_error: { status: 403 },
+  not_found_error: { status: 404 },
+  request_too_large: { status: 413 },
+  rate_limit_error: { status: 429, openaiCode: 'rate_limit_exceeded' },
+  api_error: { status: 500 },
+  timeout_error: { status: 504 },
+  overloaded_error: { status: 529, openaiCode: 'overloaded' },
+};
+
+/** OpenAI's code for a request over the model's context window, which clients and agent frameworks act on (they trim the history). */
+export const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
+// Anthropic: "prompt is too long: N tokens > M maximum", "input length and `max_tokens` exceed context limit";
+// z.ai: business code 1261 ("Prompt 超长"), and English messages of the same kind.
+const CONTEXT_WINDOW_MESSAGE = /prompt is too long|context (?:window|length|limit)|maximum context/i;
+const ZAI_PROMPT_TOO_LONG = '1261';
+
+/** Seconds a client should wait after an overloaded upstream that said nothing itself. */
+const OVERLOADED_RETRY_AFTER_S = '2';
+
+function openAITypeFor(status: number): string {
+  return OPENAI_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
+}
+
+function anthropicTypeFor(status: number): string {
+  for (const [type, spec] of Object.entries(ANTHROPIC_ERROR_TYPES)) if (spec.status === status) return type;
+  if (status === 503) return 'overloaded_error';
+  return status >= 500 ? 'api_error' : 'invalid_request_error';
+}
+
 export interface ProxyErrorOptions {
-  /** Stable machine-readable code, e.g. `invalid_json`, `upstream_timeout`. */
-  code?: string;
   /** The offending request field in OpenAI's dotted form, e.g. `messages[2].content[0].image_url`. */
   param?: string | null;
-  /** Overrides the type derived from the status. */
-  type?: string;
   /** Extra response headers (retry-after, ...). */
   headers?: Record<string, string>;
   cause?: unknown;
 }
 
+/** A status and code another party chose. */
+interface ForeignCode {
+  status: number;
+  code: string | null;
+}
+
 export class ProxyError extends Error {
   override name = 'ProxyError';
   readonly statusCode: number;
-  readonly code: string;
+  /** Stable and machine-readable; null only for an upstream error that named none. */
+  readonly code: string | null;
   readonly param: string | null;
-  readonly type: string | undefined;
+  readonly openaiType: string;
+  readonly anthropicType: string;
   readonly headers: Record<string, string>;
 
-  constructor(statusCode: number, message: string, options: ProxyErrorOptions = {}) {
+  constructor(code: ErrorCode | ForeignCode, message: string, options: ProxyErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.statusCode = statusCode;
-    this.code = options.code ?? defaultCode(statusCode);
+    if (typeof code === 'string') {
+      const spec: ErrorSpec = ERROR_CATALOGUE[code];
+      this.statusCode = spec.status;
+      this.openaiType = spec.openai;
+      this.anthropicType = spec.anthropic;
+    } else {
+      this.statusCode = code.status;
+      this.openaiType = openAITypeFor(code.status);
+      this.anthropicType = anthropicTypeFor(code.status);
+    }
+    this.code = typeof code === 'string' ? code : code.code;
     this.param = options.param ?? null;
-    this.type = options.type;
     this.headers = options.headers ?? {};
+  }
+
+  /** An error whose status and code come from elsewhere (the upstream, the framework); typed by its status. */
+  static foreign(status: number, code: string | null, message: string, options?: ProxyErrorOptions): ProxyError {
+    return new ProxyError({ status, code }, message, options);
+  }
+}
+
+/** Thrown when the client went away: there is no one left to answer. */
+export class ClientGoneError extends Error {
+  override name = 'ClientGoneError';
+  constructor() {
+    super('the client closed the connection');
   }
 }
 
 /** A 400 naming the field at fault. */
-export function invalidRequest(message: string, param: string | null = null, code = 'invalid_request'): ProxyError {
-  return new ProxyError(400, message, { param, code });
+export function invalidRequest(message: string, param: string | null = null, code: BadRequestCode = 'invalid_request'): ProxyError {
+  return new ProxyError(code, message, { param });
 }
 
-function defaultCode(status: number): string {
-  if (status === 400) return 'invalid_request';
-  if (status === 401) return 'invalid_api_key';
-  if (status === 404) return 'not_found';
-  if (status === 413) return 'request_too_large';
-  if (status === 415) return 'unsupported_media_type';
-  if (status === 429) return 'rate_limit_exceeded';
-  if (status === 502) return 'upstream_unreachable';
-  if (status === 503) return 'service_unavailable';
-  if (status === 504) return 'upstream_timeout';
-  return 'internal_error';
+/** A stream that breaks the documented event order or shape. */
+export function upstreamProtocolError(detail: string): ProxyError {
+  return new ProxyError('upstream_protocol_error', `The upstream stream is malformed: ${detail}`);
 }
 
-export function openAITypeFor(status: number): string {
-  return OPENAI_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
+/** A stream that ended without message_stop. */
+export function upstreamTruncatedError(): ProxyError {
+  return new ProxyError('upstream_stream_truncated', 'The upstream closed the stream before message_stop: the answer is incomplete');
 }
 
-export function anthropicTypeFor(status: number): string {
-  return ANTHROPIC_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+/** What an upstream said about an error: in an HTTP error answer, an error envelope in a 200, or an `error` event. */
+export interface UpstreamErrorReport {
+  /** The HTTP status it came with; null for an envelope in a 200 or a stream event (its type decides). */
+  status: number | null;
+  /** The Anthropic error type; null when it named none or a number (z.ai puts its codes there). */
+  type: string | null;
+  /** A code of the upstream's own (z.ai's business codes). */
+  code: string | null;
+  message: string;
+  headers?: Record<string, string>;
 }
 
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+/** The status the client gets: the upstream's (529 as 503), or the one its error type stands for, else 502. */
+function clientStatusFor(report: UpstreamErrorReport): number {
+  const status = report.status ?? (report.type !== null && Object.hasOwn(ANTHROPIC_ERROR_TYPES, report.type) ? ANTHROPIC_ERROR_TYPES[report.type].status : 502);
+  if (status === 529) return 503;
+  // A redirect or an informational status is not an answer the client can use.
+  return status >= 400 && status <= 599 ? status : 502;
 }
 
-export interface AnthropicErrorBody {
-  type: 'error';
-  error: { type: string; message: string };
+function isContextWindowError(report: UpstreamErrorReport, status: number): boolean {
+  if (report.code === ZAI_PROMPT_TOO_LONG) return true;
+  return (status === 400 || report.type === 'invalid_request_error') && CONTEXT_WINDOW_MESSAGE.test(report.message);
+}
+
+/**
+ * An upstream error as an OpenAI client sees it, on every translated route, streamed or not: the status
+ * kept (529 -> 503 with a retry-after), the message kept, the code OpenAI would send where it has one
+ * (`context_length_exceeded`, `rate_limit_exceeded`, `invalid_api_key`, ...), else the upstream's own code,
+ * else the Anthropic type, else `upstream_<status>`.
+ */
+export function upstreamApiError(report: UpstreamErrorReport): ProxyError {
+  const status = clientStatusFor(report);
+  const known = report.type !== null && Object.hasOwn(ANTHROPIC_ERROR_TYPES, report.type) ? ANTHROPIC_ERROR_TYPES[report.type] : undefined;
+  let code: string | null;
+  if (isContextWindowError(report, status)) code = CONTEXT_LENGTH_EXCEEDED;
+  else code = report.code ?? known?.openaiCode ?? report.type ?? (report.status !== null ? `upstream_${report.status}` : null);
+  const headers = { ...report.headers };
+  if (status === 503 && (report.status === 529 || report.type === 'overloaded_error') && headers['retry-after'] === undefined) {
+    headers['retry-after'] = OVERLOADED_RETRY_AFTER_S;
+  }
+  return ProxyError.foreign(status, code, report.message, { headers });
 }
 
 export function toOpenAIError(error: ProxyError): OpenAIErrorBody {
-  return {
-    error: {
-      message: error.message,
-      type: error.type ?? openAITypeFor(error.statusCode),
-      param: error.param,
-      code: error.code,
-    },
-  };
+  return { error: { message: error.message, type: error.openaiType, param: error.param, code: error.code } };
 }
 
 export function toAnthropicError(error: ProxyError): AnthropicErrorBody {
-  return { type: 'error', error: { type: error.type ?? anthropicTypeFor(error.statusCode), message: error.message } };
-}
-
-/** Anthropic-native routes answer in Anthropic's error shape; every other route in OpenAI's. */
-export function apiFamilyOf(url: string): ApiFamily {
-  return url.startsWith('/v1/messages') ? 'anthropic' : 'openai';
+  return { type: 'error', error: { type: error.anthropicType, message: error.message } };
 }
 
 export function renderError(family: ApiFamily, error: ProxyError): OpenAIErrorBody | AnthropicErrorBody {

@@ -1,6 +1,6 @@
 // Micro-benchmark of the pure streaming code, no sockets: events per second through
 //  - the translated path: SSE decoder + chat chunk state machine + encoder (src/translate/openai-chat/stream-translator.ts),
-//  - the passthrough relay (src/upstream/relay.ts), which only scans for message_stop and re-yields bytes,
+//  - the passthrough relay (src/http/anthropic-relay.ts), which only watches the bytes (message_stop, usage),
 // on the benchmark's recorded 50-event stream, cut the way the mock writes it (4 chunks) and in 64-byte
 // pieces (a slow upstream), and on the recorded fixture streams.
 //
@@ -9,8 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { relayAnthropicStream } from '../../src/upstream/relay.ts';
-import type { UpstreamBody } from '../../src/upstream/client.ts';
+import { AnthropicRelay } from '../../src/http/anthropic-relay.ts';
 import { streamText } from './payloads.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -87,13 +86,13 @@ function translateOnce(factory: TranslatorFactory, chunks: Buffer[]): number {
   return length + translator.end().length;
 }
 
-/** The relay reads an async iterable body; an array's iterator stands in for the socket. */
-async function relayOnce(chunks: Buffer[]): Promise<number> {
-  const body = { destroyed: true, destroy() {}, async *[Symbol.asyncIterator]() { yield* chunks; } } as unknown as UpstreamBody;
+/** The relay as the streaming writer drives it: every chunk, the end, and the usage for metrics once. */
+function relayOnce(chunks: Buffer[]): number {
+  const relay = new AnthropicRelay();
   let length = 0;
-  const sink = { write: (piece: Buffer | string) => ((length += piece.length), true), drained: async () => undefined, end: (last?: string) => void (length += last?.length ?? 0), gone: false };
-  await relayAnthropicStream(body, sink, { failureOf: () => { throw new Error('unexpected'); }, cutReason: () => null });
-  return length;
+  for (const chunk of chunks) length += relay.push(chunk).length;
+  length += relay.end().length;
+  return relay.usage === null ? length : length + 1;
 }
 
 async function main(): Promise<void> {

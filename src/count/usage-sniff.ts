@@ -1,7 +1,9 @@
-// Finds the last `"usage":{...}` object in a piece of Anthropic JSON or SSE text without parsing the whole
-// of it: the passthrough relays bytes unchanged and only needs the token counts for metrics.
-import type { AnthropicUsage } from '../translate/usage.ts';
+// Token usage from Anthropic JSON or SSE bytes without parsing the whole of them: the passthrough relays
+// bytes unchanged and only needs the token counts for metrics.
+import { mergeUsage } from '../translate/usage.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
 
+/** The last `"usage":{...}` object in a piece of text, or null. */
 export function lastUsageIn(text: string): AnthropicUsage | null {
   const key = text.lastIndexOf('"usage"');
   if (key === -1) return null;
@@ -22,4 +24,41 @@ export function lastUsageIn(text: string): AnthropicUsage | null {
     }
   }
   return null;
+}
+
+// Usage sits in message_start and in the last events of a stream.
+const TAIL_BYTES = 4096;
+const MESSAGE_START = Buffer.from('message_start');
+
+/**
+ * Watches relayed stream bytes for token usage without holding the body: the usage of `message_start` when
+ * it passes, and the last usage object in the final bytes. Text is decoded only where usage is looked for.
+ */
+export class UsageTap {
+  private start: AnthropicUsage | null = null;
+  /** The latest chunks, holding at least the last TAIL_BYTES bytes. */
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+
+  observe(chunk: Buffer): void {
+    if (this.start === null && chunk.includes(MESSAGE_START)) {
+      const text = chunk.toString('utf8');
+      const blocksStart = text.indexOf('content_block_start');
+      this.start = lastUsageIn(blocksStart === -1 ? text : text.slice(0, blocksStart));
+    }
+    this.tail.push(chunk);
+    this.tailBytes += chunk.length;
+    while (this.tail.length > 1 && this.tailBytes - this.tail[0].length >= TAIL_BYTES) this.tailBytes -= this.tail.shift()!.length;
+  }
+
+  /** The last TAIL_BYTES bytes as text (a character cut at the start does not matter to a search). */
+  tailText(): string {
+    const bytes = this.tail.length === 1 ? this.tail[0] : Buffer.concat(this.tail, this.tailBytes);
+    return bytes.toString('utf8', Math.max(0, bytes.length - TAIL_BYTES));
+  }
+
+  usage(): AnthropicUsage | null {
+    const last = lastUsageIn(this.tailText());
+    return this.start || last ? mergeUsage(this.start, last) : null;
+  }
 }

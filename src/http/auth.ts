@@ -1,12 +1,15 @@
-// Inbound auth: with PROXY_API_KEYS set, every /v1/* request (and /metrics with METRICS_REQUIRE_AUTH) must
-// present one of the keys, as `Authorization: Bearer K` or `x-api-key: K`. Keys are compared through
-// SHA-256 digests with timingSafeEqual, over every configured key, so timing says nothing about them.
+// Inbound auth: with PROXY_API_KEYS set, every request whose route policy asks for a key (the API routes,
+// and /metrics with METRICS_REQUIRE_AUTH) must present one of the keys, as `Authorization: Bearer K` or
+// `x-api-key: K`. Keys are compared through SHA-256 digests with timingSafeEqual, over every configured
+// key, so timing says nothing about them. A browser's CORS preflight carries no credentials: it matches
+// @fastify/cors's own route, which is open (and that plugin answers it before this hook runs).
 import { createHash, timingSafeEqual } from 'node:crypto';
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { ProxyError } from '../errors.ts';
-import { clientKeyOf } from '../upstream/headers.ts';
+import { clientKeyOf } from '../upstream/client-key.ts';
 import { sendError } from './error-handler.ts';
-import { routePathOf } from './request-context.ts';
+import { policyOf } from './route-policy.ts';
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
 
@@ -24,28 +27,25 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
-export function installAuth(app: FastifyInstance): void {
-  const config = app.config;
-  if (config.proxyApiKeys.length === 0) {
-    if (config.serverApiKey && !isLoopbackHost(config.host)) {
-      app.log.warn(
-        { host: config.host },
-        'SERVER_API_KEY is set and PROXY_API_KEYS is not: anyone who can reach this port spends that key. Set PROXY_API_KEYS or listen on 127.0.0.1.',
-      );
+export const authPlugin = fp(
+  async (app: FastifyInstance) => {
+    const config = app.config;
+    if (config.proxyApiKeys.length === 0) {
+      if (config.serverApiKey && !isLoopbackHost(config.host)) {
+        app.log.warn(
+          { host: config.host },
+          'SERVER_API_KEY is set and PROXY_API_KEYS is not: anyone who can reach this port spends that key. Set PROXY_API_KEYS or listen on 127.0.0.1.',
+        );
+      }
+      return;
     }
-    return;
-  }
-  const matches = keyMatcher(config.proxyApiKeys);
-  app.addHook('onRequest', async (request, reply) => {
-    const path = routePathOf(request);
-    const protectedPath = path.startsWith('/v1/') || (path === '/metrics' && config.metricsRequireAuth);
-    if (!protectedPath) return;
-    // A browser's CORS preflight never carries credentials: @fastify/cors answers it, the real request is checked.
-    if (config.corsOrigins.length > 0 && request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) return;
-    if (matches(clientKeyOf(request.headers)?.key ?? null)) return;
-    return sendError(request, reply, new ProxyError(401, 'Missing or invalid proxy API key: send one of PROXY_API_KEYS as "Authorization: Bearer <key>" or "x-api-key: <key>"', {
-      code: 'invalid_api_key',
-      type: 'authentication_error',
-    }));
-  });
-}
+    const matches = keyMatcher(config.proxyApiKeys);
+    app.addHook('onRequest', async (request, reply) => {
+      const { auth } = policyOf(request);
+      if (auth === 'none' || (auth === 'metrics' && !config.metricsRequireAuth)) return;
+      if (matches(clientKeyOf(request.headers)?.key ?? null)) return;
+      return sendError(request, reply, new ProxyError('invalid_api_key', 'Missing or invalid proxy API key: send one of PROXY_API_KEYS as "Authorization: Bearer <key>" or "x-api-key: <key>"'));
+    });
+  },
+  { name: 'auth', fastify: '5.x', dependencies: ['route-policy', 'error-handler'], decorators: { fastify: ['config'] } },
+);

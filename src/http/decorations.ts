@@ -2,9 +2,10 @@
 import type { Config } from '../config.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';
+import type { RoutePolicy } from './route-policy.ts';
 import type { UpstreamClient } from '../upstream/client.ts';
 
-/** What a proxied request adds to its access log line. */
+/** What a proxied request adds to its access log line. Written by the routes, read only by that line. */
 export interface ProxyLogInfo {
   model?: string;
   upstreamStatus?: number;
@@ -22,5 +23,11 @@ declare module 'fastify' {
     proxyLog: ProxyLogInfo | null;
     /** The request body's bytes, on routes that forward them unchanged. */
     rawBody: Buffer | null;
+    /** Set by policyOf (route-policy.ts) on first use. */
+    policy: RoutePolicy | null;
+  }
+  interface FastifyContextConfig {
+    /** What the hooks do with the route's requests (route-policy.ts); every route of ours declares one. */
+    policy?: RoutePolicy;
   }
 }

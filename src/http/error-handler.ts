@@ -1,8 +1,9 @@
-// One error handler and one not-found handler for the whole app. The wire shape follows the API family of
-// the URL (Anthropic routes under /v1/messages, OpenAI everywhere else): never an HTML page or a stack.
+// One error handler and one not-found handler for the whole app. The wire shape is the API family the
+// route's policy names (route-policy.ts): never an HTML page or a stack.
+import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError, apiFamilyOf, paramFromInstancePath, renderError } from '../errors.ts';
-import { routePathOf } from './request-context.ts';
+import { ProxyError, paramFromInstancePath, renderError } from '../errors.ts';
+import { policyOf } from './route-policy.ts';
 
 interface ValidationDetail {
   instancePath?: string;
@@ -31,47 +32,50 @@ export function toProxyError(error: unknown): ProxyError {
     } else if (first.keyword === 'minItems' && first.params?.limit === 1) {
       detail = 'must not be empty';
     }
-    return new ProxyError(400, `Invalid request: '${where}' ${detail}`, { param, code: 'invalid_request' });
+    return new ProxyError('invalid_request', `Invalid request: '${where}' ${detail}`, { param });
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ProxyError(413, 'Request body is larger than the configured limit (BODY_LIMIT_BYTES)', { code: 'request_too_large' });
+      return new ProxyError('request_too_large', 'Request body is larger than the configured limit (BODY_LIMIT_BYTES)');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ProxyError(415, 'Unsupported content type: send the body as application/json', { code: 'unsupported_media_type' });
+      return new ProxyError('unsupported_content_type', 'Unsupported content type: send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return new ProxyError(400, 'Request body is empty: send a JSON object', { code: 'invalid_json' });
+      return new ProxyError('invalid_json', 'Request body is empty: send a JSON object');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ProxyError(400, 'Request body length does not match its content-length header', { code: 'invalid_request' });
+      return new ProxyError('invalid_request', 'Request body length does not match its content-length header');
     default:
       break;
   }
   if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-    return new ProxyError(400, `Request body is not valid JSON: ${fastifyError.message}`, { code: 'invalid_json' });
+    return new ProxyError('invalid_json', `Request body is not valid JSON: ${fastifyError.message}`);
   }
   const status = typeof fastifyError.statusCode === 'number' ? fastifyError.statusCode : 500;
   if (status >= 400 && status < 500) {
-    return new ProxyError(status, fastifyError.message || 'Bad request', { code: fastifyError.code ?? undefined });
+    return ProxyError.foreign(status, fastifyError.code ?? 'invalid_request', fastifyError.message || 'Bad request');
   }
-  return new ProxyError(500, 'Internal error in the proxy; see its logs for details', { code: 'internal_error', cause: error });
+  return new ProxyError('internal_error', 'Internal error in the proxy; see its logs for details', { cause: error });
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: ProxyError): FastifyReply {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(renderError(apiFamilyOf(routePathOf(request)), error));
+  return reply.code(error.statusCode).type('application/json; charset=utf-8').send(renderError(policyOf(request).family, error));
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const proxyError = toProxyError(error);
-    if (proxyError.statusCode >= 500 && !(error instanceof ProxyError)) {
-      request.log.error({ err: error }, 'unexpected error');
-    } else if (proxyError.statusCode >= 500) {
-      request.log.warn({ code: proxyError.code, detail: proxyError.message }, 'request failed');
-    }
-    return sendError(request, reply, proxyError);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const error = new ProxyError(404, `Unknown route: ${request.method} ${request.url.split('?')[0]}`, { code: 'unknown_route' });
-    return sendError(request, reply, error);
-  });
-}
+export const errorHandlerPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.setErrorHandler((error, request, reply) => {
+      const proxyError = toProxyError(error);
+      if (proxyError.statusCode >= 500 && !(error instanceof ProxyError)) {
+        request.log.error({ err: error }, 'unexpected error');
+      } else if (proxyError.statusCode >= 500) {
+        request.log.warn({ code: proxyError.code, detail: proxyError.message }, 'request failed');
+      }
+      return sendError(request, reply, proxyError);
+    });
+    app.setNotFoundHandler((request, reply) => {
+      const error = new ProxyError('unknown_route', `Unknown route: ${request.method} ${request.url.split('?')[0]}`);
+      return sendError(request, reply, error);
+    });
+  },
+  { name: 'error-handler', fastify: '5.x', dependencies: ['route-policy'] },
+);

@@ -1,14 +1,15 @@
 // Readiness and drain. main.ts flips `draining` on SIGTERM: from then on /readyz answers 503 and new API
-// requests are refused with 503 (the listener stays open so probes still get an answer), while requests in
-// flight, streams included, may finish. Streaming routes register themselves in `openStreams`, and requests
-// still waiting on the upstream are in `awaitingUpstream` (upstreamWaitFor), so that a drain that runs out
-// of time can end each in its route's own format: a final error event, or a 503.
+// requests (routes whose policy says `drain`) are refused with 503 (the listener stays open so probes still
+// get an answer), while requests in flight, streams included, may finish. Streams register themselves in
+// `openStreams` (the streaming writer), and requests still waiting on the upstream are in `awaitingUpstream`
+// (upstreamWaitFor), so that a drain that runs out of time can end each in its route's own format: a final
+// error event, or a 503.
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { ProxyError } from '../errors.ts';
-import { ClientGoneError } from '../upstream/client.ts';
+import { ClientGoneError, ProxyError } from '../errors.ts';
 import { sendError } from './error-handler.ts';
-import { routePathOf } from './request-context.ts';
+import { policyOf } from './route-policy.ts';
 
 export interface OpenStream {
   /** Ends the stream at once with an error event in the route's own format. */
@@ -54,7 +55,7 @@ export function upstreamWaitFor(lifecycle: Lifecycle, response: ServerResponse):
   const controller = new AbortController();
   const waiting: OpenStream = {
     cut(reason) {
-      controller.abort(new ProxyError(503, reason, { code: 'shutting_down', headers: { 'retry-after': '1' } }));
+      controller.abort(new ProxyError('shutting_down', reason, { headers: { 'retry-after': '1' } }));
     },
   };
   lifecycle.awaitingUpstream.add(waiting);
@@ -74,21 +75,18 @@ export async function waitForIdle(lifecycle: Lifecycle, timeoutMs: number, pollM
   return lifecycle.inFlight === 0;
 }
 
-// Probes and metrics keep answering during a drain; everything else is an API request.
-const ALWAYS_SERVED = new Set(['/', '/healthz', '/readyz', '/metrics']);
-
-export function installLifecycle(app: FastifyInstance, lifecycle: Lifecycle): void {
-  app.decorate('lifecycle', lifecycle);
-  app.addHook('onRequest', async (request, reply) => {
-    if (ALWAYS_SERVED.has(routePathOf(request))) return;
-    if (lifecycle.draining) {
-      reply.header('connection', 'close');
-      return sendError(request, reply, new ProxyError(503, 'The proxy is shutting down; retry on another instance', {
-        code: 'shutting_down',
-        headers: { 'retry-after': '1' },
-      }));
-    }
-    lifecycle.inFlight++;
-    reply.raw.once('close', () => lifecycle.inFlight--);
-  });
-}
+export const lifecyclePlugin = fp(
+  async (app: FastifyInstance, { lifecycle }: { lifecycle: Lifecycle }) => {
+    app.decorate('lifecycle', lifecycle);
+    app.addHook('onRequest', async (request, reply) => {
+      if (!policyOf(request).drain) return;
+      if (lifecycle.draining) {
+        reply.header('connection', 'close');
+        return sendError(request, reply, new ProxyError('shutting_down', 'The proxy is shutting down; retry on another instance', { headers: { 'retry-after': '1' } }));
+      }
+      lifecycle.inFlight++;
+      reply.raw.once('close', () => lifecycle.inFlight--);
+    });
+  },
+  { name: 'lifecycle', fastify: '5.x', dependencies: ['route-policy', 'error-handler'] },
+);

@@ -1,9 +1,11 @@
 // GET /metrics in Prometheus text format, from a registry owned by this app (no global state): requests by
 // route and status, durations, upstream latency, errors and retries, open streams, tokens by model.
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { AnthropicUsage } from '../translate/usage.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
+import { METRICS } from './route-policy.ts';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -58,16 +60,20 @@ export function combineObservers(...observers: Array<UpstreamObserver | undefine
   };
 }
 
-export function installMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.decorate('metrics', metrics);
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unknown';
-    metrics.requestDone(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-  });
-  app.get('/metrics', {
-    schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)', produces: ['text/plain'] },
-  }, async (_request, reply) => {
-    reply.type(metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
-}
+export const metricsPlugin = fp(
+  async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unknown';
+      metrics.requestDone(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    });
+    app.get('/metrics', {
+      config: { policy: METRICS },
+      schema: { tags: ['operations'], summary: 'Prometheus metrics (text format)', produces: ['text/plain'] },
+    }, async (_request, reply) => {
+      reply.type(metrics.registry.contentType);
+      return metrics.registry.metrics();
+    });
+  },
+  { name: 'metrics', fastify: '5.x' },
+);

@@ -2,10 +2,12 @@
 // package's own assets so it works offline).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { anthropicErrorSchema, openAIErrorSchema } from '../schemas/common.ts';
+import { OPEN } from './route-policy.ts';
 
-export async function installOpenApi(app: FastifyInstance, version: string): Promise<void> {
+async function openApi(app: FastifyInstance, { version }: { version: string }): Promise<void> {
   app.addSchema(openAIErrorSchema);
   app.addSchema(anthropicErrorSchema);
   await app.register(swagger, {
@@ -32,6 +34,15 @@ export async function installOpenApi(app: FastifyInstance, version: string): Pro
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // The UI's routes are the package's own: they take the documentation's policy here.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, policy: OPEN };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  });
+  app.get('/openapi.json', { config: { policy: OPEN }, schema: { hide: true } }, async () => app.swagger());
 }
+
+/** Register before any route, so that the document sees every one of them. */
+export const openApiPlugin = fp(openApi, { name: 'openapi', fastify: '5.x', dependencies: ['route-policy'] });

@@ -1,8 +1,29 @@
-// What every streamed answer shares: the response headers and waiting for a slow client.
+// The one writer of streamed answers. A route hands it the upstream's SSE response and a transform (bytes
+// in, the client's bytes out: none for the passthrough, a translator for the OpenAI routes); the writer does
+// everything else the same way for every route: hijacking, headers, backpressure, the drain's cut, the
+// client going away, upstream failures, the final error event, usage metrics and the failure log line.
 import type { ServerResponse } from 'node:http';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientGoneError, ProxyError } from '../errors.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
-import { relayedResponseHeaders } from '../upstream/headers.ts';
+import type { StreamTransform } from '../stream/stream-transform.ts';
+import type { OpenStream, UpstreamWait } from './lifecycle.ts';
+
+export interface StreamReplyOptions {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  /** A 2xx upstream answer whose body is Anthropic SSE. */
+  upstream: UpstreamResponse;
+  /** From upstreamWaitFor: its signal aborts when the client goes. */
+  wait: UpstreamWait;
+  transform: StreamTransform;
+  /** The upstream model, for the token metrics. */
+  model: string;
+  /** Default 200. */
+  status?: number;
+  /** Default `text/event-stream`. */
+  contentType?: string;
+}
 
 const STREAM_HEADERS = {
   'cache-control': 'no-cache',
@@ -10,17 +31,8 @@ const STREAM_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
-/** Headers for a hijacked streaming reply: those set on the reply so far, the relayed upstream ones, SSE's. */
-export function streamHeaders(reply: FastifyReply, upstream: UpstreamResponse, contentType: string): Record<string, string | number | string[]> {
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
-  Object.assign(headers, relayedResponseHeaders(upstream.headers), STREAM_HEADERS);
-  headers['content-type'] = contentType;
-  return headers;
-}
-
 /** Resolves when the client has taken what was written, or has gone. */
-export function drained(raw: ServerResponse): Promise<void> {
+function drained(raw: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       raw.off('drain', done);
@@ -30,4 +42,99 @@ export function drained(raw: ServerResponse): Promise<void> {
     raw.on('drain', done);
     raw.on('close', done);
   });
+}
+
+function headersFor(reply: FastifyReply, contentType: string): Record<string, string | number | string[]> {
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) headers[name] = value;
+  Object.assign(headers, STREAM_HEADERS);
+  headers['content-type'] = contentType;
+  return headers;
+}
+
+/**
+ * Writes the whole streamed answer: the headers at once, then the transform's output as the upstream sends,
+ * reading the upstream only as fast as the client takes it. Resolves when the stream is over, however it
+ * ended; stream failures become the transform's final error event, never an exception.
+ */
+export async function streamReply(options: StreamReplyOptions): Promise<void> {
+  const { request, reply, upstream, wait, transform } = options;
+  const { signal } = wait;
+  const app = request.server;
+  const body = upstream.body;
+  const raw = reply.raw;
+  wait.streaming();
+  reply.hijack();
+  if (signal.aborted || raw.destroyed) {
+    body.destroy();
+    raw.destroy();
+    return;
+  }
+
+  // The response ends in exactly one place: end(), or a destroy when no one is left to write to.
+  let ended = false;
+  const end = (last: string | Buffer): void => {
+    if (ended) return;
+    ended = true;
+    app.lifecycle.openStreams.delete(open);
+    if (!raw.destroyed) raw.end(last);
+  };
+  const open: OpenStream = {
+    cut(reason) {
+      end(transform.fail(new ProxyError('shutting_down', reason)));
+      body.destroy();
+    },
+  };
+  const onClientGone = (): void => {
+    body.destroy();
+  };
+
+  raw.writeHead(options.status ?? 200, headersFor(reply, options.contentType ?? 'text/event-stream'));
+  raw.flushHeaders();
+  signal.addEventListener('abort', onClientGone, { once: true });
+  app.lifecycle.openStreams.add(open);
+  const chunks = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        if (ended) return;
+        // The answer had begun: a failure now is the upstream breaking off, not one to reach it.
+        const failure = app.upstream.failureOf(error, signal, 'response');
+        if (failure instanceof ClientGoneError) {
+          ended = true;
+          raw.destroy();
+          return;
+        }
+        end(transform.fail(failure));
+        return;
+      }
+      if (next.done) {
+        end(transform.end());
+        return;
+      }
+      // After a successful end the rest of the body is read and dropped, so the upstream connection is reused.
+      if (ended) continue;
+      const out = transform.push(next.value);
+      if (transform.finished) {
+        end(out);
+        if (transform.failure !== null) body.destroy();
+      } else if (out.length !== 0 && !raw.write(out)) {
+        await drained(raw);
+      }
+    }
+  } catch (error) {
+    request.log.error({ err: error }, 'streaming an answer failed');
+    end(transform.fail(new ProxyError('internal_error', 'Internal error in the proxy while streaming; see its logs for details')));
+    body.destroy();
+  } finally {
+    signal.removeEventListener('abort', onClientGone);
+    app.lifecycle.openStreams.delete(open);
+    if (!raw.writableEnded && !raw.destroyed) raw.destroy();
+    app.metrics.recordUsage(options.model, transform.usage);
+    const failure = transform.failure;
+    if (failure) request.log.warn({ code: failure.code, detail: failure.message }, 'stream ended with an error event');
+  }
 }

@@ -1,24 +1,30 @@
 // POST /v1/chat/completions: validate -> translate -> call the upstream -> translate back (or stream).
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError } from '../errors.ts';
+import { ClientGoneError, ProxyError } from '../errors.ts';
+import { upstreamWaitFor } from '../http/lifecycle.ts';
+import { accessLogFields } from '../http/request-context.ts';
+import { OPENAI_API } from '../http/route-policy.ts';
+import { streamReply } from '../http/stream-writer.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
-import { streamChatCompletion } from '../http/chat-stream-writer.ts';
-import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
+import { translateChatRequest, type ChatTranslationRules, type TranslatedChatRequest } from '../translate/openai-chat/request.ts';
 import { chatCompletionFrom } from '../translate/openai-chat/response.ts';
+import { ChatSseTranslator } from '../translate/openai-chat/stream-translator.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
-import type { AnthropicResponse, ChatCompletionRequest } from '../translate/types.ts';
-import { statusOfErrorInBody, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
-import { upstreamWaitFor } from '../http/lifecycle.ts';
-import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
-import { upstreamHeadersFor } from '../upstream/headers.ts';
+import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import type { UpstreamResponse } from '../upstream/client.ts';
+import { upstreamHeadersFor } from '../upstream/request-headers.ts';
+import { relayedResponseHeaders } from '../upstream/response-headers.ts';
+import type { AnthropicResponse } from '../wire/anthropic.ts';
+import type { ChatCompletionRequest } from '../wire/openai-chat.ts';
 
 export interface ChatCompletionRouteOptions {
   /** Unix milliseconds; tests pass a fixed clock. */
   now?: () => number;
 }
 
-export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCompletionRouteOptions = {}): Promise<void> {
+async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions): Promise<void> {
   const now = options.now ?? Date.now;
   const { config } = app;
   const rules: ChatTranslationRules = {
@@ -38,10 +44,9 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
     }
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
+  async function handle(request: FastifyRequest, reply: FastifyReply, translated: TranslatedChatRequest): Promise<unknown> {
     const model = translated.body.model;
-    request.proxyLog = { model, stream: translated.stream };
+    const log = accessLogFields(request, { model, stream: translated.stream });
     const wait = upstreamWaitFor(app.lifecycle, reply.raw);
     const { signal } = wait;
     const upstream = await app.upstream.request({
@@ -50,23 +55,22 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
       body: JSON.stringify(translated.body),
       signal,
     });
-    request.proxyLog.upstreamStatus = upstream.statusCode;
+    log.upstreamStatus = upstream.statusCode;
+    const relayed = relayedResponseHeaders(upstream.headers);
     if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
-      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), upstream.headers);
+      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), relayed);
     }
-    reply.headers(openAIResponseHeaders(upstream.headers));
+    reply.headers(openAIResponseHeaders(relayed));
     if (translated.stream) {
-      wait.streaming();
-      await streamChatCompletion({
-        request,
-        reply,
-        upstream,
-        signal,
+      const transform = new ChatSseTranslator({
         created: Math.floor(now() / 1000),
         includeUsage: translated.includeUsage,
         responseFormatTool: translated.responseFormatTool,
         legacyFunctions: translated.legacyFunctions,
+        fallbackId: `chatcmpl-${request.id}`,
+        fallbackModel: model,
       });
+      await streamReply({ request, reply, upstream, wait, transform, model });
       return reply;
     }
     const text = await readText(upstream, signal);
@@ -74,13 +78,13 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
     try {
       answer = JSON.parse(text) as AnthropicResponse;
     } catch {
-      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with a body that is not JSON`, { code: 'upstream_invalid_response' });
+      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with a body that is not JSON`);
     }
     if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
-      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with JSON that is not a message`, { code: 'upstream_invalid_response' });
+      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON that is not a message`);
     }
     // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
-    if ((answer as { type?: unknown }).type === 'error') throw upstreamErrorToOpenAI(statusOfErrorInBody(text), text, upstream.headers);
+    if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
     app.metrics.recordUsage(model, answer.usage);
     return chatCompletionFrom(answer, {
       created: Math.floor(now() / 1000),
@@ -92,6 +96,7 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
   }
 
   app.post('/v1/chat/completions', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'Create a chat completion (OpenAI-compatible; translated to the upstream Messages API)',
@@ -99,13 +104,22 @@ export async function chatCompletionRoutes(app: FastifyInstance, options: ChatCo
       response: { 200: chatCompletionSchema, '4xx': openAIErrorRef, '5xx': openAIErrorRef },
     },
   }, async (request, reply) => {
+    const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
     try {
-      return await handle(request, reply);
+      return await handle(request, reply, translated);
     } catch (error) {
       if (!(error instanceof ClientGoneError)) throw error;
       // No one is left to answer; the upstream request was aborted with the connection.
-      request.log.info({ model: request.proxyLog?.model }, 'client closed the connection before the answer');
+      request.log.info({ model: translated.body.model }, 'client closed the connection before the answer');
       return reply.hijack();
     }
   });
 }
+
+export const chatCompletionRoutes = fp(routes, {
+  name: 'chat-completions-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['lifecycle', 'metrics', 'error-handler'],
+  decorators: { fastify: ['config', 'upstream'] },
+});

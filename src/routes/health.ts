@@ -1,5 +1,7 @@
 // Health endpoints: cheap, and never call the upstream.
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { OPEN } from '../http/route-policy.ts';
 
 const statusSchema = {
   type: 'object',
@@ -17,19 +19,22 @@ export interface HealthOptions {
   now?: () => number;
 }
 
-export async function healthRoutes(app: FastifyInstance, options: HealthOptions): Promise<void> {
+async function routes(app: FastifyInstance, options: HealthOptions): Promise<void> {
   const now = options.now ?? Date.now;
   const uptime = () => Math.round((now() - app.lifecycle.startedAt) / 100) / 10;
 
   app.get('/', {
+    config: { policy: OPEN },
     schema: { tags: ['health'], summary: 'Service information and health', response: { 200: statusSchema } },
   }, async () => ({ status: 'ok', service: 'anthropic-proxy', version: options.version, uptime_s: uptime() }));
 
   app.get('/healthz', {
+    config: { policy: OPEN },
     schema: { tags: ['health'], summary: 'Liveness probe: the process answers', response: { 200: statusSchema } },
   }, async () => ({ status: 'ok' }));
 
   app.get('/readyz', {
+    config: { policy: OPEN },
     schema: {
       tags: ['health'],
       summary: 'Readiness probe: 503 from the moment draining starts',
@@ -40,3 +45,5 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     return { status: 'ready' };
   });
 }
+
+export const healthRoutes = fp(routes, { name: 'health-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'] });

@@ -1,20 +1,26 @@
 // Anthropic-native passthrough: POST /v1/messages and /v1/messages/count_tokens reach UPSTREAM_BASE with the
 // service's key, header and model rules applied. The body goes upstream as the client sent it (the raw bytes
 // when the model needs no rewrite); answers come back unchanged, streams byte for byte.
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError, invalidRequest } from '../errors.ts';
-import { anthropicErrorRef } from '../schemas/common.ts';
-import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
+import { ClientGoneError, invalidRequest, type ProxyError } from '../errors.ts';
+import { lastUsageIn } from '../count/usage-sniff.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
-import { anthropicBodyHasImage, resolveModel } from '../translate/model.ts';
-import type { AnthropicUsage } from '../translate/usage.ts';
+import { AnthropicRelay } from '../http/anthropic-relay.ts';
+import type { ProxyLogInfo } from '../http/decorations.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
-import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
-import { relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
-import { drained, streamHeaders } from '../http/stream-writer.ts';
-import { lastUsageIn } from '../count/usage-sniff.ts';
-import { relayAnthropicStream } from '../upstream/relay.ts';
+import { accessLogFields } from '../http/request-context.ts';
+import { ANTHROPIC_API } from '../http/route-policy.ts';
+import { streamReply } from '../http/stream-writer.ts';
+import { anthropicErrorRef } from '../schemas/common.ts';
+import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
+import { anthropicBodyHasImage, resolveModel, type ModelRules } from '../translate/model.ts';
+import type { UpstreamResponse } from '../upstream/client.ts';
+import { headerValue } from '../upstream/header-value.ts';
+import { upstreamHeadersFor } from '../upstream/request-headers.ts';
+import { relayedResponseHeaders } from '../upstream/response-headers.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
 
 type Body = Record<string, unknown>;
 
@@ -40,9 +46,14 @@ function requireObject(body: unknown): Body {
   return body as Body;
 }
 
+/** The body as an object, and the upstream model it goes to (the model rules). */
+function bodyAndModel(request: FastifyRequest, rules: ModelRules): { body: Body; model: string } {
+  const body = requireObject(request.body);
+  return { body, model: resolveModel(body.model, anthropicBodyHasImage(body.messages), rules) };
+}
+
 function isEventStream(upstream: UpstreamResponse): boolean {
-  const type = upstream.headers['content-type'];
-  return (Array.isArray(type) ? type[0] : type ?? '').includes('text/event-stream');
+  return (headerValue(upstream.headers, 'content-type') ?? '').includes('text/event-stream');
 }
 
 /** A whole (non-streaming) answer: read at once and sent as one buffer with its length, no stream piping. */
@@ -66,52 +77,19 @@ async function relayWhole(
     const usage = lastUsageIn(bytes.toString('utf8', Math.max(0, bytes.length - USAGE_TAIL_BYTES)));
     if (usage) onUsage(usage);
   }
-  const type = upstream.headers['content-type'];
   return reply
     .code(upstream.statusCode)
     .headers(relayedResponseHeaders(upstream.headers))
-    .header('content-type', (Array.isArray(type) ? type[0] : type) ?? 'application/json')
+    .header('content-type', headerValue(upstream.headers, 'content-type') ?? 'application/json')
     .send(bytes);
 }
 
-async function relayStream(app: FastifyInstance, reply: FastifyReply, upstream: UpstreamResponse, signal: AbortSignal, model: string): Promise<void> {
-  const raw = reply.raw;
-  let cutReason: string | null = null;
-  const openStream = {
-    cut(reason: string) {
-      cutReason = reason;
-      upstream.body.destroy();
-    },
-  };
-  reply.hijack();
-  raw.writeHead(upstream.statusCode, streamHeaders(reply, upstream, 'text/event-stream; charset=utf-8'));
-  raw.flushHeaders();
-  app.lifecycle.openStreams.add(openStream);
-  try {
-    await relayAnthropicStream(upstream.body, {
-      write: (chunk) => raw.write(chunk),
-      drained: () => drained(raw),
-      end: (last) => raw.end(last),
-      get gone() {
-        return raw.destroyed;
-      },
-    }, {
-      failureOf: (error) => app.upstream.failureOf(error, signal, 'response'),
-      cutReason: () => cutReason,
-      onUsage: (usage) => app.metrics.recordUsage(model, usage),
-    });
-  } finally {
-    app.lifecycle.openStreams.delete(openStream);
-    if (!raw.writableEnded && !raw.destroyed) raw.destroy();
-  }
-}
-
-export async function messagesRoutes(app: FastifyInstance): Promise<void> {
+async function routes(app: FastifyInstance): Promise<void> {
   const config = app.config;
   const tokenizer = lazyTokenizer();
 
   /** Sends the request upstream with the key, header and model rules; null when the client has gone. */
-  async function forward(request: FastifyRequest, path: string, body: Body, model: string, signal: AbortSignal): Promise<UpstreamResponse | null> {
+  async function forward(request: FastifyRequest, log: ProxyLogInfo, path: string, body: Body, model: string, signal: AbortSignal): Promise<UpstreamResponse | null> {
     try {
       const upstream = await app.upstream.request({
         path: upstreamPath(request, path),
@@ -119,7 +97,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
         body: upstreamPayload(request, body, model),
         signal,
       });
-      if (request.proxyLog) request.proxyLog.upstreamStatus = upstream.statusCode;
+      log.upstreamStatus = upstream.statusCode;
       return upstream;
     } catch (error) {
       if (error instanceof ClientGoneError) return null;
@@ -136,6 +114,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/v1/messages', {
+    config: { policy: ANTHROPIC_API },
     schema: {
       tags: ['anthropic'],
       summary: 'Anthropic Messages API passthrough (streaming and non-streaming)',
@@ -143,22 +122,21 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: messageResponseSchema, '4xx': anthropicErrorRef, '5xx': anthropicErrorRef },
     },
   }, async (request, reply) => {
-    const body = requireObject(request.body);
-    const model = resolveModel(body.model, anthropicBodyHasImage(body.messages), config);
-    const streaming = body.stream === true;
-    request.proxyLog = { model, stream: streaming };
+    const { body, model } = bodyAndModel(request, config);
+    const log = accessLogFields(request, { model, stream: body.stream === true });
     const wait = upstreamWaitFor(app.lifecycle, reply.raw);
-    const { signal } = wait;
-    const upstream = await forward(request, '/v1/messages', body, model, signal);
+    const upstream = await forward(request, log, '/v1/messages', body, model, wait.signal);
     if (upstream === null) return reply.hijack();
-    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) {
-      wait.streaming();
-      return relayStream(app, reply, upstream, signal, model);
+    if (log.stream && upstream.statusCode < 300 && isEventStream(upstream)) {
+      reply.headers(relayedResponseHeaders(upstream.headers));
+      await streamReply({ request, reply, upstream, wait, transform: new AnthropicRelay(), model, status: upstream.statusCode, contentType: 'text/event-stream; charset=utf-8' });
+      return reply;
     }
-    return relayWhole(app, reply, upstream, signal, (usage) => app.metrics.recordUsage(model, usage));
+    return relayWhole(app, reply, upstream, wait.signal, (usage) => app.metrics.recordUsage(model, usage));
   });
 
   app.post('/v1/messages/count_tokens', {
+    config: { policy: ANTHROPIC_API },
     schema: {
       tags: ['anthropic'],
       summary: 'Count input tokens: forwarded upstream, or estimated locally (marked) when the upstream cannot answer',
@@ -166,9 +144,8 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
       response: { 200: countTokensResponseSchema, '4xx': anthropicErrorRef, '5xx': anthropicErrorRef },
     },
   }, async (request, reply) => {
-    const body = requireObject(request.body);
-    const model = resolveModel(body.model, anthropicBodyHasImage(body.messages), config);
-    request.proxyLog = { model };
+    const { body, model } = bodyAndModel(request, config);
+    const log = accessLogFields(request, { model });
     const answer = (inputTokens: number, estimated: boolean) => {
       if (estimated) reply.header('x-proxy-token-estimate', 'true');
       if (!config.countShapeCompat) return { input_tokens: inputTokens };
@@ -180,7 +157,7 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     const { signal } = upstreamWaitFor(app.lifecycle, reply.raw);
     let upstream: UpstreamResponse | null;
     try {
-      upstream = await forward(request, '/v1/messages/count_tokens', body, model, signal);
+      upstream = await forward(request, log, '/v1/messages/count_tokens', body, model, signal);
     } catch (error) {
       request.log.warn({ code: (error as ProxyError).code }, 'count_tokens upstream failed; answering with a local estimate');
       return estimate();
@@ -209,3 +186,11 @@ export async function messagesRoutes(app: FastifyInstance): Promise<void> {
     return config.countShapeCompat ? { ...(counted as object), ...answer(inputTokens, false) } : counted;
   });
 }
+
+export const messagesRoutes = fp(routes, {
+  name: 'messages-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['lifecycle', 'metrics', 'error-handler'],
+  decorators: { fastify: ['config', 'upstream'] },
+});

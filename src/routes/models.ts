@@ -1,6 +1,8 @@
 // GET /v1/models and /v1/models/{id}, served from configuration (the upstream has no models list).
+import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { ProxyError } from '../errors.ts';
+import { OPENAI_API } from '../http/route-policy.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 
 const modelSchema = {
@@ -27,12 +29,13 @@ export function listModels(openaiModels: readonly string[], modelMap: Readonly<R
   return ids.map((id) => ({ id, object: 'model', created, owned_by: 'anthropic-proxy' }));
 }
 
-export async function modelRoutes(app: FastifyInstance): Promise<void> {
+async function routes(app: FastifyInstance): Promise<void> {
   const created = Math.floor(app.lifecycle.startedAt / 1000);
   const models = listModels(app.config.openaiModels, app.config.modelMap, created);
   const byId = new Map(models.map((model) => [model.id, model]));
 
   app.get('/v1/models', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'List the models this service offers',
@@ -48,6 +51,7 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
 
   // A wildcard, not `:id`: model ids such as `org/model` contain slashes.
   app.get('/v1/models/*', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'Retrieve one model',
@@ -59,8 +63,10 @@ export async function modelRoutes(app: FastifyInstance): Promise<void> {
     const id = (request.params as { '*': string })['*'];
     const model = byId.get(id);
     if (!model) {
-      throw new ProxyError(404, `The model '${id}' does not exist`, { code: 'model_not_found', param: 'model' });
+      throw new ProxyError('model_not_found', `The model '${id}' does not exist`, { param: 'model' });
     }
     return model;
   });
 }
+
+export const modelRoutes = fp(routes, { name: 'model-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'], decorators: { fastify: ['config'] } });

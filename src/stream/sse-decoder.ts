@@ -3,6 +3,7 @@
 // sequence), so a chunk may end anywhere, even inside a character; text is decoded once per complete line.
 // Most lines lie wholly inside one chunk and are decoded straight from it; only a line that spans chunks is
 // copied, once, when it completes.
+import { ProxyError } from '../errors.ts';
 
 export interface SseEvent {
   /** The `event:` field, when the event named one. */
@@ -16,12 +17,6 @@ export interface SseEvent {
 export interface SseDecoderOptions {
   /** Largest event (all its lines, comments included) the decoder accepts, in bytes. */
   maxEventBytes?: number;
-}
-
-/** A stream the decoder refuses to go on with. */
-export class SseDecodeError extends Error {
-  override name = 'SseDecodeError';
-  readonly code = 'sse_event_too_large';
 }
 
 export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
@@ -60,15 +55,15 @@ export class SseDecoder {
   private data = '';
   private hasData = false;
   private id: string | undefined = undefined;
-  private failure: SseDecodeError | null = null;
+  private failure: ProxyError | null = null;
 
   constructor(options: SseDecoderOptions = {}) {
     this.maxEventBytes = options.maxEventBytes ?? DEFAULT_MAX_EVENT_BYTES;
   }
 
   /**
-   * Feeds one chunk; `onEvent` runs synchronously for each event the chunk completes. Throws
-   * SseDecodeError when an event grows beyond maxEventBytes (and on every later push).
+   * Feeds one chunk; `onEvent` runs synchronously for each event the chunk completes. Throws a ProxyError
+   * `sse_event_too_large` when an event grows beyond maxEventBytes (and on every later push).
    */
   push(chunk: Uint8Array, onEvent: (event: SseEvent) => void): void {
     if (this.failure) throw this.failure;
@@ -108,17 +103,12 @@ export class SseDecoder {
     }
   }
 
-  /**
-   * The stream ended. An event without its closing blank line is discarded, as the standard says;
-   * returns whether there was one (so a caller can tell a cut stream from a finished one).
-   */
-  end(): boolean {
-    const incomplete = this.partialBytes > 0 || this.eventBytes > 0;
+  /** The stream ended. An event without its closing blank line is discarded, as the standard says. */
+  end(): void {
     this.partial = [];
     this.partialBytes = 0;
     this.resetEvent();
     this.skipLeadingLF = false;
-    return incomplete;
   }
 
   private keepPartial(buf: Buffer, start: number, end: number): void {
@@ -129,7 +119,7 @@ export class SseDecoder {
 
   private checkSize(extra: number): void {
     if (this.eventBytes + extra > this.maxEventBytes) {
-      this.failure = new SseDecodeError(`an upstream stream event is larger than ${this.maxEventBytes} bytes, the decoder's limit`);
+      this.failure = new ProxyError('sse_event_too_large', `The upstream stream is unusable: an upstream stream event is larger than ${this.maxEventBytes} bytes, the decoder's limit`);
       throw this.failure;
     }
   }

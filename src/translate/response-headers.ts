@@ -1,8 +1,5 @@
-// Upstream response headers an OpenAI client can use: request-id, retry-after(-ms) and the
-// anthropic-ratelimit-* headers as they are, plus the rate limits under OpenAI's x-ratelimit-* names.
-import { relayedResponseHeaders } from '../upstream/headers.ts';
-
-type UpstreamHeaders = Record<string, string | string[] | undefined>;
+// The upstream response headers an OpenAI client gets: the relayed ones (request-id, retry-after(-ms),
+// anthropic-ratelimit-*) as they are, plus the rate limits under OpenAI's x-ratelimit-* names.
 
 const PREFIX = 'anthropic-ratelimit-';
 
@@ -16,11 +13,12 @@ export function openAIRateLimitName(name: string): string | null {
   return match ? `x-ratelimit-${match[2]}-${match[1]}` : null;
 }
 
-export function openAIResponseHeaders(upstream: UpstreamHeaders): Record<string, string> {
-  const headers = relayedResponseHeaders(upstream);
-  for (const name of Object.keys(headers)) {
+/** `relayed`: what upstream/response-headers.ts lets through; returns a copy with the OpenAI names added. */
+export function openAIResponseHeaders(relayed: Readonly<Record<string, string>>): Record<string, string> {
+  const headers = { ...relayed };
+  for (const name of Object.keys(relayed)) {
     const alias = openAIRateLimitName(name);
-    if (alias) headers[alias] = headers[name];
+    if (alias) headers[alias] = relayed[name];
   }
   return headers;
 }

@@ -1,20 +1,7 @@
 // Anthropic usage -> OpenAI usage. Anthropic's three input counters do not overlap, while OpenAI's
 // prompt_tokens includes cached tokens, so prompt = input + cache_read + cache_creation.
-
-export interface AnthropicUsage {
-  input_tokens?: number | null;
-  output_tokens?: number | null;
-  cache_read_input_tokens?: number | null;
-  cache_creation_input_tokens?: number | null;
-}
-
-export interface OpenAIUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prompt_tokens_details: { cached_tokens: number; cache_creation_tokens: number };
-  completion_tokens_details: { reasoning_tokens: number };
-}
+import type { AnthropicUsage } from '../wire/anthropic.ts';
+import type { OpenAIUsage } from '../wire/openai-chat.ts';
 
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
 

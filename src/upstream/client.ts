@@ -4,7 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
-import { ProxyError } from '../errors.ts';
+import { ClientGoneError, ProxyError } from '../errors.ts';
+import { headerValue } from './header-value.ts';
 
 export type UpstreamBody = Dispatcher.ResponseData['body'];
 
@@ -41,14 +42,6 @@ export interface UpstreamClientOptions {
   maxRetryAfterMs?: number;
   random?: () => number;
   observer?: UpstreamObserver;
-}
-
-/** Thrown when the client went away: there is no one left to answer. */
-export class ClientGoneError extends Error {
-  override name = 'ClientGoneError';
-  constructor() {
-    super('the client closed the connection');
-  }
 }
 
 const RETRYABLE_STATUS = new Set([429, 503, 529]);
@@ -91,8 +84,7 @@ export class UpstreamClient {
    */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
     if (this.active >= this.config.maxConcurrentUpstream) {
-      throw new ProxyError(503, `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.config.maxConcurrentUpstream}) upstream requests in flight; retry shortly`, {
-        code: 'proxy_overloaded',
+      throw new ProxyError('proxy_overloaded', `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.config.maxConcurrentUpstream}) upstream requests in flight; retry shortly`, {
         headers: { 'retry-after': '1' },
       });
     }
@@ -147,10 +139,10 @@ export class UpstreamClient {
         });
       } catch (error) {
         const failure = this.failureOf(error, signal);
-        this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? failure.code : 'client_gone', durationMs: performance.now() - started });
+        this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? (failure.code ?? 'unknown') : 'client_gone', durationMs: performance.now() - started });
         if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.config.maxRetries) {
           const delay = this.backoff(attempt);
-          this.options.observer.retry?.({ attempt, reason: failure.code, delayMs: delay });
+          this.options.observer.retry?.({ attempt, reason: failure.code ?? 'unknown', delayMs: delay });
           await this.wait(delay, signal);
           continue;
         }
@@ -178,7 +170,7 @@ export class UpstreamClient {
     const failure = this.mapFailure(error, signal, during);
     // Failures before the answer are counted per attempt; these only here (each caller maps a failure once).
     if (during === 'response' && failure instanceof ProxyError && failure.code !== 'shutting_down') {
-      this.options.observer.responseFailed?.({ errorType: failure.code });
+      this.options.observer.responseFailed?.({ errorType: failure.code ?? 'unknown' });
     }
     return failure;
   }
@@ -191,21 +183,21 @@ export class UpstreamClient {
     const code = (error as { code?: string } | null)?.code;
     const name = (reason as { name?: string } | undefined)?.name ?? (error as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || (signal?.aborted && !(reason instanceof ClientGoneError))) {
-      return new ProxyError(504, `The upstream ${this.host} did not finish within UPSTREAM_TIMEOUT_MS (${this.config.upstreamTimeoutMs} ms)`, { code: 'upstream_timeout', cause: error });
+      return new ProxyError('upstream_timeout', `The upstream ${this.host} did not finish within UPSTREAM_TIMEOUT_MS (${this.config.upstreamTimeoutMs} ms)`, { cause: error });
     }
     switch (code) {
       case 'UND_ERR_CONNECT_TIMEOUT':
-        return new ProxyError(504, `Connecting to the upstream ${this.host} timed out after ${this.config.upstreamConnectTimeoutMs} ms`, { code: 'upstream_connect_timeout', cause: error });
+        return new ProxyError('upstream_connect_timeout', `Connecting to the upstream ${this.host} timed out after ${this.config.upstreamConnectTimeoutMs} ms`, { cause: error });
       case 'UND_ERR_HEADERS_TIMEOUT':
-        return new ProxyError(504, `The upstream ${this.host} sent no response within UPSTREAM_HEADERS_TIMEOUT_MS (${this.config.upstreamHeadersTimeoutMs} ms)`, { code: 'upstream_headers_timeout', cause: error });
+        return new ProxyError('upstream_headers_timeout', `The upstream ${this.host} sent no response within UPSTREAM_HEADERS_TIMEOUT_MS (${this.config.upstreamHeadersTimeoutMs} ms)`, { cause: error });
       case 'UND_ERR_BODY_TIMEOUT':
-        return new ProxyError(504, `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { code: 'upstream_idle_timeout', cause: error });
+        return new ProxyError('upstream_idle_timeout', `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { cause: error });
       default: {
         const detail = code ?? (error as Error | null)?.message ?? 'unknown error';
         if (during === 'response') {
-          return new ProxyError(502, `The upstream ${this.host} broke off its answer: ${detail}`, { code: 'upstream_broken', cause: error });
+          return new ProxyError('upstream_broken', `The upstream ${this.host} broke off its answer: ${detail}`, { cause: error });
         }
-        return new ProxyError(502, `Cannot reach the upstream ${this.host}: ${detail}`, { code: 'upstream_unreachable', cause: error });
+        return new ProxyError('upstream_unreachable', `Cannot reach the upstream ${this.host}: ${detail}`, { cause: error });
       }
     }
   }
@@ -227,10 +219,7 @@ export class UpstreamClient {
 
   /** The delay before retrying an answer, or null when its retry-after is too long to wait for. */
   private retryDelay(headers: UpstreamResponse['headers'], attempt: number): number | null {
-    const text = (name: string) => {
-      const value = headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
+    const text = (name: string) => headerValue(headers, name);
     let asked: number | null = null;
     const ms = Number(text('retry-after-ms'));
     const after = text('retry-after');

@@ -69,3 +69,9 @@ export function withoutUsage(chunks: any[]): any[] {
       return rest;
     });
 }
+
+/** Splits SSE bytes at event boundaries, the way an upstream writes them. */
+export function eventChunks(bytes: Buffer): Buffer[] {
+  const text = bytes.toString('utf8');
+  return text.split(/(?<=\n\n)/).map((piece) => Buffer.from(piece, 'utf8'));
+}

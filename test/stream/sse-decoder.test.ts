@@ -1,6 +1,7 @@
 // The SSE decoder alone: the WHATWG parsing rules, any chunk boundary, and the per-event size limit.
 import t from 'tap';
-import { SseDecodeError, SseDecoder, decodeSse, type SseEvent } from '../../src/stream/sse-decoder.ts';
+import { ProxyError } from '../../src/errors.ts';
+import { SseDecoder, decodeSse, type SseEvent } from '../../src/stream/sse-decoder.ts';
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
 const ev = (data: string, event?: string, id?: string): SseEvent => ({ event, data, id });
@@ -76,18 +77,20 @@ t.test('a byte order mark before the first line is skipped, even split across ch
   t.strictSame(decodeSse(utf8('data: x\n\n\ufeffdata: y\n\n')), [ev('x')], 'only at the start of the stream');
 });
 
-t.test('end() discards an event without its blank line and says so', async (t) => {
+t.test('end() discards an event without its blank line: nothing of it survives into what follows', async (t) => {
   const decoder = new SseDecoder();
   const events: SseEvent[] = [];
   decoder.push(utf8('data: done\n\ndata: cut'), (event) => events.push(event));
-  t.equal(decoder.end(), true);
+  decoder.end();
   t.strictSame(events, [ev('done')]);
-  const complete = new SseDecoder();
-  complete.push(utf8('data: x\n\n'), () => {});
-  t.equal(complete.end(), false);
+  decoder.push(utf8('\n\ndata: next\n\n'), (event) => events.push(event));
+  t.strictSame(events, [ev('done'), ev('next')], 'the cut line is gone, not completed by the next bytes');
   const halfEvent = new SseDecoder();
-  halfEvent.push(utf8('data: x\n'), () => {});
-  t.equal(halfEvent.end(), true, 'a complete line without the blank line is still incomplete');
+  const half: SseEvent[] = [];
+  halfEvent.push(utf8('event: e\ndata: x\n'), (event) => half.push(event));
+  halfEvent.end();
+  halfEvent.push(utf8('\n'), (event) => half.push(event));
+  t.strictSame(half, [], 'a complete line without the blank line is still incomplete, and dropped');
 });
 
 t.test('an event larger than maxEventBytes fails clearly, and keeps failing', async (t) => {
@@ -95,8 +98,8 @@ t.test('an event larger than maxEventBytes fails clearly, and keeps failing', as
   const events: SseEvent[] = [];
   decoder.push(utf8(`data: ${'a'.repeat(50)}\n\n`), (event) => events.push(event));
   t.equal(events.length, 1, 'an event under the limit passes');
-  t.throws(() => decoder.push(utf8(`data: ${'b'.repeat(40)}\ndata: ${'c'.repeat(40)}\n`), () => {}), { name: 'SseDecodeError', code: 'sse_event_too_large', message: /larger than 64 bytes/ });
-  t.throws(() => decoder.push(utf8('data: small\n\n'), () => {}), SseDecodeError, 'later pushes fail too');
+  t.throws(() => decoder.push(utf8(`data: ${'b'.repeat(40)}\ndata: ${'c'.repeat(40)}\n`), () => {}), { name: 'ProxyError', code: 'sse_event_too_large', statusCode: 502, message: /larger than 64 bytes/ });
+  t.throws(() => decoder.push(utf8('data: small\n\n'), () => {}), ProxyError, 'later pushes fail too');
 });
 
 t.test('a line that never ends fails once it passes the limit, before it is complete', async (t) => {
@@ -108,6 +111,7 @@ t.test('a line that never ends fails once it passes the limit, before it is comp
   } catch (error) {
     thrown = error;
   }
-  t.type(thrown, SseDecodeError);
+  t.type(thrown, ProxyError);
+  t.equal((thrown as ProxyError).code, 'sse_event_too_large');
   t.equal(pushed, 10, 'stops at the chunk that crosses 1024 bytes');
 });

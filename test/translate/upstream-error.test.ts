@@ -4,6 +4,7 @@ import t from 'tap';
 import { toOpenAIError } from '../../src/errors.ts';
 import { openAIRateLimitName } from '../../src/translate/response-headers.ts';
 import { upstreamErrorToOpenAI } from '../../src/translate/upstream-error.ts';
+import { relayedResponseHeaders } from '../../src/upstream/response-headers.ts';
 
 const anthropic = (type: string, message: string) => JSON.stringify({ type: 'error', error: { type, message }, request_id: 'req_1' });
 
@@ -50,7 +51,7 @@ t.test('bodies that are not JSON or carry no message still give a useful error',
 });
 
 t.test('retry-after and rate-limit headers are relayed, also under x-ratelimit-* names', async (t) => {
-  const error = upstreamErrorToOpenAI(429, anthropic('rate_limit_error', 'slow down'), {
+  const error = upstreamErrorToOpenAI(429, anthropic('rate_limit_error', 'slow down'), relayedResponseHeaders({
     'retry-after': '30',
     'request-id': 'req_9',
     'anthropic-ratelimit-requests-limit': '50',
@@ -60,7 +61,7 @@ t.test('retry-after and rate-limit headers are relayed, also under x-ratelimit-*
     'anthropic-ratelimit-input-tokens-remaining': '10',
     'content-type': 'application/json',
     'set-cookie': ['a=b'],
-  });
+  }));
   t.strictSame(error.headers, {
     'retry-after': '30',
     'request-id': 'req_9',

@@ -1,7 +1,8 @@
 // UPSTREAM_TIMEOUT_MS bounds the whole upstream exchange, the streamed body included, and a client that goes
 // away aborts the exchange: both through the one abort signal the client builds per request.
 import t from 'tap';
-import { UpstreamClient, ClientGoneError } from '../../src/upstream/client.ts';
+import { ClientGoneError } from '../../src/errors.ts';
+import { UpstreamClient } from '../../src/upstream/client.ts';
 import { testConfig } from '../helpers/app.ts';
 import { MockUpstream, textStreamEvents } from '../helpers/mock-upstream.ts';
 

@@ -1,7 +1,8 @@
 // OpenAI content parts -> Anthropic content blocks. Pure; `param` paths name the offending field in
 // OpenAI's dotted form so a 400 tells the client exactly what to fix.
 import { invalidRequest } from '../../errors.ts';
-import type { CacheControl, ChatContent, ChatContentPart, ContentBlock, DocumentBlock, ImageBlock, TextBlock } from '../types.ts';
+import type { CacheControl, ContentBlock, DocumentBlock, ImageBlock, TextBlock } from '../../wire/anthropic.ts';
+import type { ChatContent, ChatContentPart } from '../../wire/openai-chat.ts';
 
 /** The image media types Anthropic accepts. */
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);

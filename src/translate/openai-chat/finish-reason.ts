@@ -1,6 +1,6 @@
 // Anthropic stop_reason -> OpenAI finish_reason. Rows follow Anthropic's Messages API reference; unknown or
 // missing reasons end as "stop", as OpenAI clients expect a known value.
-export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
+import type { FinishReason } from '../../wire/openai-chat.ts';
 
 const FINISH_REASONS: Readonly<Record<string, FinishReason>> = {
   end_turn: 'stop',

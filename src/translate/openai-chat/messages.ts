@@ -3,17 +3,8 @@
 // because GLM and other strict upstreams reject roles that do not alternate.
 import { invalidRequest } from '../../errors.ts';
 import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
-import type {
-  AnthropicMessage,
-  ChatMessage,
-  ChatToolCall,
-  ContentBlock,
-  RedactedThinkingBlock,
-  TextBlock,
-  ThinkingBlock,
-  ToolResultBlock,
-  ToolUseBlock,
-} from '../types.ts';
+import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
+import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
 
 export interface TranslatedMessages {
   system: TextBlock[];

@@ -2,7 +2,8 @@
 // request with thinking on: max_tokens above the budget, no temperature or top_k, top_p in [0.95, 1],
 // tool_choice only auto or none.
 import { invalidRequest } from '../../errors.ts';
-import type { AnthropicThinking, AnthropicToolChoice, ChatCompletionRequest } from '../types.ts';
+import type { AnthropicThinking, AnthropicToolChoice } from '../../wire/anthropic.ts';
+import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
 export interface ReasoningBudgets {
   minimal: number;

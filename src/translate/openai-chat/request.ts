@@ -7,7 +7,8 @@ import { resolveModel, type ModelRules } from '../model.ts';
 import { maxTokensWithThinking, thinkingFor, thinkingOn, toolChoiceWithThinking, topPWithThinking, type ReasoningBudgets } from './reasoning.ts';
 import { RESPONSE_FORMAT_TOOL, responseFormatTool } from './response-format.ts';
 import { translateToolChoice, translateTools } from './tools.ts';
-import type { AnthropicRequest, AnthropicToolChoice, ChatCompletionRequest } from '../types.ts';
+import type { AnthropicRequest, AnthropicToolChoice } from '../../wire/anthropic.ts';
+import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
 export interface ChatTranslationRules extends ModelRules {
   defaultMaxTokens: number;

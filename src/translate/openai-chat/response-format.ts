@@ -2,7 +2,8 @@
 // mode and z.ai has no native structured outputs, so a tool is the portable way to get valid JSON; the
 // response (and stream) translators turn that tool's input back into `message.content`.
 import { invalidRequest } from '../../errors.ts';
-import type { AnthropicTool, ChatResponseFormat } from '../types.ts';
+import type { AnthropicTool } from '../../wire/anthropic.ts';
+import type { ChatResponseFormat } from '../../wire/openai-chat.ts';
 
 /** Name of the tool that carries a response_format schema. */
 export const RESPONSE_FORMAT_TOOL = 'json_tool_call';

@@ -1,38 +1,9 @@
 // A non-streaming Anthropic Messages answer -> an OpenAI `chat.completion`. Pure: the caller passes the
 // clock (`created`), a fallback id and what the request asked for (response_format tool, legacy functions).
-import { finishReasonFor, type FinishReason } from './finish-reason.ts';
-import type { AnthropicResponse } from '../types.ts';
-import { openAIUsageFrom, type OpenAIUsage } from '../usage.ts';
-
-export interface ChatToolCallOut {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
-
-export type ThinkingBlockOut = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
-
-export interface ChatCompletionMessage {
-  role: 'assistant';
-  content: string | null;
-  refusal: null;
-  tool_calls?: ChatToolCallOut[];
-  function_call?: { name: string; arguments: string };
-  /** Joined thinking text, when the model thought. */
-  reasoning_content?: string;
-  /** The thinking blocks with their signatures, so a client can replay them in the next turn. */
-  thinking_blocks?: ThinkingBlockOut[];
-}
-
-export interface ChatCompletion {
-  id: string;
-  object: 'chat.completion';
-  created: number;
-  model: string;
-  system_fingerprint: null;
-  choices: [{ index: 0; message: ChatCompletionMessage; finish_reason: FinishReason; logprobs: null }];
-  usage: OpenAIUsage;
-}
+import { finishReasonFor } from './finish-reason.ts';
+import type { AnthropicResponse, RedactedThinkingBlock, ThinkingBlock } from '../../wire/anthropic.ts';
+import type { ChatCompletion, ChatCompletionMessage, ChatToolCallOut } from '../../wire/openai-chat.ts';
+import { openAIUsageFrom } from '../usage.ts';
 
 export interface CompletionOptions {
   /** Unix seconds. */
@@ -51,7 +22,7 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
   let text = '';
   let reasoning = '';
   let formatJson: string | null = null;
-  const thinkingBlocks: ThinkingBlockOut[] = [];
+  const thinkingBlocks: Array<ThinkingBlock | RedactedThinkingBlock> = [];
   const toolCalls: ChatToolCallOut[] = [];
   // The upstream is not trusted to be well-formed: odd blocks are skipped, odd fields read as empty.
   const str = (value: unknown) => (typeof value === 'string' ? value : '');

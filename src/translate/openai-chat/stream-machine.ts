@@ -1,52 +1,12 @@
 // The Anthropic Messages stream -> OpenAI chat.completion.chunk state machine. Pure: parsed upstream events
 // in, chunk objects out through `emit`; the caller supplies the clock and the fallbacks. Mapping rules:
 // ../shared/reference/openai-anthropic-mapping.md §3.2 (Anthropic's "Streaming Messages" event flow).
-import { ProxyError, toOpenAIError, type OpenAIErrorBody } from '../../errors.ts';
-import { finishReasonFor, type FinishReason } from './finish-reason.ts';
-import { mergeUsage, openAIUsageFrom, type AnthropicUsage, type OpenAIUsage } from '../usage.ts';
-
-export type ThinkingBlock = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
-
-export type ChunkToolCall =
-  | { index: number; id: string; type: 'function'; function: { name: string; arguments: string } }
-  | { index: number; function: { arguments: string } };
-
-/**
- * A JSON string kept as the upstream wrote it (`JSON.rawJSON`): JSON.stringify emits it verbatim. Only the
- * pipeline's text-delta fast path makes one; it never leaves the encoder.
- */
-export interface RawJsonString {
-  readonly rawJSON: string;
-}
-
-export interface ChunkDelta {
-  role?: 'assistant';
-  content?: string | RawJsonString;
-  reasoning_content?: string;
-  /** Complete thinking blocks, once each, so a client can send them back on the next turn. */
-  thinking_blocks?: ThinkingBlock[];
-  tool_calls?: ChunkToolCall[];
-  /** Legacy `functions` requests: the one call, as OpenAI streamed it before tools. */
-  function_call?: { name?: string; arguments: string };
-}
-
-export interface ChunkChoice {
-  index: 0;
-  delta: ChunkDelta;
-  logprobs: null;
-  finish_reason: FinishReason | null;
-}
-
-export interface ChatCompletionChunk {
-  id: string;
-  object: 'chat.completion.chunk';
-  created: number;
-  model: string;
-  system_fingerprint: null;
-  choices: ChunkChoice[];
-  /** Present only with stream_options.include_usage: null on every chunk but the last. */
-  usage?: OpenAIUsage | null;
-}
+import { toOpenAIError, upstreamProtocolError, upstreamTruncatedError, type ProxyError } from '../../errors.ts';
+import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
+import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAIErrorBody, RawJsonString } from '../../wire/openai-chat.ts';
+import { finishReasonFor } from './finish-reason.ts';
+import { upstreamErrorFromEvent } from '../upstream-error.ts';
+import { mergeUsage, openAIUsageFrom } from '../usage.ts';
 
 export type ChatStreamItem = ChatCompletionChunk | OpenAIErrorBody;
 export type ChatStreamEmit = (item: ChatStreamItem) => void;
@@ -71,17 +31,6 @@ export interface ChatStreamOptions {
 /** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
 export type ChatStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed';
 
-// Loose views of upstream events: fields are checked where they are used.
-interface UpstreamEvent {
-  type: string;
-  index?: unknown;
-  message?: { id?: unknown; model?: unknown; usage?: AnthropicUsage | null; stop_reason?: unknown } | null;
-  content_block?: { type?: unknown; text?: unknown; id?: unknown; name?: unknown; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown } | null;
-  delta?: { type?: unknown; text?: unknown; partial_json?: unknown; thinking?: unknown; signature?: unknown; stop_reason?: unknown } | null;
-  usage?: AnthropicUsage | null;
-  error?: { type?: unknown; message?: unknown } | null;
-}
-
 const EVENT_TYPES = ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error'] as const;
 type EventType = (typeof EVENT_TYPES)[number];
 const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
@@ -105,27 +54,6 @@ interface Block {
   /** Thinking text so far, or redacted_thinking data. */
   text: string;
   signature: string | null;
-}
-
-/** Anthropic error types -> OpenAI error types (errors after the HTTP 200, reported in an `error` event). */
-const OPENAI_TYPE_BY_UPSTREAM_ERROR: Readonly<Record<string, string>> = {
-  invalid_request_error: 'invalid_request_error',
-  authentication_error: 'authentication_error',
-  permission_error: 'permission_error',
-  not_found_error: 'not_found_error',
-  request_too_large: 'invalid_request_error',
-  rate_limit_error: 'rate_limit_error',
-  api_error: 'server_error',
-  overloaded_error: 'server_error',
-};
-
-/** A stream that breaks the documented event order or shape. */
-export function upstreamProtocolError(detail: string): ProxyError {
-  return new ProxyError(502, `The upstream stream is malformed: ${detail}`, { code: 'upstream_protocol_error' });
-}
-
-export function upstreamTruncatedError(): ProxyError {
-  return new ProxyError(502, 'The upstream closed the stream before message_stop: the answer is incomplete', { code: 'upstream_stream_truncated' });
 }
 
 function argumentsFromStartInput(input: unknown): string {
@@ -177,11 +105,6 @@ export class ChatStreamMachine {
     return this.currentStatus === 'done' || this.currentStatus === 'failed';
   }
 
-  /** The model the upstream named in message_start (or the fallback). */
-  get upstreamModel(): string {
-    return this.model;
-  }
-
   /**
    * Translates one parsed upstream event. Unknown event types are skipped on purpose (Anthropic may add
    * new ones); events after the end are ignored, since the client's stream is already complete.
@@ -191,7 +114,7 @@ export class ChatStreamMachine {
     const type = (event as { type?: unknown } | null)?.type;
     if (typeof type !== 'string' || !KNOWN_EVENT_TYPES.has(type)) return;
     const known = type as EventType;
-    const upstream = event as UpstreamEvent;
+    const upstream = event as AnthropicStreamEvent;
     if (known !== 'ping' && known !== 'error' && known !== 'message_start' && this.currentStatus === 'awaiting_start') {
       this.fail(upstreamProtocolError(`${known} before message_start`), emit);
       return;
@@ -246,7 +169,7 @@ export class ChatStreamMachine {
     return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
   }
 
-  private messageStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
+  private messageStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     if (this.currentStatus !== 'awaiting_start') {
       this.fail(upstreamProtocolError('a second message_start'), emit);
       return;
@@ -260,7 +183,7 @@ export class ChatStreamMachine {
     emit(this.chunk({ role: 'assistant', content: '' }, null));
   }
 
-  private blockStart(event: UpstreamEvent, emit: ChatStreamEmit): void {
+  private blockStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const index = event.index;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
       this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
@@ -311,7 +234,7 @@ export class ChatStreamMachine {
     }
   }
 
-  private openBlock(event: UpstreamEvent, emit: ChatStreamEmit): Block | null {
+  private openBlock(event: AnthropicStreamEvent, emit: ChatStreamEmit): Block | null {
     const index = event.index;
     const block = typeof index === 'number' ? this.blocks.get(index) : undefined;
     if (!block || !block.open) {
@@ -321,7 +244,7 @@ export class ChatStreamMachine {
     return block;
   }
 
-  private blockDelta(event: UpstreamEvent, emit: ChatStreamEmit): void {
+  private blockDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const block = this.openBlock(event, emit);
     if (!block || block.kind === 'hidden') return;
     const delta = event.delta;
@@ -356,7 +279,7 @@ export class ChatStreamMachine {
     this.fail(upstreamProtocolError(`${String(deltaType)} in a ${block.kind} block`), emit);
   }
 
-  private blockStop(event: UpstreamEvent, emit: ChatStreamEmit): void {
+  private blockStop(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const block = this.openBlock(event, emit);
     if (!block) return;
     block.open = false;
@@ -391,7 +314,7 @@ export class ChatStreamMachine {
     block.startInput = null;
   }
 
-  private messageDelta(event: UpstreamEvent, emit: ChatStreamEmit): void {
+  private messageDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     if (this.openBlocks > 0) {
       this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
       return;
@@ -431,18 +354,8 @@ export class ChatStreamMachine {
     this.currentStatus = 'done';
   }
 
-  private upstreamError(event: UpstreamEvent, emit: ChatStreamEmit): void {
-    if (this.finished) return;
-    const upstreamType = typeof event.error?.type === 'string' ? event.error.type : null;
-    const message = typeof event.error?.message === 'string' && event.error.message !== '' ? event.error.message : 'The upstream reported an error in the middle of the stream';
-    this.currentStatus = 'failed';
-    this.failure = {
-      message,
-      type: upstreamType !== null && Object.hasOwn(OPENAI_TYPE_BY_UPSTREAM_ERROR, upstreamType) ? OPENAI_TYPE_BY_UPSTREAM_ERROR[upstreamType] : 'server_error',
-      param: null,
-      code: upstreamType,
-    };
-    emit({ error: this.failure });
+  private upstreamError(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+    this.fail(upstreamErrorFromEvent(event.error), emit);
   }
 
   /**

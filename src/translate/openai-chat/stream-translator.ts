@@ -1,9 +1,13 @@
 // Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
-// encoder in one pure object, so the I/O code and the fixture tests run exactly the same path.
-import { ProxyError } from '../../errors.ts';
-import { ChatStreamMachine, upstreamProtocolError, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus, type RawJsonString } from './stream-machine.ts';
-import { SseDecodeError, SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
-import { ChatChunkEncoder, SSE_DONE } from '../../stream/sse-encoder.ts';
+// encoder in one pure object (the streaming writer's transform), so the I/O code and the fixture tests run
+// exactly the same path.
+import { ProxyError, upstreamProtocolError } from '../../errors.ts';
+import { SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+import type { StreamFailure, StreamTransform } from '../../stream/stream-transform.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
+import type { RawJsonString } from '../../wire/openai-chat.ts';
+import { ChatChunkEncoder, SSE_DONE } from './chunk-encoder.ts';
+import { ChatStreamMachine, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './stream-machine.ts';
 
 // A text delta as Anthropic writes it (its key order; compact, or with one space after ':' and ','): most
 // events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string
@@ -19,7 +23,7 @@ export interface ChatSseOptions extends ChatStreamOptions {
   fastTextDeltas?: boolean;
 }
 
-export class ChatSseTranslator {
+export class ChatSseTranslator implements StreamTransform {
   private readonly decoder: SseDecoder;
   readonly machine: ChatStreamMachine;
   /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
@@ -81,14 +85,23 @@ export class ChatSseTranslator {
     return this.machine.finished;
   }
 
+  get failure(): StreamFailure | null {
+    return this.machine.failure;
+  }
+
+  get usage(): AnthropicUsage | null {
+    return this.machine.usage;
+  }
+
   /** One upstream chunk in; the SSE text to send to the client out ('' when there is nothing yet). */
   push(bytes: Uint8Array): string {
     if (this.machine.finished) return '';
     try {
       this.decoder.push(bytes, this.onEvent);
     } catch (error) {
-      if (!(error instanceof SseDecodeError)) throw error;
-      this.machine.fail(new ProxyError(502, `The upstream stream is unusable: ${error.message}`, { code: error.code }), this.emit);
+      // The decoder's own refusal (an oversized event); anything else is a bug for the writer to report.
+      if (!(error instanceof ProxyError)) throw error;
+      this.machine.fail(error, this.emit);
     }
     return this.take();
   }

@@ -1,7 +1,8 @@
 // OpenAI tools / legacy functions, tool_choice / function_call and parallel_tool_calls -> Anthropic tools
 // and tool_choice.
 import { invalidRequest } from '../../errors.ts';
-import type { AnthropicTool, AnthropicToolChoice, ChatCompletionRequest, ChatFunctionDefinition } from '../types.ts';
+import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
+import type { ChatCompletionRequest, ChatFunctionDefinition } from '../../wire/openai-chat.ts';
 
 /** Anthropic's rule for tool names. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;

@@ -1,7 +1,7 @@
 // Images, documents and files in user content; audio is refused; an image makes the request a vision request.
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
-import type { ChatContentPart } from '../../../src/translate/types.ts';
+import type { ChatContentPart } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';

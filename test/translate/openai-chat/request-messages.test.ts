@@ -1,7 +1,7 @@
 // Message translation: system hoisting, role merging, tool results first, assistant tool calls, legacy functions.
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
-import type { ChatMessage } from '../../../src/translate/types.ts';
+import type { ChatMessage } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 
 const translate = (messages: ChatMessage[]) => translateChatRequest({ model: 'glm-4.5', messages }, RULES).body;

@@ -1,7 +1,7 @@
 // Sampling and limit parameters: max tokens, stop, temperature cap, top_p/top_k, user, n, stream, dropped fields.
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
-import type { ChatCompletionRequest } from '../../../src/translate/types.ts';
+import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 
 const messages = [{ role: 'user', content: 'hi' }];

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
 import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
-import type { ChatCompletionRequest, ChatMessage } from '../../../src/translate/types.ts';
+import type { ChatCompletionRequest, ChatMessage } from '../../../src/wire/openai-chat.ts';
 import { RULES } from './rules.ts';
 
 const messages: ChatMessage[] = [{ role: 'user', content: 'think' }];

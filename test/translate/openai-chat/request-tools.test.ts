@@ -2,7 +2,7 @@
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
 import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
-import type { ChatCompletionRequest } from '../../../src/translate/types.ts';
+import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 
 const base = { model: 'glm-4.5', messages: [{ role: 'user', content: 'hi' }] };

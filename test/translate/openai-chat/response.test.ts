@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { chatCompletionFrom, type CompletionOptions } from '../../../src/translate/openai-chat/response.ts';
-import type { AnthropicResponse } from '../../../src/translate/types.ts';
+import type { AnthropicResponse } from '../../../src/wire/anthropic.ts';
 
 const OPTIONS: CompletionOptions = { created: 1700000000, fallbackId: 'req-1', fallbackModel: 'glm-4.5', responseFormatTool: null, legacyFunctions: false };
 const ZERO_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };

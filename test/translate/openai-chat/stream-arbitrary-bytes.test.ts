@@ -1,12 +1,13 @@
 // Properties over arbitrary input: random bytes, and random sequences of plausible Anthropic events, fed in
 // random chunks to the SSE decoder and to the chat stream translator. Nothing may throw (except the decoder's
-// own SseDecodeError), chunking must not change the result, and the client's stream is always well-formed:
+// own sse_event_too_large ProxyError), chunking must not change the result, and the client's stream is always well-formed:
 // `data: <JSON>` events ending with exactly one `data: [DONE]` or one error chunk, and nothing after it.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
 import { ChatSseTranslator, type ChatSseOptions } from '../../../src/translate/openai-chat/stream-translator.ts';
-import { SseDecodeError, SseDecoder, type SseEvent } from '../../../src/stream/sse-decoder.ts';
+import { ProxyError } from '../../../src/errors.ts';
+import { SseDecoder, type SseEvent } from '../../../src/stream/sse-decoder.ts';
 
 const RUNS = 250;
 
@@ -68,15 +69,15 @@ t.test('SseDecoder on arbitrary bytes', async (t) => {
     t.pass(`${RUNS} random cases`);
   });
 
-  t.test('with a tiny size limit it throws only SseDecodeError; when no cut throws, events do not depend on the cuts', async (t) => {
+  t.test('with a tiny size limit it throws only the sse_event_too_large ProxyError; when no cut throws, events do not depend on the cuts', async (t) => {
     fc.assert(
       fc.property(anyBytes, cuts, fc.integer({ min: 1, max: 64 }), (bytes, cutPoints, max) => {
         const whole = decodePieces([bytes], max);
         const chunked = decodePieces(cut(bytes, cutPoints), max);
         for (const result of [whole, chunked]) {
           if (result.error !== null) {
-            assert.ok(result.error instanceof SseDecodeError, `unexpected ${String(result.error)}`);
-            assert.equal((result.error as SseDecodeError).code, 'sse_event_too_large');
+            assert.ok(result.error instanceof ProxyError, `unexpected ${String(result.error)}`);
+            assert.equal((result.error as ProxyError).code, 'sse_event_too_large');
           }
         }
         if (whole.error === null && chunked.error === null) assert.deepStrictEqual(chunked.events, whole.events);
@@ -99,7 +100,7 @@ t.test('SseDecoder on arbitrary bytes', async (t) => {
       }
       return null;
     })();
-    t.ok(first instanceof SseDecodeError);
+    t.ok(first instanceof ProxyError);
     t.throws(() => decoder.push(Buffer.from('\n\n'), () => undefined), first as Error);
   });
 

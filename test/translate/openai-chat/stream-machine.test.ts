@@ -181,10 +181,11 @@ for (const [name, events, message] of impossible) {
   });
 }
 
-t.test('an error event maps its type; unknown and numeric (z.ai) types are server errors keeping the code', async (t) => {
+t.test('an error event maps its type and code as the catalogue maps HTTP errors; unknown and numeric (z.ai) types are server errors keeping the code', async (t) => {
   const cases: Array<[unknown, Record<string, unknown>]> = [
-    [{ type: 'overloaded_error', message: 'Overloaded' }, { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded_error' }],
-    [{ type: 'rate_limit_error', message: 'slow down' }, { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_error' }],
+    [{ type: 'overloaded_error', message: 'Overloaded' }, { message: 'Overloaded', type: 'server_error', param: null, code: 'overloaded' }],
+    [{ type: 'rate_limit_error', message: 'slow down' }, { message: 'slow down', type: 'rate_limit_error', param: null, code: 'rate_limit_exceeded' }],
+    [{ type: 'invalid_request_error', message: 'prompt is too long: 210000 tokens > 200000 maximum' }, { message: 'prompt is too long: 210000 tokens > 200000 maximum', type: 'invalid_request_error', param: null, code: 'context_length_exceeded' }],
     [{ type: 'invalid_request_error', message: 'bad' }, { message: 'bad', type: 'invalid_request_error', param: null, code: 'invalid_request_error' }],
     [{ type: '1113', message: 'Insufficient balance' }, { message: 'Insufficient balance', type: 'server_error', param: null, code: '1113' }],
     [{ type: 'constructor', message: 'odd' }, { message: 'odd', type: 'server_error', param: null, code: 'constructor' }],
@@ -208,13 +209,13 @@ t.test('end() without message_stop reports a truncated stream; after the end it 
   t.equal(empty.items.length, 1, 'an empty upstream body is truncated too');
   const done = run([start(), messageDelta('end_turn'), messageStop]);
   done.machine.end((item) => done.items.push(item));
-  done.machine.fail(new ProxyError(504, 'late'), (item) => done.items.push(item));
+  done.machine.fail(new ProxyError('upstream_timeout', 'late'), (item) => done.items.push(item));
   t.equal(done.items.length, 2);
 });
 
 t.test('fail() renders a ProxyError in OpenAI error shape', async (t) => {
   const { items, machine } = run([start()]);
-  machine.fail(new ProxyError(504, 'idle', { code: 'upstream_idle_timeout' }), (item) => items.push(item));
+  machine.fail(new ProxyError('upstream_idle_timeout', 'idle'), (item) => items.push(item));
   t.strictSame(items.at(-1), { error: { message: 'idle', type: 'server_error', param: null, code: 'upstream_idle_timeout' } });
 });
 

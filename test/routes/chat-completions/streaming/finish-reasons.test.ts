@@ -7,10 +7,10 @@ import type OpenAI from 'openai';
 import type { ChatCompletionChunk, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { readFile } from 'node:fs/promises';
 import t from 'tap';
-import { anthropicMessage, type SseEvent } from '../../helpers/mock-upstream.ts';
-import { chatSetup } from '../../helpers/chat.ts';
-import { finishReasonFor } from '../../../src/translate/openai-chat/finish-reason.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
+import { anthropicMessage, type SseEvent } from '../../../helpers/mock-upstream.ts';
+import { chatSetup } from '../../../helpers/chat.ts';
+import { finishReasonFor } from '../../../../src/translate/openai-chat/finish-reason.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/openai-chat/response-format.ts';
 
 type Block = Record<string, unknown> & { type: string };
 type Extra = Partial<Omit<ChatCompletionCreateParamsNonStreaming, 'model' | 'messages' | 'stream'>>;
@@ -176,7 +176,7 @@ t.test('streamed finish_reason equals the non-streaming one for every stop_reaso
 
 t.test('every row of the table in finish-reason.ts has a route row above', async (t) => {
   // The table is private: read its rows from the source, so a row added there without a case here fails.
-  const source = await readFile(new URL('../../../src/translate/openai-chat/finish-reason.ts', import.meta.url), 'utf8');
+  const source = await readFile(new URL('../../../../src/translate/openai-chat/finish-reason.ts', import.meta.url), 'utf8');
   const table = /const FINISH_REASONS[^{]*\{([^}]*)\}/.exec(source)?.[1] ?? '';
   const rows = [...table.matchAll(/^\s*(\w+): '(\w+)',?$/gm)].map(([, reason, finish]) => [reason, finish] as const);
   t.ok(rows.length >= 7, `read ${rows.length} rows from the table`);

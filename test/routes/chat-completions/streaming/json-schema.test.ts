@@ -5,9 +5,9 @@
 // gives that text as content with finish_reason stop, streamed or not.
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import t from 'tap';
-import { anthropicMessage, type SseEvent } from '../../helpers/mock-upstream.ts';
-import { chatSetup } from '../../helpers/chat.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
+import { anthropicMessage, type SseEvent } from '../../../helpers/mock-upstream.ts';
+import { chatSetup } from '../../../helpers/chat.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/openai-chat/response-format.ts';
 
 const schema = {
   type: 'object',

@@ -1,9 +1,10 @@
-// The openai SDK's own stream helpers against the streaming layer over real sockets: what a client sees.
+// stream: true through the real /v1/chat/completions route over real sockets, with the openai SDK's own
+// stream helpers as the client: what a client sees.
 import t from 'tap';
-import { APIError } from 'openai';
+import OpenAI, { APIError } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { chatStreamFixtures } from '../../helpers/stream-fixtures.ts';
-import { eventChunks, streamTestApp } from '../../helpers/stream-app.ts';
+import { chatSetup } from '../../../helpers/chat.ts';
+import { chatStreamFixtures, eventChunks, withoutUsage } from '../../../helpers/stream-fixtures.ts';
 
 const fixtures = new Map(chatStreamFixtures().map((fixture) => [fixture.name, fixture]));
 const fixture = (name: string) => {
@@ -14,7 +15,7 @@ const fixture = (name: string) => {
 const messages = [{ role: 'user' as const, content: 'hi' }];
 
 t.test('stream() + finalChatCompletion() for a text answer, with usage', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('text').upstream) });
   const stream = client.chat.completions.stream({ model: 'claude-sonnet-4-5', messages, stream_options: { include_usage: true } });
   const deltas: string[] = [];
@@ -33,7 +34,7 @@ t.test('stream() + finalChatCompletion() for a text answer, with usage', async (
 });
 
 t.test('parallel tool calls are reassembled with parsed arguments, in order', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('parallel-tools').upstream) });
   const stream = client.chat.completions.stream({
     model: 'claude-sonnet-4-5',
@@ -60,20 +61,24 @@ t.test('parallel tool calls are reassembled with parsed arguments, in order', as
   t.strictSame(done.map((event) => [event.index, event.name]), [[0, 'get_weather'], [1, 'get_weather'], [2, 'get_utc_time']]);
 });
 
-t.test('for await over create({stream:true}) yields every chunk; include_usage puts usage on a last empty-choices chunk', async (t) => {
-  const { mock, client } = await streamTestApp(t);
-  mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('tool').upstream) });
-  const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true, stream_options: { include_usage: true } });
-  const chunks: ChatCompletionChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  t.strictSame(chunks, fixture('tool').chunks);
-  t.ok(chunks.slice(0, -1).every((chunk) => chunk.usage === null), 'usage is null on every other chunk');
-  t.strictSame(chunks.at(-1)?.choices, []);
-  t.match(chunks.at(-1)?.usage, { prompt_tokens: 472, completion_tokens: 89, total_tokens: 561 });
+t.test('for await over create({stream:true}) yields exactly the expected chunks, with and without include_usage', async (t) => {
+  const { mock, client } = await chatSetup(t);
+  for (const includeUsage of [true, false]) {
+    mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('tool').upstream) });
+    const stream = await client.chat.completions.create({ model: 'claude-sonnet-4-5', messages, stream: true, ...(includeUsage ? { stream_options: { include_usage: true } } : {}) });
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const expected = fixture('tool').chunks;
+    t.strictSame(chunks, includeUsage ? expected : withoutUsage(expected), `include_usage ${includeUsage}`);
+    if (!includeUsage) continue;
+    t.ok(chunks.slice(0, -1).every((chunk) => chunk.usage === null), 'usage is null on every other chunk');
+    t.strictSame(chunks.at(-1)?.choices, [], 'include_usage puts usage on a last empty-choices chunk');
+    t.match(chunks.at(-1)?.usage, { prompt_tokens: 472, completion_tokens: 89, total_tokens: 561 });
+  }
 });
 
 t.test('without include_usage no chunk carries a usage field', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('text').upstream) });
   const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
   const chunks: ChatCompletionChunk[] = [];
@@ -83,7 +88,7 @@ t.test('without include_usage no chunk carries a usage field', async (t) => {
 });
 
 t.test('thinking: reasoning_content deltas and one replayable thinking_blocks delta', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('thinking').upstream) });
   const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
   let reasoning = '';
@@ -102,7 +107,7 @@ t.test('thinking: reasoning_content deltas and one replayable thinking_blocks de
 });
 
 t.test('an error event mid-stream makes the SDK throw, after the text so far', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('error').upstream) });
   const stream = client.chat.completions.stream({ model: 'm', messages });
   let seen = '';
@@ -112,12 +117,13 @@ t.test('an error event mid-stream makes the SDK throw, after the text so far', a
     (caught: unknown) => caught,
   );
   t.type(error, APIError);
-  t.match(error, { message: /Overloaded/, type: 'server_error', code: 'overloaded_error' });
+  // The same code an HTTP 529 answer gets (the error catalogue's mapping of Anthropic's overloaded_error).
+  t.match(error, { message: /Overloaded/, type: 'server_error', code: 'overloaded' });
   t.equal(seen, 'Here is the first part of');
 });
 
 t.test('a truncated upstream stream makes the SDK throw instead of returning a partial answer', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('truncated').upstream) });
   const stream = await client.chat.completions.create({ model: 'm', messages, stream: true });
   const error = await (async () => {
@@ -131,7 +137,7 @@ t.test('a truncated upstream stream makes the SDK throw instead of returning a p
 });
 
 t.test('the forced response_format tool arrives as content; finish reason stop', async (t) => {
-  const { mock, client } = await streamTestApp(t);
+  const { mock, client } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: eventChunks(fixture('json-format').upstream) });
   const stream = client.chat.completions.stream({ model: 'm', messages, response_format: { type: 'json_object' } });
   const final = await stream.finalChatCompletion();
@@ -141,12 +147,34 @@ t.test('the forced response_format tool arrives as content; finish reason stop',
 });
 
 t.test('an upstream error status before the stream is a normal HTTP error, not a 200 stream', async (t) => {
-  const { mock, client } = await streamTestApp(t);
-  mock.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } } });
+  const { mock, client } = await chatSetup(t);
+  mock.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'max_tokens: too large' } } });
   const error = await client.chat.completions.create({ model: 'm', messages, stream: true }).then(
     () => null,
     (caught: unknown) => caught,
   );
-  t.type(error, APIError);
+  t.type(error, OpenAI.BadRequestError);
   t.equal((error as APIError).status, 400);
+  t.match(error, { message: /max_tokens: too large/ });
+});
+
+t.test('a client that leaves mid-stream aborts the upstream at once', async (t) => {
+  const { app, client, mock } = await chatSetup(t);
+  const head = fixture('text').upstream.toString('utf8').split('event: content_block_stop')[0];
+  mock.enqueue({ kind: 'sse', chunks: [head], after: 'hang' });
+  const controller = new AbortController();
+  const stream = await client.chat.completions.create({ model: 'glm-4.5', messages, stream: true }, { signal: controller.signal });
+  let seen = '';
+  const reading = (async () => {
+    for await (const chunk of stream) {
+      seen += chunk.choices[0]?.delta.content ?? '';
+      if (seen === 'Hello!') controller.abort();
+    }
+  })().catch((error: unknown) => error);
+  await reading;
+  t.equal(seen, 'Hello!');
+  await mock.lastRequest.done;
+  t.equal(mock.lastRequest.aborted, true, 'the upstream saw the connection close');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(app.lifecycle.openStreams.size, 0);
 });

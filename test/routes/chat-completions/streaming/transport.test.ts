@@ -1,20 +1,21 @@
-// How streamChatCompletion behaves on the wire: headers, early flush, client disconnects, backpressure,
-// mid-stream failures and shutdown cuts.
+// A streamed chat completion on the wire, through the real route and the streaming writer: headers, early
+// flush, client disconnects, backpressure, mid-stream failures and shutdown cuts.
+import type { ServerResponse } from 'node:http';
 import t from 'tap';
-import { cutOpenStreams } from '../../../src/http/lifecycle.ts';
-import { parseOpenAISse } from '../../helpers/stream-fixtures.ts';
-import { postSse, settlesWithin } from '../../helpers/sse-client.ts';
-import { TEST_ROUTE_BASE, streamTestApp } from '../../helpers/stream-app.ts';
-import { textStreamEvents, sseText } from '../../helpers/mock-upstream.ts';
+import { cutOpenStreams } from '../../../../src/http/lifecycle.ts';
+import { chatSetup } from '../../../helpers/chat.ts';
+import { parseOpenAISse } from '../../../helpers/stream-fixtures.ts';
+import { postSse, settlesWithin } from '../../../helpers/sse-client.ts';
+import { textStreamEvents, sseText } from '../../../helpers/mock-upstream.ts';
 
-const request = { model: 'glm-4.6', messages: [{ role: 'user', content: 'hi' }] };
-const url = (base: string) => `${base}${TEST_ROUTE_BASE}/chat/completions`;
+const request = { model: 'glm-4.6', stream: true, messages: [{ role: 'user', content: 'hi' }] };
+const url = (base: string) => `${base}/v1/chat/completions`;
 const events = textStreamEvents(['Hello', ' world'], { id: 'msg_t', model: 'glm-4.6' });
 /** message_start, content_block_start, ping, first text delta. */
 const head = sseText(events.slice(0, 4));
 
 t.test('SSE headers, x-request-id, relayed upstream headers, and an access log line marked stream', async (t) => {
-  const { mock, base, logs } = await streamTestApp(t);
+  const { mock, base, logs } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', events, headers: { 'anthropic-ratelimit-requests-remaining': '41' } });
   const client = await postSse(url(base), request);
   const headers = client.response.headers;
@@ -26,15 +27,19 @@ t.test('SSE headers, x-request-id, relayed upstream headers, and an access log l
   t.equal(headers['request-id'], 'req_mock_stream');
   t.equal(headers['anthropic-ratelimit-requests-remaining'], '41');
   t.notOk(headers['content-length']);
-  const { items, done } = parseOpenAISse(await client.readAll());
+  const text = await client.readAll();
+  t.ok(text.endsWith('data: [DONE]\n\n'));
+  t.notMatch(text, /^event:/m, 'unnamed events only: openai-node reads named ones as something else');
+  const { items, done } = parseOpenAISse(text);
   t.equal(done, true);
   t.strictSame(items.map((item) => item.choices[0].delta), [{ role: 'assistant', content: '' }, { content: 'Hello' }, { content: ' world' }, {}]);
+  await new Promise((resolve) => setTimeout(resolve, 20));
   const access = logs.map((line) => JSON.parse(line)).find((line) => line.msg === 'request completed');
   t.match(access, { status: 200, model: 'glm-4.6', upstream_status: 200, stream: true });
 });
 
 t.test('the first chunk goes out as soon as message_start arrives', async (t) => {
-  const { mock, base } = await streamTestApp(t);
+  const { mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: [sseText(events.slice(0, 1))], after: 'hang' });
   const client = await postSse(url(base), request);
   const text = await client.waitFor((received) => received.includes('"role":"assistant"'), 3000);
@@ -43,7 +48,7 @@ t.test('the first chunk goes out as soon as message_start arrives', async (t) =>
 });
 
 t.test('a client that disconnects aborts the upstream at once and leaves no open stream behind', async (t) => {
-  const { app, mock, base } = await streamTestApp(t);
+  const { app, mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: [head], after: 'hang' });
   const client = await postSse(url(base), request);
   await client.waitFor((received) => received.includes('Hello'));
@@ -56,7 +61,9 @@ t.test('a client that disconnects aborts the upstream at once and leaves no open
 });
 
 t.test('backpressure: with a client that does not read, the proxy stops reading too; nothing is lost', async (t) => {
-  const { app, mock, base, serverResponses } = await streamTestApp(t);
+  const { app, mock, base } = await chatSetup(t);
+  const serverResponses: ServerResponse[] = [];
+  app.server.on('request', (_request, response: ServerResponse) => serverResponses.push(response));
   const piece = 'x'.repeat(16 * 1024);
   const count = 1000; // ~16 MiB, far more than the proxy may hold for one client
   const chunks = [sseText(events.slice(0, 2))];
@@ -85,7 +92,7 @@ t.test('backpressure: with a client that does not read, the proxy stops reading 
 });
 
 t.test('an idle upstream ends the stream with an error chunk and no [DONE]', async (t) => {
-  const { mock, base, logs } = await streamTestApp(t, { STREAM_IDLE_TIMEOUT_MS: '300' });
+  const { mock, base, logs } = await chatSetup(t, { STREAM_IDLE_TIMEOUT_MS: '300' });
   mock.enqueue({ kind: 'sse', chunks: [head], after: 'hang' });
   const client = await postSse(url(base), request);
   const { items, done } = parseOpenAISse(await client.readAll());
@@ -97,7 +104,7 @@ t.test('an idle upstream ends the stream with an error chunk and no [DONE]', asy
 });
 
 t.test('the total upstream timeout ends a stream that keeps trickling', async (t) => {
-  const { mock, base } = await streamTestApp(t, { UPSTREAM_TIMEOUT_MS: '500' });
+  const { mock, base } = await chatSetup(t, { UPSTREAM_TIMEOUT_MS: '500' });
   const trickle = [sseText(events.slice(0, 2))];
   for (let i = 0; i < 100; i++) trickle.push(sseText([{ data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: '.' } } }]));
   mock.enqueue({ kind: 'sse', chunks: trickle, delayMs: 50 });
@@ -109,7 +116,7 @@ t.test('the total upstream timeout ends a stream that keeps trickling', async (t
 });
 
 t.test('an upstream socket that dies mid-stream ends the stream with an error chunk', async (t) => {
-  const { mock, base } = await streamTestApp(t);
+  const { mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: [head], after: 'destroy', delayMs: 20 });
   const client = await postSse(url(base), request);
   const { items, done } = parseOpenAISse(await client.readAll());
@@ -118,7 +125,7 @@ t.test('an upstream socket that dies mid-stream ends the stream with an error ch
 });
 
 t.test('an upstream that ends cleanly without message_stop: error chunk, no [DONE]', async (t) => {
-  const { mock, base } = await streamTestApp(t);
+  const { mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: [head] });
   const client = await postSse(url(base), request);
   const { items, done } = parseOpenAISse(await client.readAll());
@@ -127,7 +134,7 @@ t.test('an upstream that ends cleanly without message_stop: error chunk, no [DON
 });
 
 t.test('a shutdown drain cuts open streams with a final error chunk', async (t) => {
-  const { app, mock, base } = await streamTestApp(t);
+  const { app, mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', chunks: [head], after: 'hang' });
   const client = await postSse(url(base), request);
   await client.waitFor((received) => received.includes('Hello'));
@@ -141,7 +148,7 @@ t.test('a shutdown drain cuts open streams with a final error chunk', async (t) 
 });
 
 t.test('a finished stream unregisters itself', async (t) => {
-  const { app, mock, base } = await streamTestApp(t);
+  const { app, mock, base } = await chatSetup(t);
   mock.enqueue({ kind: 'sse', events });
   const client = await postSse(url(base), request);
   t.equal(parseOpenAISse(await client.readAll()).done, true);

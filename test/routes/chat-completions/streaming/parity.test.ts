@@ -4,10 +4,9 @@
 import { APIError } from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import t from 'tap';
-import { messageFromStream } from '../../helpers/anthropic-message.ts';
-import { chatSetup } from '../../helpers/chat.ts';
-import { eventChunks } from '../../helpers/stream-app.ts';
-import { chatStreamFixtures } from '../../helpers/stream-fixtures.ts';
+import { messageFromStream } from '../../../helpers/anthropic-message.ts';
+import { chatSetup } from '../../../helpers/chat.ts';
+import { chatStreamFixtures, eventChunks } from '../../../helpers/stream-fixtures.ts';
 
 /** What must agree: the fields a client acts on. */
 function essentials(completion: ChatCompletion, json: boolean) {

@@ -1,0 +1,75 @@
+// What a route wants from the service's request hooks, declared on the route itself
+// (`config: { policy: OPENAI_API }`) and read from `request.routeOptions.config` by every hook that decides
+// something: the error shape (error handler), the inbound key (auth), the drain (lifecycle) and load shedding.
+// Nothing decides by URL prefix, except the one default for requests no route declared a policy for.
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ApiFamily } from '../errors.ts';
+
+export interface RoutePolicy {
+  /** The wire shape of its errors, and of the final error event of its streams. */
+  readonly family: ApiFamily;
+  /** With PROXY_API_KEYS set: a key is required (`api`), only when METRICS_REQUIRE_AUTH is on (`metrics`), or never. */
+  readonly auth: 'api' | 'metrics' | 'none';
+  /** Refused with 503 once a drain starts, and counted in flight (the drain waits for it) until answered. */
+  readonly drain: boolean;
+  /** Shed with 503 while the event loop is late (MAX_EVENT_LOOP_DELAY_MS). */
+  readonly shed: boolean;
+}
+
+/** The OpenAI-compatible API: keyed, drained, shed, OpenAI errors. */
+export const OPENAI_API: RoutePolicy = Object.freeze({ family: 'openai', auth: 'api', drain: true, shed: true });
+/** The Anthropic-native passthrough: the same, with Anthropic errors. */
+export const ANTHROPIC_API: RoutePolicy = Object.freeze({ family: 'anthropic', auth: 'api', drain: true, shed: true });
+/**
+ * Probes (/, /healthz, /readyz) and the documentation (/docs, /openapi.json): no key, answered during a drain
+ * and under load. They never call the upstream and cost little; an orchestrator must see a live, busy
+ * process, and the API's documentation is public anyway (a browser cannot send a key to /docs).
+ */
+export const OPEN: RoutePolicy = Object.freeze({ family: 'openai', auth: 'none', drain: false, shed: false });
+/** /metrics: like the probes, but keyed when METRICS_REQUIRE_AUTH is on. */
+export const METRICS: RoutePolicy = Object.freeze({ family: 'openai', auth: 'metrics', drain: false, shed: false });
+
+const ANTHROPIC_PREFIX = '/v1/messages';
+const OPEN_ANTHROPIC: RoutePolicy = Object.freeze({ ...OPEN, family: 'anthropic' });
+
+/**
+ * For a request that matched no route (a 404, a URL the router refused) or one whose route declared no
+ * policy (a plugin's own route, such as @fastify/cors's preflight route): open, since there is nothing behind
+ * it to protect or to wait for, with the errors of the API whose paths it falls under, so that an Anthropic
+ * client gets its own shape for a mistyped /v1/messages path.
+ */
+function defaultPolicy(path: string): RoutePolicy {
+  return path.startsWith(ANTHROPIC_PREFIX) ? OPEN_ANTHROPIC : OPEN;
+}
+
+/**
+ * The path a request is routed by: the matched route's pattern, else the percent-decoded path. Never the raw
+ * URL: the router decodes `/%761/models` to `/v1/models`, so a check on the raw text could be walked around.
+ */
+export function routePathOf(request: FastifyRequest): string {
+  const route = request.routeOptions.url;
+  if (route !== undefined) return route;
+  const raw = request.url.split('?', 1)[0];
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/** The request's policy, worked out once (routeOptions builds a new object on every read). */
+export function policyOf(request: FastifyRequest): RoutePolicy {
+  // Undefined rather than null on a request the router refused: the decoration is not there yet.
+  if (request.policy) return request.policy;
+  const policy = request.routeOptions.config?.policy ?? defaultPolicy(routePathOf(request));
+  request.policy = policy;
+  return policy;
+}
+
+export const routePolicyPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.decorateRequest('policy', null);
+  },
+  { name: 'route-policy', fastify: '5.x' },
+);
