@@ -27,7 +27,14 @@ load_settings() {
     fi
     # Without a Node that runs the service's reader only the environment counts; .env is left to compose.
     SETTINGS_READ_BY=environment
-    SETTINGS_PROBLEM=$(grep -m 1 -E 'Error|error|not found' <<<"$problem" || printf '%s' "${problem%%$'\n'*}")
+    local version
+    if ! command -v node >/dev/null 2>&1; then
+      SETTINGS_PROBLEM='node is not installed'
+    elif version=$(node -p 'process.versions.node' 2>/dev/null) && ! version_at_least "$version" "$(node_minimum)"; then
+      SETTINGS_PROBLEM="node is $version"
+    else
+      SETTINGS_PROBLEM=$(grep -m 1 -E 'Error|error' <<<"$problem" || printf '%s' "${problem%%$'\n'*}")
+    fi
     [[ -n $SETTINGS_PROBLEM ]] || SETTINGS_PROBLEM='it failed'
     SETTING_PORT=${PORT-5000} SETTING_HOST=${HOST-0.0.0.0} SETTING_LOG_DIR=${LOG_DIR-logs}
     local name

@@ -203,3 +203,27 @@ t.test('auto mode on a Docker host: start finds a pid-mode instance already runn
   t.match(fresh.stdout, /^anthropic-proxy start: docker mode \(auto: /);
   t.ok(calls().includes('compose up -d --build'));
 });
+
+t.test('a host whose Node cannot run the settings reader: docker mode goes on from the environment and says so', async (t) => {
+  // A Node too old for scripts/settings.ts (TypeScript), first in PATH; .env asks for a 7 s start timeout.
+  const oldNode = copy.path('old-node');
+  mkdirSync(oldNode);
+  writeFileSync(`${oldNode}/node`, '#!/bin/sh\n[ "$1" = -p ] && { echo 20.0.0; exit 0; }\necho "TypeError [ERR_UNKNOWN_FILE_EXTENSION]: Unknown file extension \\".ts\\"" >&2\nexit 1\n', { mode: 0o755 });
+  const dotenv = readFileSync(copy.path('.env'), 'utf8');
+  writeFileSync(copy.path('.env'), `${dotenv}START_TIMEOUT=7\n`);
+  t.teardown(() => writeFileSync(copy.path('.env'), dotenv));
+  setState('none');
+  const env = docker();
+  const result = await copy.run('start.sh', [], { ...env, PATH: `${oldNode}:${env.PATH}` });
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy start: docker mode \(auto: /);
+  t.match(result.stdout, /waiting up to 90s for the container/, '.env (START_TIMEOUT=7) was not read');
+  t.match(result.stderr, /warning: the scripts read only the environment, not \.env \(its reader needs Node >= 22\.19\.0 with the dependencies installed: node is 20\.0\.0\); compose still reads \.env for the container/);
+  t.ok(calls().includes('compose up -d --build'));
+  const withNode = await copy.run('start.sh', [], docker());
+  t.match(withNode.stdout, /already running/, 'with the test\'s Node: read, and the container is current');
+  const pid = await copy.run('start.sh', ['--mode', 'pid'], { PATH: `${oldNode}:${env.PATH}` });
+  t.equal(pid.code, 5, 'pid mode needs that Node');
+  t.match(pid.stderr, /error: Node 20\.0\.0 is too old \(pid mode needs Node >= 22\.19\.0\)/);
+  t.equal((await copy.run('stop.sh', ['--down'], docker())).code, 0);
+});
