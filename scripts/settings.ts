@@ -6,6 +6,7 @@
 //   NODE_FLAGS='...' VERSION='...'  the service's node flags and version, from package.json
 // Exit 6 with one line when the configuration cannot be read (an unreadable .env).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ConfigError, CONFIG_DEFAULTS, readVariables } from '../src/config.ts';
 import { SERVICE_NODE_FLAGS } from './node-flags.ts';
 
@@ -15,7 +16,7 @@ const SCRIPT_VARIABLES = ['PROXY_MODE', 'PID_FILE', 'STOP_TIMEOUT', 'START_TIMEO
 const quoted = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
 try {
-  const dotenvPath = new URL('../.env', import.meta.url).pathname;
+  const dotenvPath = fileURLToPath(new URL('../.env', import.meta.url));
   const values = readVariables([...SERVICE_VARIABLES, ...SCRIPT_VARIABLES], { dotenvPath });
   const lines: string[] = [];
   for (const name of SERVICE_VARIABLES) lines.push(`SETTING_${name}=${quoted((values[name] ?? CONFIG_DEFAULTS[name]).trim())}`);

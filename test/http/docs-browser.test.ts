@@ -13,7 +13,8 @@ import { chromium, type Browser } from 'playwright-core';
 import t from 'tap';
 import { buildTestApp } from '../helpers/app.ts';
 
-t.setTimeout(120_000);
+// Bounded, with room for a machine busy with other test files: Chromium takes seconds to start there.
+t.setTimeout(150_000);
 
 const CHROMIUM = '/usr/bin/chromium';
 // The flags that keep Chromium from reaching out on its own (updates, sync, field trials) and working
@@ -106,10 +107,10 @@ t.test('Swagger UI draws every operation for a browser on a non-loopback address
     if (message.type() === 'error' && !/^Applying inline style violates .*'style-src /.test(message.text())) violations.push(message.text());
   });
 
-  const answer = await page.goto(`${base}/docs/`, { waitUntil: 'load', timeout: 30_000 });
+  const answer = await page.goto(`${base}/docs/`, { waitUntil: 'load', timeout: 40_000 });
   t.equal(answer?.status(), 200);
   const drawn = await page
-    .waitForSelector('.opblock-summary-path', { timeout: 30_000 })
+    .waitForSelector('.opblock-summary-path', { timeout: 40_000 })
     .then(() => page.$$eval('.opblock-summary-path', (nodes) => nodes.map((node) => node.getAttribute('data-path') ?? node.textContent ?? '')))
     .catch(() => [] as string[]);
   const assets = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name));
