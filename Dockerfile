@@ -1,9 +1,13 @@
-# anthropic-proxy image. Multi-stage: production dependencies, TypeScript build, small runtime.
-# Builds with BuildKit and with the classic builder (DOCKER_BUILDKIT=0): no RUN --mount, no heredocs,
-# no COPY --chmod. NODE_IMAGE lets a machine without registry access build from a local stand-in.
-#   docker build -t anthropic-proxy .
-# docker/Dockerfile.distroless builds the same app on a distroless runtime (its first stages are these).
+# anthropic-proxy image. Multi-stage: production dependencies, TypeScript build, then one of two runtimes that
+# share those stages (one cache, no copies to drift apart):
+#   docker build -t anthropic-proxy .                                   # node:24-bookworm-slim (the last stage)
+#   docker build --target distroless -t anthropic-proxy:distroless .    # distroless Node: no shell, no npm
+# Builds with BuildKit and with the classic builder (DOCKER_BUILDKIT=0): no RUN --mount, no heredocs, no
+# COPY --chmod. The classic builder builds every stage before the one asked for, so it fetches the distroless
+# base for the default image too; BuildKit skips stages the target does not need. NODE_IMAGE and
+# NODE_DISTROLESS_IMAGE let a machine without registry access build from local stand-ins.
 ARG NODE_IMAGE=node:24-bookworm-slim
+ARG NODE_DISTROLESS_IMAGE=gcr.io/distroless/nodejs24-debian12
 
 # --- production node_modules only (what the runtime ships) ---
 FROM ${NODE_IMAGE} AS deps
@@ -31,9 +35,31 @@ RUN npm install --prefix /opt/tsc --no-save --no-audit --no-fund $(node -p \
 ENV PATH=/opt/tsc/node_modules/.bin:$PATH
 COPY tsconfig.json ./
 COPY src ./src
-RUN npm run build && mkdir -p /out/logs
+# The service's node flags are kept once, in package.json ("config": {"node_flags"}); both runtimes read
+# them from this file, written as NODE_OPTIONS for node's --env-file (distroless) and the entrypoint.
+RUN npm run build && mkdir -p /out/logs \
+ && node -p "'NODE_OPTIONS=' + require('./package.json').config.node_flags" > /out/node-options.env
 
-# --- default runtime: node:24-bookworm-slim, non-root `node` user ---
+# --- distroless runtime: non-root (65532), no shell, node runs directly (with --init from docker) and logs to
+# stdout by default. A NODE_OPTIONS given to the container replaces the flags of node-options.env.
+FROM ${NODE_DISTROLESS_IMAGE} AS distroless
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=
+WORKDIR /app
+COPY package.json ./
+COPY --from=shipped /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /out/node-options.env ./
+COPY docker/healthcheck.ts ./docker/
+# a log folder the service can write to, for LOG_DIR=/app/logs (a mounted folder must be writable by 65532)
+COPY --from=build --chown=65532:65532 /out/logs ./logs
+USER 65532:65532
+EXPOSE 5000
+HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=3 \
+  CMD ["/nodejs/bin/node", "/app/docker/healthcheck.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--env-file=/app/node-options.env"]
+CMD ["dist/main.js"]
+
+# --- default runtime (last: what `docker build .` gives): node:24-bookworm-slim, non-root `node` user ---
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=/app/logs
 WORKDIR /app
@@ -41,14 +67,15 @@ WORKDIR /app
 COPY package.json ./
 COPY --from=shipped /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /out/node-options.env ./
 COPY docker/healthcheck.ts docker/entrypoint.sh ./docker/
 COPY --from=build --chown=node:node /out/logs ./logs
 USER node
 EXPOSE 5000
 HEALTHCHECK --interval=5s --timeout=3s --start-period=15s --retries=3 \
   CMD ["node", "/app/docker/healthcheck.ts"]
-# The entrypoint only fixes the log folder's ownership when started as root, then execs the CMD as `node`.
+# The entrypoint puts the service's node flags (node-options.env) in front of any NODE_OPTIONS the container
+# is given, fixes the log folder's ownership when started as root, then execs the CMD as `node`.
 # Signals: run with an init (compose `init: true`, `docker run --init`); main.ts drains on SIGTERM anyway.
 ENTRYPOINT ["/bin/sh", "/app/docker/entrypoint.sh"]
-# A small young generation: peak RSS under load drops by a third at the same throughput (see README).
-CMD ["node", "--max-semi-space-size=8", "dist/main.js"]
+CMD ["node", "dist/main.js"]

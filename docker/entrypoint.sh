@@ -1,5 +1,6 @@
 #!/bin/sh
-# Image entrypoint: makes the log folder usable, then execs the command (node dist/main.js) as `node`.
+# Image entrypoint: applies the service's node flags, makes the log folder usable, then execs the command
+# (node dist/main.js) as `node`.
 #
 # Why: a bind mount whose host folder does not exist yet (./logs on a fresh clone) is created by the
 # engine as root, and the non-root service could not write to it. docker-compose.yml therefore starts
@@ -7,7 +8,19 @@
 # drops to `node` (setpriv, from util-linux) before running anything else. Started as non-root (the
 # image default, Kubernetes), it changes nothing: the service itself falls back to stdout-only logging,
 # with a warning, when LOG_DIR is not writable.
+#
+# The flags (package.json "config": {"node_flags"}, written to /app/node-options.env by the build) go in
+# front of a NODE_OPTIONS the container is given, so that both apply (Kubernetes' --max-old-space-size, say)
+# and the container's own win where they name the same flag.
 set -eu
+
+if [ -r /app/node-options.env ]; then
+  flags=''
+  IFS= read -r flags </app/node-options.env || true
+  flags=${flags#NODE_OPTIONS=}
+  NODE_OPTIONS="$flags${NODE_OPTIONS:+ $NODE_OPTIONS}"
+  export NODE_OPTIONS
+fi
 
 # Unset means the image's default. Compose v1 passes a name listed in `environment:` but set nowhere as a
 # bare "LOG_DIR", which hides the image's ENV value; an empty LOG_DIR (stdout only) is kept as it is.

@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { anthropicErrorBody, sseText, textStreamEvents } from '../test/helpers/mock-upstream.ts';
 import { freePort, waitUntilUp } from '../test/helpers/process.ts';
+import { SERVICE_NODE_FLAGS } from './node-flags.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 500);
@@ -145,10 +146,10 @@ await once(upstream, 'listening');
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
 // ---------------------------------------------------------------------------------------------------------
-// The service, started as in production (npm start, the image): the same young-generation limit.
+// The service, started as in production (npm start, the image): the same node flags.
 const port = await freePort();
 const PROBE = fileURLToPath(new URL('./soak-heap-probe.ts', import.meta.url));
-const service = spawn(process.execPath, ['--max-semi-space-size=8', '--expose-gc', '--import', PROBE, MAIN], {
+const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--expose-gc', '--import', PROBE, MAIN], {
   env: {
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',

@@ -190,13 +190,13 @@ export interface LoadConfigOptions {
   dotenvPath?: string | null;
 }
 
-export function loadConfig(options: LoadConfigOptions = {}): Config {
+// The one reading of the environment and the .env file (Node's own .env parser, through env-schema).
+function readEnvironment<T>(properties: object, options: LoadConfigOptions): T {
   const env = options.env ?? process.env;
   const dotenvPath = options.dotenvPath === undefined ? '.env' : options.dotenvPath;
-  let raw: Record<EnvName, string>;
   try {
-    raw = envSchema<Record<EnvName, string>>({
-      schema,
+    return envSchema<T>({
+      schema: { ...schema, properties },
       env: false,
       data: [{ ...env }],
       dotenv: dotenvPath === null ? false : { path: dotenvPath },
@@ -204,6 +204,18 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   } catch (error) {
     throw new ConfigError(`cannot read the configuration: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Variables that are not the service's (the host scripts' PID_FILE or STOP_TIMEOUT), read exactly as the
+ * service reads its own: the environment over .env. Names set in neither are left out.
+ */
+export function readVariables(names: readonly string[], options: LoadConfigOptions = {}): Record<string, string> {
+  return readEnvironment(Object.fromEntries(names.map((name) => [name, { type: 'string' }])), options);
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const raw = readEnvironment<Record<EnvName, string>>(schema.properties, options);
 
   const logLevel = raw.LOG_LEVEL.trim().toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {

@@ -23,6 +23,7 @@ import { runLoad, wrkAvailable, type LoadResult, type LoaderName } from './load.
 import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild, stopChild, waitUntilUp } from './processes.ts';
 import { evaluateTargets, formatMarkdown, formatText, type LatencyRow, type LoadRow, type LogCostRow, type Report } from './report.ts';
 import { SCENARIOS, type Scenario, type ScenarioId } from './scenarios.ts';
+import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = join(ROOT, 'bench-results');
@@ -41,8 +42,8 @@ const { values: args } = parseArgs({
     'keep-logs': { type: 'boolean', default: false },
     only: { type: 'string' },
     src: { type: 'boolean', default: false },
-    // The flag `npm start`, the image and the host scripts run the service with.
-    'node-flags': { type: 'string', default: '--max-semi-space-size=8' },
+    // The flags `npm start`, the image and the host scripts run the service with (package.json config).
+    'node-flags': { type: 'string', default: SERVICE_NODE_FLAGS.join(' ') },
   },
 });
 

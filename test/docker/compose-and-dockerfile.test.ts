@@ -1,7 +1,8 @@
 // docker-compose.yml, Dockerfile and .dockerignore agree with the service and with each other: every
 // configuration variable reaches the container without an env_file (compose v1 fails on a missing .env),
 // the container always listens on 5000, the healthcheck is the image's, the grace period outlasts the
-// drain, and the Dockerfile stays buildable by the classic builder.
+// drain, compose builds on every `up`, and the Dockerfile (one build shared by both runtimes) stays buildable
+// by the classic builder.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -13,7 +14,7 @@ const service = compose.services['anthropic-proxy']!;
 const dockerfile = read('Dockerfile');
 const stages = dockerfile.split(/^FROM /m).slice(1);
 const runtime = stages.at(-1)!;
-const distroless = read('docker/Dockerfile.distroless');
+const distroless = stages.find((stage) => / AS distroless\n/.test(stage))!;
 const BUILDKIT_ONLY = /^#\s*syntax=|--mount=|--chmod=|<<-?\s*['"]?[A-Z]+/m;
 
 function seconds(duration: string): number {
@@ -31,6 +32,13 @@ t.test('compose passes every configuration variable and needs no .env', async (t
   t.equal(names.get('PORT'), '5000', 'the container listens on 5000 whatever PORT chooses on the host');
   t.equal(names.get('HOST'), '0.0.0.0');
   t.same(service.ports, ['${PORT:-5000}:5000']);
+});
+
+t.test('compose builds the image from the checkout on every up (never an old image under the shared tag)', async (t) => {
+  t.equal(service.pull_policy, 'build');
+  const build = service.build as { context: string; args: Record<string, string> };
+  t.equal(build.context, '.');
+  t.match(build.args, { NODE_IMAGE: '${NODE_IMAGE:-node:24-bookworm-slim}', NODE_DISTROLESS_IMAGE: '${NODE_DISTROLESS_IMAGE:-gcr.io/distroless/nodejs24-debian12}' });
 });
 
 t.test('compose: init, restart, logs volume, healthcheck of the image, grace period above the drain', async (t) => {
@@ -54,7 +62,16 @@ t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non
   t.match(runtime, /^USER node$/m);
   t.match(runtime, /^EXPOSE 5000$/m);
   t.match(runtime, /NODE_ENV=production/);
-  t.match(runtime, /^CMD \["node", "--max-semi-space-size=8", "dist\/main\.js"\]$/m, 'node directly, not npm');
+  t.match(runtime, /^CMD \["node", "dist\/main\.js"\]$/m, 'node directly, not npm');
+});
+
+t.test('both runtimes take the node flags from package.json through node-options.env', async (t) => {
+  t.match(stages[2]!, /require\('\.\/package\.json'\)\.config\.node_flags" > \/out\/node-options\.env/, 'written by the build from package.json');
+  for (const stage of [runtime, distroless]) t.match(stage, /^COPY --from=build \/out\/node-options\.env \.\/$/m);
+  t.match(runtime, /^ENTRYPOINT \["\/bin\/sh", "\/app\/docker\/entrypoint\.sh"\]$/m, 'the entrypoint puts them in front of NODE_OPTIONS');
+  t.match(read('docker/entrypoint.sh'), /<\/app\/node-options\.env/);
+  t.match(distroless, /^ENTRYPOINT \["\/nodejs\/bin\/node", "--env-file=\/app\/node-options\.env"\]$/m, 'no shell: node reads them itself');
+  t.match(distroless, /^CMD \["dist\/main\.js"\]$/m);
 });
 
 t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the context', async (t) => {
@@ -66,11 +83,13 @@ t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the 
   }
 });
 
-t.test('docker/Dockerfile.distroless shares the dependency and build stages, and the classic syntax', async (t) => {
-  const variantStages = distroless.split(/^FROM /m).slice(1);
-  const instructions = (stage: string) => stage.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('#'));
-  t.same(variantStages.slice(0, 3).map(instructions), stages.slice(0, 3).map(instructions), 'deps, shipped and build stages identical (one cache, no drift)');
-  t.match(variantStages.at(-1)!, /^\$\{NODE_DISTROLESS_IMAGE\} AS runtime/);
-  t.match(variantStages.at(-1)!, /^USER 65532:65532$/m);
-  t.notMatch(distroless, BUILDKIT_ONLY, 'no BuildKit-only syntax');
+t.test('the distroless runtime is a target of the same Dockerfile: one dependency and build stage for both', async (t) => {
+  t.equal(stages.filter((stage) => /^\$\{NODE_IMAGE\} AS deps\n/.test(stage)).length, 1, 'one dependency stage');
+  t.equal(stages.filter((stage) => /RUN npm run build/.test(stage)).length, 1, 'one build stage');
+  t.match(distroless, /^\$\{NODE_DISTROLESS_IMAGE\} AS distroless/);
+  t.match(dockerfile, /^ARG NODE_DISTROLESS_IMAGE=gcr\.io\/distroless\/nodejs24-debian12$/m);
+  t.match(distroless, /^COPY --from=shipped \/app\/node_modules/m);
+  t.match(distroless, /^COPY --from=build \/app\/dist/m);
+  t.match(distroless, /^USER 65532:65532$/m);
+  t.match(runtime, /^\$\{NODE_IMAGE\} AS runtime/, 'the default runtime is last: `docker build .` builds it');
 });

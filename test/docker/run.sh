@@ -92,7 +92,8 @@ expect_in() { [[ $2 == *"$1"* ]] || fail "expected '$1' in: $2"; }
 
 say "docker build (NODE_IMAGE=$NODE_IMAGE)"
 t=$SECONDS
-docker build -q --build-arg NODE_IMAGE="$NODE_IMAGE" -t "$TEST_IMAGE" . >/dev/null
+docker build -q --build-arg NODE_IMAGE="$NODE_IMAGE" --build-arg NODE_DISTROLESS_IMAGE="$NODE_DISTROLESS_IMAGE" \
+  -t "$TEST_IMAGE" . >/dev/null
 say "built in $((SECONDS - t)) s: $(docker image ls --format '{{.Repository}}:{{.Tag}} {{.Size}}' "$TEST_IMAGE")"
 
 say "${COMPOSE[*]} up -d (host port $HOST_PORT -> container 5000, logs in a new host folder)"
@@ -109,6 +110,17 @@ expect_in '"UPSTREAM_BASE=http://mock-upstream:8080"' "$env_json"
 reach=$(compose exec -T anthropic-proxy node -e \
   "fetch('http://mock-upstream:8080/v1/messages',{method:'POST',body:'{}',headers:{'x-api-key':'$SERVER_KEY'},signal:AbortSignal.timeout(5000)}).then(r=>r.text()).then(console.log)")
 expect_in 'Hello from the mock upstream' "$reach"
+
+say "node flags: package.json's, in front of a NODE_OPTIONS the container is given"
+flags=$(node -p "require('./package.json').config.node_flags")
+service_pid=$(docker top "$CID" -eo pid,args | awk '$2 == "node" && $3 == "dist/main.js" {print $1; exit}')
+[[ -n $service_pid ]] || fail "no 'node dist/main.js' process in the container: $(docker top "$CID" -eo pid,args)"
+service_options=$(tr '\0' '\n' <"/proc/$service_pid/environ" | sed -n 's/^NODE_OPTIONS=//p')
+[[ $service_options == "$flags" ]] || fail "the service runs with NODE_OPTIONS='$service_options', expected '$flags'"
+combined=$(docker run --rm -e NODE_OPTIONS=--max-old-space-size=192 "$TEST_IMAGE" node -p 'process.env.NODE_OPTIONS + " " + require("v8").getHeapStatistics().heap_size_limit')
+[[ $combined == "$flags --max-old-space-size=192 "* ]] || fail "with the container's own NODE_OPTIONS: '$combined'"
+heap_mib=$((${combined##* } / 1048576))
+((heap_mib < 300)) || fail "the container's --max-old-space-size=192 did not apply (heap limit $heap_mib MiB)"
 
 say "requests through the container"
 expect_in '"service":"anthropic-proxy"' "$(http 200 "$BASE/")"
@@ -216,9 +228,11 @@ user_compose down --timeout 20 >/dev/null 2>&1 || fail "${COMPOSE[*]} down in th
 USER_COPY=
 say "as a user: built by compose, healthy, served on .env's PORT, logs in ./logs, down cleanly"
 
-say "distroless variant: builds (shared cached stages), becomes healthy, stops cleanly"
-docker build -q -f docker/Dockerfile.distroless --build-arg NODE_IMAGE="$NODE_IMAGE" \
+say "distroless target: builds (shared cached stages), runs with the node flags, becomes healthy, stops cleanly"
+docker build -q --target distroless --build-arg NODE_IMAGE="$NODE_IMAGE" \
   --build-arg NODE_DISTROLESS_IMAGE="$NODE_DISTROLESS_IMAGE" -t "$TEST_IMAGE-distroless" . >/dev/null
+distroless_options=$(docker run --rm "$TEST_IMAGE-distroless" -p 'process.env.NODE_OPTIONS')
+[[ $distroless_options == "$flags" ]] || fail "the distroless image runs node with NODE_OPTIONS='$distroless_options', expected '$flags'"
 DISTROLESS_CID=$(docker run -d --init -p "127.0.0.1::5000" -e UPSTREAM_BASE=http://127.0.0.1:9 "$TEST_IMAGE-distroless")
 wait_healthy "$DISTROLESS_CID" 60
 expect_in '"status":"ok"' "$(http 200 "http://$(docker port "$DISTROLESS_CID" 5000 | head -n 1)/healthz")"

@@ -14,7 +14,7 @@ t.test('every route is documented with schemas', async (t) => {
 
   const expected: Array<[string, string]> = [
     ['get', '/'], ['get', '/healthz'], ['get', '/readyz'], ['get', '/metrics'],
-    ['get', '/v1/models'], ['get', '/v1/models/{*}'],
+    ['get', '/v1/models'], ['get', '/v1/models/{id}'],
     ['post', '/v1/chat/completions'], ['post', '/v1/messages'], ['post', '/v1/messages/count_tokens'],
   ];
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
@@ -29,6 +29,12 @@ t.test('every route is documented with schemas', async (t) => {
       t.ok(op.responses['4XX'] && op.responses['5XX'], `${method} ${path} documents its errors`);
     }
   }
+
+  // The model id is a path parameter named as in the README; the route behind it is still the wildcard.
+  t.same(doc.paths['/v1/models/{id}'].get.parameters.map((p: { in: string; name: string; required: boolean }) => [p.in, p.name, p.required]), [['path', 'id', true]]);
+  t.notOk(JSON.stringify(doc.paths).includes('{*}'), 'no parameter is called *');
+  const withSlash = await app.inject({ method: 'GET', url: '/v1/models/glm-4.5' });
+  t.equal(withSlash.statusCode, 200);
 
   // Every $ref points at a schema that exists.
   const refs = JSON.stringify(doc).match(/"\$ref":"#\/components\/schemas\/[^"]+"/g) ?? [];
@@ -49,4 +55,22 @@ t.test('/docs serves the UI with its own assets (no CDN)', async (t) => {
   t.ok(script.body.length > 100_000);
   const init = await app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
   t.equal(init.statusCode, 200);
+});
+
+t.test('/docs: a strict CSP that does not upgrade to https (the service speaks plain http)', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const url of ['/docs/', '/docs/static/swagger-ui.css', '/docs/static/swagger-initializer.js']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.equal(res.statusCode, 200, url);
+    const policy = String(res.headers['content-security-policy']);
+    t.notMatch(policy, /upgrade-insecure-requests/, `${url}: no upgrade`);
+    const directives = new Map(policy.split(';').map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0]!, d.split(/\s+/).slice(1)]));
+    t.same(directives.get('default-src'), ["'self'"], `${url}: default-src 'self'`);
+    t.same(directives.get('object-src'), ["'none'"]);
+    t.same(directives.get('script-src-attr'), ["'none'"]);
+    t.same(directives.get('base-uri'), ["'self'"]);
+    t.same(directives.get('frame-ancestors'), ["'self'"]);
+    t.equal(directives.get('script-src')?.[0], "'self'");
+    t.notOk(directives.get('script-src')?.some((source) => source === "'unsafe-inline'" || source === "'unsafe-eval'" || source === 'https:'), 'scripts only from the service (and hashed inline ones)');
+  }
 });

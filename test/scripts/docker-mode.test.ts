@@ -1,17 +1,23 @@
 // Docker mode's logic against a scripted stand-in for the docker CLI (the real engine is exercised by the
-// Docker test in CI): auto-detection, compose v2 and the v1 fallback, up -d then waiting for the container's
-// health, status fields and LSB codes, stop and --down, and a container that dies during start-up.
+// Docker test in CI): auto-detection, compose v2 and the v1 fallback, up -d --build then waiting for the
+// container's health, a container recreated from a rebuilt image, status fields (the version served next to
+// the checkout's) and LSB codes, stop and --down, and a container that dies during start-up.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:http';
 import t from 'tap';
-import { alive, projectCopy } from '../helpers/scripts.ts';
+import { alive, projectCopy, REPO } from '../helpers/scripts.ts';
 
 t.setTimeout(120_000);
 
+const VERSION = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+
 // Answers like docker would, from a state file "<state> <health|-> <exit code>", or "none" for no container.
-// `compose up` leaves a container that reports "starting" once, then "healthy" (or dies, with FAKE_UP=dies).
+// `compose up` leaves a container that reports "starting" once, then "healthy" (or dies, with FAKE_UP=dies);
+// like compose, it keeps a healthy running container as it is, unless FAKE_UP=rebuilt (the image changed:
+// a new container, with a new id).
 const FAKE_DOCKER = `#!/usr/bin/env bash
 printf '%s\\n' "$*" >>"$FAKE_DIR/calls"
 read -r state health code <"$FAKE_DIR/state" || true
@@ -32,8 +38,10 @@ esac
 [[ -n \${FAKE_NO_V2:-} && -z \${FAKE_V1:-} ]] && { echo "docker: 'compose' is not a docker command." >&2; exit 1; }
 case $1 in
   version) echo 'Docker Compose version v2.29.7' ;;
-  ps) [[ $state == none ]] || echo 0123456789abcdef0123 ;;
-  up) put running starting 0 ;;
+  ps) [[ $state == none ]] || cat "$FAKE_DIR/id" 2>/dev/null || echo 0123456789abcdef0123 ;;
+  up)
+    if [[ \${FAKE_UP:-} == rebuilt ]]; then echo fedcba9876543210fedc >"$FAKE_DIR/id"; put running starting 0
+    elif [[ $state != running || $health != healthy ]]; then put running starting 0; fi ;;
   stop) put exited - 0 ;;
   down) put none ;;
   logs) echo 'anthropic-proxy  | anthropic-proxy: configuration error: PORT="x" is not a whole number' ;;
@@ -73,11 +81,25 @@ t.test('start runs compose up -d and waits for the container to report healthy',
   t.match(result.stdout, /^anthropic-proxy start: docker mode/);
   t.match(result.stdout, /waiting up to 90s for the container to report healthy:.* healthy after/);
   t.match(result.stdout, /running \(container anthropic-proxy, 5000\/tcp -> 0\.0\.0\.0:\d+\)/);
-  t.same(calls().filter((line) => !line.startsWith('compose ps')), ['compose up -d']);
+  t.same(calls().filter((line) => !line.startsWith('compose ps')), ['compose up -d --build'], 'always built from the checkout');
 
+  writeFileSync(`${fakeDir}/calls`, '');
   const again = await copy.run('start.sh', [], docker());
   t.equal(again.code, 0);
   t.match(again.stdout, /already running \(container anthropic-proxy, running\/healthy\)/);
+  t.match(again.stdout, /the image is up to date with the checkout \(version \d+\.\d+\.\d+/);
+  t.same(calls().filter((line) => !line.startsWith('compose ps')), ['compose up -d --build'], 'a running container is rebuilt too, never trusted');
+});
+
+t.test('start while running an image older than the checkout: the container is recreated and waited for', async (t) => {
+  setState('running healthy 0');
+  const result = await copy.run('start.sh', [], docker({ FAKE_UP: 'rebuilt' }));
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.notMatch(result.stdout, /already running/);
+  t.match(result.stdout, /the container was recreated: the image built from the checkout had changed\n/);
+  t.match(result.stdout, /waiting up to 90s for the container to report healthy:.* healthy after/);
+  t.match(result.stdout, /running \(container anthropic-proxy, /);
+  rmSync(`${fakeDir}/id`, { force: true });
 });
 
 t.test('status shows the container and is found even when PROXY_MODE says pid', async (t) => {
@@ -136,9 +158,10 @@ t.test('a container whose healthcheck says healthy but whose /readyz answers 503
   const result = await copy.run('status.sh', [], docker());
   t.equal(result.code, 4, result.stdout + result.stderr);
   t.match(result.stdout, /answer: +GET http:\S+\/ -> 200 ok, version 9\.9\.9/);
+  t.match(result.stdout, new RegExp(`version: +9\\.9\\.9, but the checkout is ${VERSION.replace(/\./g, '\\.')}: out of date, \\./restart\\.sh rebuilds the image\\n`), 'the version served next to the checkout\'s');
   t.match(result.stdout, /ready: +GET http:\S+\/readyz -> 503 draining\n/);
   t.match(result.stdout, /running but draining/);
-  t.match(JSON.parse((await copy.run('status.sh', ['--json'], docker())).stdout), { state: 'draining', exit_code: 4, ready: { http_status: 503 } });
+  t.match(JSON.parse((await copy.run('status.sh', ['--json'], docker())).stdout), { state: 'draining', exit_code: 4, ready: { http_status: 503 }, version: '9.9.9', checkout_version: VERSION });
 });
 
 t.test('a container that dies during start-up: exit 1 with its last log lines', async (t) => {
@@ -155,7 +178,7 @@ t.test('docker-compose v1 is used where compose v2 is absent', async (t) => {
   const result = await copy.run('start.sh', [], docker({ FAKE_NO_V2: '1' }));
   t.equal(result.code, 0, result.stdout + result.stderr);
   t.match(result.stdout, /^anthropic-proxy start: docker mode \(auto: a Docker engine answers and docker-compose is available\)\n/);
-  t.match(result.stdout, /docker-compose up -d/);
+  t.match(result.stdout, /docker-compose up -d --build/);
 });
 
 t.test('auto mode on a Docker host: start finds a pid-mode instance already running instead of starting compose', async (t) => {
@@ -178,5 +201,29 @@ t.test('auto mode on a Docker host: start finds a pid-mode instance already runn
   const fresh = await copy.run('start.sh', [], docker());
   t.equal(fresh.code, 0, fresh.stdout + fresh.stderr);
   t.match(fresh.stdout, /^anthropic-proxy start: docker mode \(auto: /);
-  t.ok(calls().includes('compose up -d'));
+  t.ok(calls().includes('compose up -d --build'));
+});
+
+t.test('a host whose Node cannot run the settings reader: docker mode goes on from the environment and says so', async (t) => {
+  // A Node too old for scripts/settings.ts (TypeScript), first in PATH; .env asks for a 7 s start timeout.
+  const oldNode = copy.path('old-node');
+  mkdirSync(oldNode);
+  writeFileSync(`${oldNode}/node`, '#!/bin/sh\n[ "$1" = -p ] && { echo 20.0.0; exit 0; }\necho "TypeError [ERR_UNKNOWN_FILE_EXTENSION]: Unknown file extension \\".ts\\"" >&2\nexit 1\n', { mode: 0o755 });
+  const dotenv = readFileSync(copy.path('.env'), 'utf8');
+  writeFileSync(copy.path('.env'), `${dotenv}START_TIMEOUT=7\n`);
+  t.teardown(() => writeFileSync(copy.path('.env'), dotenv));
+  setState('none');
+  const env = docker();
+  const result = await copy.run('start.sh', [], { ...env, PATH: `${oldNode}:${env.PATH}` });
+  t.equal(result.code, 0, result.stdout + result.stderr);
+  t.match(result.stdout, /^anthropic-proxy start: docker mode \(auto: /);
+  t.match(result.stdout, /waiting up to 90s for the container/, '.env (START_TIMEOUT=7) was not read');
+  t.match(result.stderr, /warning: the scripts read only the environment, not \.env \(its reader needs Node >= 22\.19\.0 with the dependencies installed: node is 20\.0\.0\); compose still reads \.env for the container/);
+  t.ok(calls().includes('compose up -d --build'));
+  const withNode = await copy.run('start.sh', [], docker());
+  t.match(withNode.stdout, /already running/, 'with the test\'s Node: read, and the container is current');
+  const pid = await copy.run('start.sh', ['--mode', 'pid'], { PATH: `${oldNode}:${env.PATH}` });
+  t.equal(pid.code, 5, 'pid mode needs that Node');
+  t.match(pid.stderr, /error: Node 20\.0\.0 is too old \(pid mode needs Node >= 22\.19\.0\)/);
+  t.equal((await copy.run('stop.sh', ['--down'], docker())).code, 0);
 });

@@ -1,6 +1,7 @@
-// The host scripts as files: shellcheck-clean (where shellcheck is installed) and executable.
+// The host scripts as files: shellcheck-clean (where shellcheck is installed, every file under scripts/lib/
+// checked through lib.sh, which sources it) and executable.
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { REPO, ROOT_SCRIPTS } from '../helpers/scripts.ts';
@@ -13,6 +14,13 @@ t.test('every script is shellcheck-clean', { skip: hasShellcheck ? false : 'shel
   const files = [...ROOT_SCRIPTS, 'scripts/lib.sh'];
   const result = spawnSync('shellcheck', ['-x', ...files], { cwd: REPO, encoding: 'utf8' });
   t.equal(result.status, 0, result.stdout + result.stderr);
+});
+
+t.test('lib.sh sources every file of scripts/lib/ (so that shellcheck -x checks them all)', async (t) => {
+  const loader = readFileSync(join(REPO, 'scripts', 'lib.sh'), 'utf8');
+  const parts = readdirSync(join(REPO, 'scripts', 'lib')).filter((name) => name.endsWith('.sh'));
+  t.ok(parts.length >= 5, 'split by concern');
+  for (const part of parts) t.match(loader, new RegExp(`^\\. "\\$ROOT/scripts/lib/${part.replace('.', '\\.')}"$`, 'm'), part);
 });
 
 t.test('the scripts are executable', async (t) => {
