@@ -7,7 +7,8 @@
 //          [--duration=4] [--warmup=1] [--rounds=5] [--node-flags="--max-semi-space-size=8"]
 //          --variant=NAME=ENTRY[,ENV=VALUE...] ...
 //   ENTRY: a service entry point (dist/main.js, a scratch worktree's dist/main.js, src/main.ts) or `bare` (the
-//   bare relay of bare-relay.ts). Each ENV=VALUE is set for that variant only (LOG_LEVEL=warn, ...).
+//   bare relay of bare-relay.ts). Each ENV=VALUE is set for that variant only (LOG_LEVEL=warn, ...);
+//   NODE_FLAGS=--a+--b replaces --node-flags for that variant (MALLOC_ARENA_MAX=2, NODE_FLAGS=--max-semi-space-size=4).
 //   --scenario=<column>-<kind> as in scenarios.ts; a bare variant always gets the passthrough request.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -56,12 +57,14 @@ function parseVariant(text: string): Variant {
 }
 
 async function startVariant(variant: Variant, upstreamPort: number): Promise<Server> {
-  if (variant.entry === 'bare') return startBareRelay(upstreamPort, nodeFlags, join(RESULTS, `ab-${variant.name}.log`), join(RESULTS, 'js'));
+  const { NODE_FLAGS: ownFlags, ...env } = variant.env;
+  const flags = ownFlags === undefined ? nodeFlags : ownFlags.split('+').filter((flag) => flag !== '');
+  if (variant.entry === 'bare') return startBareRelay(upstreamPort, flags, join(RESULTS, `ab-${variant.name}.log`), join(RESULTS, 'js'), env);
   const port = await freePort();
   const out = openSync(join(RESULTS, `ab-${variant.name}.log`), 'w');
-  const child = startChild(process.execPath, [...nodeFlags, variant.entry], {
+  const child = startChild(process.execPath, [...flags, variant.entry], {
     cwd: RESULTS,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), UPSTREAM_BASE: `http://127.0.0.1:${upstreamPort}`, LOG_LEVEL: 'info', LOG_DIR: '', ...variant.env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), UPSTREAM_BASE: `http://127.0.0.1:${upstreamPort}`, LOG_LEVEL: 'info', LOG_DIR: '', ...env },
     stdio: ['ignore', out, 'inherit'],
   });
   closeSync(out);

@@ -120,9 +120,9 @@ export async function startNginx(upstreamPort: number): Promise<Server | Skipped
 }
 
 /** The bare relay under the same node flags as the service (and its CPU profile with --cpu-prof), as JavaScript. */
-export async function startBareRelay(upstreamPort: number, nodeFlags: string[], logPath: string, jsDir: string): Promise<Server> {
+export async function startBareRelay(upstreamPort: number, nodeFlags: string[], logPath: string, jsDir: string, env: Record<string, string> = {}): Promise<Server> {
   const out = openSync(logPath, 'w');
-  const child = startChild(process.execPath, [...nodeFlags, javascriptOf(join(HERE, 'bare-relay.ts'), jsDir), `http://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'pipe', out] });
+  const child = startChild(process.execPath, [...nodeFlags, javascriptOf(join(HERE, 'bare-relay.ts'), jsDir), `http://127.0.0.1:${upstreamPort}`], { stdio: ['ignore', 'pipe', out], env: { ...process.env, ...env } });
   closeSync(out);
   const { port } = await firstJsonLine<{ port: number }>(child);
   return serverOf('bare relay', port, child);
