@@ -4,7 +4,7 @@
 // (from /proc, with its main thread's share), requests/s, and each as a ratio of the first variant.
 //
 // Usage: node scripts/bench/ab.ts --scenario=chat-json [--json-bytes=N | --events=N] [--connections=10]
-//          [--duration=4] [--warmup=1] [--rounds=5] [--node-flags="--max-semi-space-size=8"]
+//          [--duration=4] [--warmup=1] [--rounds=5] [--node-flags="..." (default: the service's, package.json config)]
 //          --variant=NAME=ENTRY[,ENV=VALUE...] ...
 //   ENTRY: a service entry point (dist/main.js, a scratch worktree's dist/main.js, src/main.ts) or `bare` (the
 //   bare relay of bare-relay.ts). Each ENV=VALUE is set for that variant only (LOG_LEVEL=warn, ...);
@@ -18,6 +18,7 @@ import { runLoad, wrkAvailable } from './load.ts';
 import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild, stopChild, threadCpuOf, threadCpuPerRequest, waitUntilUp } from './processes.ts';
 import { startBareRelay, type Server } from './references.ts';
 import { median } from './report.ts';
+import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
 import { scenarioFor, type Column, type Kind } from './scenarios.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,7 +33,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '4' },
     warmup: { type: 'string', default: '1' },
     rounds: { type: 'string', default: '5' },
-    'node-flags': { type: 'string', default: '--max-semi-space-size=8' },
+    'node-flags': { type: 'string', default: SERVICE_NODE_FLAGS.join(' ') },
     variant: { type: 'string', multiple: true, default: [] },
   },
 });

@@ -4,7 +4,7 @@
 // it reports RSS (anonymous: heaps and malloc; file-backed: the node binary's and libraries' pages), and V8's
 // heap. The difference between two steps is what the later one adds.
 //
-// Usage: node scripts/bench/idle-memory.ts [--app=service|bare] [--node-flags="--max-semi-space-size=8"] [--repeat=3] [--json]
+// Usage: node scripts/bench/idle-memory.ts [--app=service|bare] [--node-flags="..." (default: the service's)] [--repeat=3] [--json]
 //   --app=bare: the same for the bare relay (bare-relay.ts), the floor of the stack.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,9 +12,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, javascriptOf } from './processes.ts';
+import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const { values: args } = parseArgs({ options: { 'node-flags': { type: 'string', default: '--max-semi-space-size=8' }, app: { type: 'string', default: 'service' }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
+const { values: args } = parseArgs({ options: { 'node-flags': { type: 'string', default: SERVICE_NODE_FLAGS.join(' ') }, app: { type: 'string', default: 'service' }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
 
 const dist = (file: string) => pathToFileURL(join(ROOT, 'dist', file)).href;
 const mock = pathToFileURL(join(ROOT, 'scripts/bench/payloads.ts')).href;
