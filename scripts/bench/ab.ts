@@ -8,7 +8,7 @@
 //          --variant=NAME=ENTRY[,ENV=VALUE...] ...
 //   ENTRY: a service entry point (dist/main.js, a scratch worktree's dist/main.js, src/main.ts) or `bare` (the
 //   bare relay of bare-relay.ts). Each ENV=VALUE is set for that variant only (LOG_LEVEL=warn, ...);
-//   NODE_FLAGS=--a+--b replaces --node-flags for that variant (MALLOC_ARENA_MAX=2, NODE_FLAGS=--max-semi-space-size=4).
+//   NODE_FLAGS=--a+--b replaces --node-flags for that variant (MALLOC_ARENA_MAX=2, NODE_FLAGS=--max-old-space-size=96+--expose-gc).
 //   --scenario=<column>-<kind> as in scenarios.ts; a bare variant always gets the passthrough request.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
