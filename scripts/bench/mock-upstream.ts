@@ -1,43 +1,66 @@
 // A fast mock Anthropic upstream for the benchmark, run as its own process so that it never shares an event
 // loop with the load generator or the service. POST /v1/messages answers a prebuilt JSON message, or (when
-// the body asks for `"stream": true`) a prebuilt 50-event SSE stream written in a few writes. Everything is
-// built once at start-up: per request the mock only reads the body and writes buffers.
+// the body asks for `"stream": true`) a prebuilt SSE stream written in a few writes. A tag in the request's
+// text picks a larger answer (payloads.ts: `[bench-json-bytes:N]`, `[bench-events:N]`); each shape is built
+// once, on first use: per request the mock only reads the body, looks for the tag and writes buffers.
 //
 // Usage: node scripts/bench/mock-upstream.ts [port]   (prints `{"port":N}` on stdout once listening)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { streamEvents, messageBody } from './payloads.ts';
+import { DEFAULT_EVENTS, messageBody, sseText, streamEvents } from './payloads.ts';
 
-const JSON_BODY = Buffer.from(JSON.stringify(messageBody()));
-const JSON_HEADERS = {
-  'content-type': 'application/json',
-  'content-length': String(JSON_BODY.length),
-  'request-id': 'req_bench_mock',
-};
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache',
   'request-id': 'req_bench_mock',
 };
 
-// The 50 events in four writes: start, two halves of the deltas, and the end of the message, the way a
-// fast upstream flushes whatever tokens it has at each tick.
-const EVENTS = streamEvents();
-const SSE_WRITES: Buffer[] = (() => {
-  const text = EVENTS.map((event) => `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+interface JsonAnswer {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+function jsonAnswer(jsonBytes?: number): JsonAnswer {
+  const body = Buffer.from(JSON.stringify(messageBody(jsonBytes)));
+  return { body, headers: { 'content-type': 'application/json', 'content-length': String(body.length), 'request-id': 'req_bench_mock' } };
+}
+
+// Text deltas per write: the default 50-event stream goes out in four writes (start, two halves of the
+// deltas, the end of the message), the way a fast upstream flushes whatever tokens it has at each tick;
+// longer streams keep that many deltas per write.
+const DELTAS_PER_WRITE = 22.5;
+
+function streamWrites(events: number): Buffer[] {
+  const text = streamEvents(events).map(sseText);
   const firstDelta = 2;
   const lastDelta = text.length - 3;
-  const middle = firstDelta + Math.floor((lastDelta - firstDelta) / 2);
-  return [
-    text.slice(0, firstDelta),
-    text.slice(firstDelta, middle),
-    text.slice(middle, lastDelta),
-    text.slice(lastDelta),
-  ].map((part) => Buffer.from(part.join('')));
-})();
+  const groups = Math.max(1, Math.round((lastDelta - firstDelta) / DELTAS_PER_WRITE));
+  const parts: string[][] = [text.slice(0, firstDelta)];
+  for (let g = 0; g < groups; g++) {
+    const from = firstDelta + Math.floor((g * (lastDelta - firstDelta)) / groups);
+    const to = firstDelta + Math.floor(((g + 1) * (lastDelta - firstDelta)) / groups);
+    parts.push(text.slice(from, to));
+  }
+  parts.push(text.slice(lastDelta));
+  return parts.map((part) => Buffer.from(part.join('')));
+}
+
+const jsonAnswers = new Map<number, JsonAnswer>();
+const streams = new Map<number, Buffer[]>();
+const DEFAULT_JSON = jsonAnswer();
+const DEFAULT_STREAM = streamWrites(DEFAULT_EVENTS);
 
 const STREAM_TRUE = Buffer.from('"stream":true');
 const STREAM_TRUE_SPACED = Buffer.from('"stream": true');
+const TAG = Buffer.from('[bench-');
+
+/** The number after `[bench-<name>:` in the body, or undefined. */
+function tagged(body: Buffer, name: string): number | undefined {
+  const at = body.indexOf(TAG);
+  if (at === -1) return undefined;
+  const match = /^\[bench-([a-z-]+):(\d+)\]/.exec(body.toString('latin1', at, at + 40));
+  return match && match[1] === name ? Number(match[2]) : undefined;
+}
 
 function answer(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
   if (request.method !== 'POST' || !request.url?.startsWith('/v1/messages')) {
@@ -46,13 +69,25 @@ function answer(request: IncomingMessage, response: ServerResponse, body: Buffer
     return;
   }
   if (body.includes(STREAM_TRUE) || body.includes(STREAM_TRUE_SPACED)) {
+    const events = tagged(body, 'events');
+    let writes = DEFAULT_STREAM;
+    if (events !== undefined) {
+      writes = streams.get(events) ?? streamWrites(events);
+      streams.set(events, writes);
+    }
     response.writeHead(200, SSE_HEADERS);
-    for (let i = 0; i < SSE_WRITES.length - 1; i++) response.write(SSE_WRITES[i]);
-    response.end(SSE_WRITES[SSE_WRITES.length - 1]);
+    for (let i = 0; i < writes.length - 1; i++) response.write(writes[i]);
+    response.end(writes[writes.length - 1]);
     return;
   }
-  response.writeHead(200, JSON_HEADERS);
-  response.end(JSON_BODY);
+  const jsonBytes = tagged(body, 'json-bytes');
+  let json = DEFAULT_JSON;
+  if (jsonBytes !== undefined) {
+    json = jsonAnswers.get(jsonBytes) ?? jsonAnswer(jsonBytes);
+    jsonAnswers.set(jsonBytes, json);
+  }
+  response.writeHead(200, json.headers);
+  response.end(json.body);
 }
 
 const server = createServer({ keepAlive: true, keepAliveTimeout: 60_000 }, (request, response) => {
@@ -65,7 +100,7 @@ server.headersTimeout = 65_000;
 
 const port = Number(process.argv[2] ?? 0);
 server.listen(port, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, events: EVENTS.length })}\n`);
+  process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port, events: DEFAULT_EVENTS })}\n`);
 });
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));

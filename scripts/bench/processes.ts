@@ -1,8 +1,11 @@
-// Child processes of the benchmark (mock upstream, service, wrk): started here, tracked, and all killed when
-// the benchmark ends, fails or is interrupted.
+// Child processes of the benchmark (mock upstream, service, the reference relays, wrk): started here,
+// tracked, and all killed when the benchmark ends, fails or is interrupted.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
+import { connect } from 'node:net';
+import { basename, join } from 'node:path';
 
 const children = new Set<ChildProcess>();
 
@@ -60,6 +63,25 @@ export function installCleanup(): void {
 
 export { freePort } from '../../test/helpers/process.ts';
 
+/**
+ * A script of this folder as plain JavaScript, written into `dir` (inside the project, so that its imports
+ * resolve to the project's node_modules), for the servers whose memory is measured: running a .ts file
+ * makes node load its type stripper, about 14 MB of RSS that the service, run from dist/, does not have.
+ */
+export function javascriptOf(script: string, dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const target = join(dir, basename(script).replace(/\.ts$/, '.mjs'));
+  // The API is experimental in Node 24 and says so once per process; the stripping itself is what node does.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => undefined;
+  try {
+    writeFileSync(target, stripTypeScriptTypes(readFileSync(script, 'utf8')));
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  return target;
+}
+
 export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -74,6 +96,25 @@ export async function waitUntilUp(url: string, child: ChildProcess, timeoutMs = 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${url} did not come up within ${timeoutMs} ms`);
+}
+
+/** Waits until something accepts TCP connections on 127.0.0.1:port (for servers with no health route). */
+export async function waitUntilListening(port: number, child: ChildProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`port ${port}: the process exited (${child.exitCode ?? child.signalCode}) before listening`);
+    const up = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (up) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
 /** First line a child prints on stdout, parsed as JSON (the mock announces its port that way). */
@@ -114,10 +155,55 @@ export function memoryOf(pid: number): MemoryInfo {
 
 const TICKS_PER_S = 100; // USER_HZ on Linux
 
-/** CPU time (user + system) a process has used so far, in ms. */
-export function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User and system CPU time in a /proc stat line, in ms; and the command name. */
+function parseStat(stat: string): { name: string; userMs: number; systemMs: number } {
   // Fields after the command name (which may hold spaces) start after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_S;
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), userMs: (Number(fields[11]) * 1000) / TICKS_PER_S, systemMs: (Number(fields[12]) * 1000) / TICKS_PER_S };
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+export function cpuMsOf(pid: number): number {
+  const { userMs, systemMs } = parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  return userMs + systemMs;
+}
+
+export interface ThreadCpu {
+  userMs: number;
+  systemMs: number;
+}
+
+/**
+ * CPU time so far per thread name (Node's main thread, its V8 and libuv workers...), threads of one name
+ * added up. Threads that ended are not counted, so take differences over a span in which none ends.
+ */
+export function threadCpuOf(pid: number): Map<string, ThreadCpu> {
+  const byName = new Map<string, ThreadCpu>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread ended meanwhile
+    }
+    const { name, userMs, systemMs } = parseStat(stat);
+    const key = tid === String(pid) ? `${name} (main)` : name;
+    const sum = byName.get(key) ?? { userMs: 0, systemMs: 0 };
+    sum.userMs += userMs;
+    sum.systemMs += systemMs;
+    byName.set(key, sum);
+  }
+  return byName;
+}
+
+/** Per thread name, µs of CPU per request between two threadCpuOf snapshots (user + system, and system alone). */
+export function threadCpuPerRequest(before: Map<string, ThreadCpu>, after: Map<string, ThreadCpu>, requests: number): Record<string, { us: number; systemUs: number }> {
+  const out: Record<string, { us: number; systemUs: number }> = {};
+  for (const [name, end] of after) {
+    const start = before.get(name) ?? { userMs: 0, systemMs: 0 };
+    const userUs = ((end.userMs - start.userMs) * 1000) / requests;
+    const systemUs = ((end.systemMs - start.systemMs) * 1000) / requests;
+    if (userUs + systemUs > 0) out[name] = { us: userUs + systemUs, systemUs };
+  }
+  return out;
 }

@@ -1,17 +1,20 @@
-// `npm run bench`: what the proxy adds, measured side by side in one run on this machine. Starts the mock
-// upstream and the service as separate processes, measures direct-to-mock and through-the-service for the
-// translated and passthrough routes (JSON and 50-event streams, 10 and 100 connections), unloaded latency and
-// time to first byte, the service's memory, the cost of the info access line, and the stream translator
-// micro-benchmark; prints a table and writes JSON (+ Markdown) under bench-results/. Everything it starts is
-// stopped at the end, also on failure or Ctrl-C.
+// `npm run bench`: what the proxy costs, measured side by side in one run on this machine. Starts the mock
+// upstream, this service, and the reference servers (nginx as a byte relay, the bare fastify + undici relay,
+// the Portkey gateway) as separate processes; measures each column's unloaded latency, requests/s and CPU per
+// request under load (JSON and 50-event streams, 10 and 100 connections), memory, and the cost growth with
+// answer size and stream length; checks issue 17's targets; prints the tables and writes JSON (+ Markdown)
+// under bench-results/. Everything it starts is stopped at the end, also on failure or Ctrl-C.
 //
-// Options: --duration=S (5) --warmup=S (1) --connections=10,100 --loader=wrk|autocannon (wrk when on PATH)
-//          --latency-requests=N (200) --latency-warmup=N (2000: unmeasured requests first, so that the client and
-//          the service run optimised code, as a service that has been up for a while does) --no-log-cost --no-translator --cpu-prof (profile the service into
-//          bench-results/profiles/) --keep-logs (keep the service's stdout log) --only=chat-json,messages-sse
-//          (a subset; the direct baselines always run) --src (run src/main.ts through type stripping instead
-//          of the build in dist/, which is what `npm start` and the container run) --node-flags="..." (extra
-//          flags for the service's node, for experiments)
+// Options: --duration=S (5) --warmup=S (1) --connections=10,100 --rounds=N (1: each load cell N times,
+//          interleaved; the tables show medians) --growth-duration=S (3) --no-growth --loader=wrk|autocannon
+//          (wrk when on PATH) --latency-requests=N (200) --latency-warmup=N (2000: unmeasured requests first, so
+//          that client and server run optimised code, as a server that has been up for a while does)
+//          --log-cost (also measure the info access line against a second service at warn) --no-translator
+//          --no-nginx --no-portkey --no-install (do not apt-get/npm install what is missing)
+//          --cpu-prof (profile this service and the bare relay into bench-results/profiles/) --keep-logs
+//          --only=chat-json,messages-sse (a subset; the direct and bare columns always run) --src (run
+//          src/main.ts through type stripping instead of the build in dist/) --node-flags="..." (the node flags
+//          of this service and the bare relay; default the one `npm start` and the image use)
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -19,10 +22,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { measureLatency, probe } from './latency.ts';
-import { runLoad, wrkAvailable, type LoadResult, type LoaderName } from './load.ts';
-import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild, stopChild, waitUntilUp } from './processes.ts';
-import { evaluateTargets, formatMarkdown, formatText, type LatencyRow, type LoadRow, type LogCostRow, type Report } from './report.ts';
-import { SCENARIOS, type Scenario, type ScenarioId } from './scenarios.ts';
+import { runLoad, wrkAvailable, type LoaderName } from './load.ts';
+import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild, stopChild, threadCpuOf, threadCpuPerRequest, waitUntilUp } from './processes.ts';
+import { ensureDebianTools, startBareRelay, startNginx, startPortkey, type Server, type Skipped } from './references.ts';
+import { evaluateTargets, fitGrowth, formatMarkdown, formatText, summarize, type GrowthRow, type LatencyRow, type LoadRow, type LoadRun, type LogCostRow, type MemoryRow, type Report } from './report.ts';
+import { COLUMN_LABELS, COLUMNS, GROWTH_COLUMNS, GROWTH_SHAPES, scenarioFor, sizeOf, type Column, type Kind, type Scenario } from './scenarios.ts';
 import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,11 +37,17 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '10,100' },
+    rounds: { type: 'string', default: '1' },
+    'growth-duration': { type: 'string', default: '3' },
+    'no-growth': { type: 'boolean', default: false },
     loader: { type: 'string' },
     'latency-requests': { type: 'string', default: '200' },
     'latency-warmup': { type: 'string', default: '2000' },
-    'no-log-cost': { type: 'boolean', default: false },
+    'log-cost': { type: 'boolean', default: false },
     'no-translator': { type: 'boolean', default: false },
+    'no-nginx': { type: 'boolean', default: false },
+    'no-portkey': { type: 'boolean', default: false },
+    'no-install': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     'keep-logs': { type: 'boolean', default: false },
     only: { type: 'string' },
@@ -49,35 +59,45 @@ const { values: args } = parseArgs({
 
 const durationS = Number(args.duration);
 const warmupS = Number(args.warmup);
+const growthDurationS = Number(args['growth-duration']);
+const rounds = Math.max(1, Number(args.rounds));
 const connectionCounts = args.connections!.split(',').map(Number);
 const latencyRequests = Number(args['latency-requests']);
 const latencyWarmup = Number(args['latency-warmup']);
-const loader: LoaderName = (args.loader as LoaderName | undefined) ?? (wrkAvailable() ? 'wrk' : 'autocannon');
-if (loader === 'wrk' && !wrkAvailable()) throw new Error('--loader=wrk but wrk is not on PATH');
-
 const only = args.only ? new Set(args.only.split(',')) : null;
-const selected = SCENARIOS.filter((scenario) => scenario.target === 'mock' || !only || only.has(scenario.id));
+const nodeFlags = args['node-flags']!.split(' ').filter((flag) => flag !== '');
+const KINDS: readonly Kind[] = ['json', 'sse'];
+/** Columns every ratio needs: they run whatever --only says. */
+const ALWAYS: ReadonlySet<Column> = new Set(['direct', 'bare']);
+const wanted = (column: Column, kind: Kind) => ALWAYS.has(column) || !only || only.has(`${column}-${kind}`);
 
 const log = (text: string) => process.stderr.write(`bench: ${text}\n`);
+const pause = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-function machine(): Record<string, string | number> {
+function machine(loader: LoaderName, servers: Map<Column, Server>): Record<string, string | number> {
   const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/^model name\s*:\s*(.+)$/m)?.[1] ?? 'unknown';
   const wrk = loader === 'wrk' ? spawnSync('wrk', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0].split(' [')[0] : 'autocannon 9';
-  return { cpus: availableParallelism(), cpu, memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`, node: process.version, loader: wrk };
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  return {
+    cpus: availableParallelism(),
+    cpu,
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    loader: wrk,
+    nginx: servers.get('nginx')?.name ?? '-',
+    portkey: servers.get('portkey')?.name ?? '-',
+    'load average at the end': load,
+  };
 }
 
-interface Service {
-  port: number;
-  pid: number;
-  alive(): boolean;
+interface Service extends Server {
   logPath: string;
-  stop(): Promise<void>;
 }
 
-async function startMock(): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
+async function startMock(): Promise<Server> {
   const child = startChild(process.execPath, [join(ROOT, 'scripts/bench/mock-upstream.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const { port } = await firstJsonLine<{ port: number }>(child);
-  return { port, pid: child.pid!, stop: () => stopChild(child) };
+  return { name: 'mock upstream', port, pid: child.pid!, alive: () => child.exitCode === null && child.signalCode === null, stop: () => stopChild(child) };
 }
 
 /** The service as it runs in production: compiled to dist/ (rebuilt here so that it matches src/). */
@@ -92,14 +112,15 @@ function entryPoint(): string {
   return built;
 }
 
+function profileFlags(name: string): string[] {
+  return args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+}
+
 async function startService(entry: string, upstreamPort: number, logLevel: string, name: string): Promise<Service> {
   const port = await freePort();
-  mkdirSync(RESULTS, { recursive: true });
   const logPath = join(RESULTS, `service-${name}.log`);
   const out = openSync(logPath, 'w');
-  const flags = args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${join(RESULTS, 'profiles')}`, `--cpu-prof-name=service-${name}-${Date.now()}.cpuprofile`] : [];
-  const extra = args['node-flags']!.split(' ').filter((flag) => flag !== '');
-  const child = startChild(process.execPath, [...extra, ...flags, entry], {
+  const child = startChild(process.execPath, [...nodeFlags, ...profileFlags(`service-${name}`), entry], {
     // A neutral working directory, so that a developer's .env cannot change what is measured.
     cwd: RESULTS,
     env: {
@@ -115,19 +136,15 @@ async function startService(entry: string, upstreamPort: number, logLevel: strin
   });
   closeSync(out);
   await waitUntilUp(`http://127.0.0.1:${port}/healthz`, child);
-  return { port, pid: child.pid!, logPath, alive: () => child.exitCode === null && child.signalCode === null, stop: () => stopChild(child, 8000) };
+  return { name: `this service (${logLevel})`, port, pid: child.pid!, logPath, alive: () => child.exitCode === null && child.signalCode === null, stop: () => stopChild(child, 8000) };
 }
 
-function urlOf(scenario: Scenario, mockPort: number, servicePort: number): string {
-  return `http://127.0.0.1:${scenario.target === 'mock' ? mockPort : servicePort}${scenario.path}`;
-}
-
-/** null when the scenario can run; else why not ("not available" for a 404: the route is not merged yet). */
+/** null when the scenario can run; else why not. */
 async function availability(scenario: Scenario, url: string): Promise<string | null> {
   try {
     const answer = await probe(url, scenario.body, scenario.headers);
     if (answer.status === 404) return 'not available (404)';
-    if (answer.status < 200 || answer.status >= 300) return `failed (HTTP ${answer.status})`;
+    if (answer.status < 200 || answer.status >= 300) return `failed (HTTP ${answer.status}: ${answer.body.slice(0, 200)})`;
     if (!answer.body.includes(scenario.expect)) return `failed (answer lacks ${scenario.expect})`;
     return null;
   } catch (error) {
@@ -135,12 +152,11 @@ async function availability(scenario: Scenario, url: string): Promise<string | n
   }
 }
 
-function logSummary(path: string): { lines: number; errorLines: number; bytes: number; bytesPerLine: number } {
+function logSummary(path: string): { lines: number; errorLines: number; bytesPerLine: number } {
   const text = readFileSync(path, 'utf8');
   const lines = text.split('\n').filter((line) => line !== '');
   const errorLines = lines.filter((line) => /"level":(50|60)/.test(line)).length;
-  const bytes = statSync(path).size;
-  return { lines: lines.length, errorLines, bytes, bytesPerLine: lines.length ? Math.round(bytes / lines.length) : 0 };
+  return { lines: lines.length, errorLines, bytesPerLine: lines.length ? Math.round(statSync(path).size / lines.length) : 0 };
 }
 
 function translatorBench(): unknown {
@@ -153,125 +169,220 @@ async function main(): Promise<void> {
   installCleanup();
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
-  log(`loader ${loader}, ${durationS}s per run after ${warmupS}s warm-up, connections ${connectionCounts.join('/')}`);
+  mkdirSync(RESULTS, { recursive: true });
+  const skipped: Record<string, string> = {};
 
+  if (!args['no-install']) {
+    const tools = [{ command: 'wrk', pkg: 'wrk' }, ...(args['no-nginx'] ? [] : [{ command: 'nginx', pkg: 'nginx-light' }])];
+    for (const [command, note] of ensureDebianTools(tools, log)) log(note);
+  }
+  const loader: LoaderName = (args.loader as LoaderName | undefined) ?? (wrkAvailable() ? 'wrk' : 'autocannon');
+  if (loader === 'wrk' && !wrkAvailable()) throw new Error('--loader=wrk but wrk is not on PATH');
+  log(`loader ${loader}; ${durationS}s per run after ${warmupS}s warm-up, connections ${connectionCounts.join('/')}, ${rounds} round(s)`);
+
+  // Every server, one process each.
   const entry = entryPoint();
   const mock = await startMock();
   let service = await startService(entry, mock.port, 'info', 'info');
-  const scenarios = new Map<ScenarioId, Scenario>(SCENARIOS.map((scenario) => [scenario.id, scenario]));
-  const url = (scenario: Scenario) => urlOf(scenario, mock.port, service.port);
+  const servers = new Map<Column, Server>([['direct', mock], ['chat', service], ['messages', service]]);
+  servers.set('bare', await startBareRelay(mock.port, [...nodeFlags, ...profileFlags('bare-relay')], join(RESULTS, 'bare-relay.log'), join(RESULTS, 'js')));
+  const references: Array<[Column, boolean, () => Promise<Server | Skipped>]> = [
+    ['nginx', !args['no-nginx'], () => startNginx(mock.port)],
+    ['portkey', !args['no-portkey'], () => startPortkey(log, join(RESULTS, 'portkey.log'), !args['no-install'], join(RESULTS, 'js'))],
+  ];
+  for (const [column, on, start] of references) {
+    if (!on) {
+      skipped[COLUMN_LABELS[column]] = `--no-${column}`;
+      continue;
+    }
+    if (!KINDS.some((kind) => wanted(column, kind))) continue;
+    const started = await start();
+    if ('skipped' in started) {
+      skipped[COLUMN_LABELS[column]] = started.skipped;
+      log(`${column}: skipped: ${started.skipped}`);
+    } else {
+      servers.set(column, started);
+      log(`${column}: ${started.name} on 127.0.0.1:${started.port}`);
+    }
+  }
+  const urlOf = (scenario: Scenario) => `http://127.0.0.1:${servers.get(scenario.column)!.port}${scenario.path}`;
 
-  // One request through every route (also the check that each works), then the idle footprint.
-  const unavailable = new Map<ScenarioId, string>();
-  let previous: Scenario | null = null;
-  for (const scenario of selected) {
-    await new Promise((done) => setTimeout(done, 300));
+  const main: Scenario[] = [];
+  for (const kind of KINDS) for (const column of COLUMNS) if (servers.has(column) && wanted(column, kind)) main.push(scenarioFor(column, kind, mock.port));
+
+  // One request through every column (also the check that each works), then the idle footprint.
+  const unavailable = new Map<string, string>();
+  for (const scenario of main) {
+    await pause(200);
     if (!service.alive()) {
       // A route that takes the process down is reported, and the run goes on with a fresh service.
-      if (previous) unavailable.set(previous.id, 'failed (the service crashed on this request; see bench-results/service-info.log)');
-      log(`${previous?.id}: the service crashed; starting a fresh one`);
+      log('this service crashed; starting a fresh one');
       await service.stop();
       service = await startService(entry, mock.port, 'info', 'info-restarted');
+      servers.set('chat', service);
+      servers.set('messages', service);
     }
-    previous = scenario;
-    const why = await availability(scenario, url(scenario));
-    if (why) {
-      unavailable.set(scenario.id, unavailable.get(scenario.id) ?? why);
-      log(`${scenario.id}: ${why}`);
-      if (scenario.target === 'mock') throw new Error(`the mock upstream does not answer ${scenario.id}: ${why}`);
+    const why = await availability(scenario, urlOf(scenario));
+    await pause(100);
+    const crashed = (scenario.column === 'chat' || scenario.column === 'messages') && !service.alive();
+    if (why || crashed) {
+      const reason = crashed ? 'failed (the service crashed on this request; see bench-results/service-info.log)' : why!;
+      unavailable.set(scenario.id, reason);
+      log(`${scenario.id}: ${reason}`);
+      if (scenario.column === 'direct') throw new Error(`the mock upstream does not answer ${scenario.id}: ${reason}`);
+      if (scenario.column === 'bare') throw new Error(`the bare relay does not answer ${scenario.id}: ${reason}`);
     }
   }
-  if (!service.alive()) throw new Error(`the service crashed on ${previous?.id}`);
-  await new Promise((done) => setTimeout(done, 500));
-  const idleRssMb = memoryOf(service.pid).rssMb;
-  log(`service idle RSS ${idleRssMb.toFixed(1)} MB`);
+  if (!service.alive()) throw new Error('this service crashed');
+  await pause(500);
+  const serverList = [...new Set(servers.values())].filter((server) => server !== mock);
+  const idle = new Map(serverList.map((server) => [server, memoryOf(server.pid).rssMb]));
+  log(`idle RSS: ${serverList.map((server) => `${server.name} ${idle.get(server)!.toFixed(1)} MB`).join(', ')}`);
 
-  // Unloaded latency and TTFB, direct and proxied, one request at a time.
+  // Unloaded latency and time to first byte / token, one request at a time.
   const latency: LatencyRow[] = [];
-  const latencyBaseline = new Map<ScenarioId, { ttfb: number; total: number }>();
-  for (const scenario of selected) {
+  for (const scenario of main) {
     const why = unavailable.get(scenario.id);
-    const row: LatencyRow = { scenario: scenario.id, label: scenario.label, stream: scenario.stream, result: null, ttfbAddedMs: null, totalAddedMs: null, ...(why ? { unavailable: why } : {}) };
+    const row: LatencyRow = { id: scenario.id, column: scenario.column, kind: scenario.kind, label: scenario.label, result: null, ttfbAddedMs: null, ttftAddedMs: null, totalAddedMs: null, ...(why ? { unavailable: why } : {}) };
     latency.push(row);
     if (why) continue;
-    const result = await measureLatency({ url: url(scenario), body: scenario.body, headers: scenario.headers, requests: latencyRequests, warmup: latencyWarmup });
-    row.result = result;
-    if (scenario.target === 'mock') latencyBaseline.set(scenario.id, { ttfb: result.ttfbP50Ms, total: result.totalP50Ms });
-    else {
-      const base = latencyBaseline.get(scenario.baseline)!;
-      row.ttfbAddedMs = result.ttfbP50Ms - base.ttfb;
-      row.totalAddedMs = result.totalP50Ms - base.total;
+    row.result = await measureLatency({ url: urlOf(scenario), body: scenario.body, headers: scenario.headers, requests: latencyRequests, warmup: latencyWarmup, firstToken: scenario.firstToken });
+    const base = latency.find((other) => other.column === 'direct' && other.kind === scenario.kind)?.result;
+    if (base && scenario.column !== 'direct') {
+      row.ttfbAddedMs = row.result.ttfbP50Ms - base.ttfbP50Ms;
+      row.ttftAddedMs = Number.isNaN(row.result.ttftP50Ms) ? null : row.result.ttftP50Ms - base.ttftP50Ms;
+      row.totalAddedMs = row.result.totalP50Ms - base.totalP50Ms;
     }
-    log(`latency ${scenario.id}: TTFB p50 ${result.ttfbP50Ms.toFixed(3)} ms, total p50 ${result.totalP50Ms.toFixed(3)} ms`);
+    log(`latency ${scenario.id}: TTFB p50 ${row.result.ttfbP50Ms.toFixed(3)} ms${scenario.kind === 'sse' ? `, TTFT p50 ${row.result.ttftP50Ms.toFixed(3)} ms` : ''}, total p50 ${row.result.totalP50Ms.toFixed(3)} ms`);
   }
 
-  // Load: for each connection count, the direct baseline right before the proxied scenarios it anchors.
+  // Load cells: one row per column, body and connection count; each round measures every row once.
   const loads: LoadRow[] = [];
-  for (const connections of connectionCounts) {
-    const baselines = new Map<ScenarioId, LoadResult>();
-    for (const scenario of selected) {
-      const why = unavailable.get(scenario.id);
-      const row: LoadRow = { scenario: scenario.id, label: scenario.label, stream: scenario.stream, connections, result: null, ratio: null, p50AddedMs: null, serviceCpuUsPerRequest: null, mockCpuUsPerRequest: null, ...(why ? { unavailable: why } : {}) };
+  const rowFor = (scenario: Scenario, connections: number): LoadRow => {
+    let row = loads.find((other) => other.id === scenario.id && other.connections === connections);
+    if (!row) {
+      const why = unavailable.get(`${scenario.column}-${scenario.kind}`);
+      row = { id: scenario.id, column: scenario.column, kind: scenario.kind, size: scenario.size, label: scenario.label, connections, runs: [], requestsPerS: null, p50Ms: null, p99Ms: null, errors: 0, non2xx: 0, ratio: null, p50AddedMs: null, cpuUsPerRequest: null, cpuVsBare: null, ...(why ? { unavailable: why } : {}) };
       loads.push(row);
-      if (why) continue;
-      const spec = { url: url(scenario), body: scenario.body, headers: scenario.headers, connections, durationS };
-      if (warmupS > 0) await runLoad(loader, { ...spec, durationS: warmupS });
-      const cpuBefore = { service: cpuMsOf(service.pid), mock: cpuMsOf(mock.pid) };
-      const result = await runLoad(loader, spec);
-      row.result = result;
-      // CPU per request is robust to a busy machine, where requests/s is not: it says what the proxy costs.
-      row.serviceCpuUsPerRequest = scenario.target === 'service' ? ((cpuMsOf(service.pid) - cpuBefore.service) * 1000) / result.requests : null;
-      row.mockCpuUsPerRequest = ((cpuMsOf(mock.pid) - cpuBefore.mock) * 1000) / result.requests;
-      if (scenario.target === 'mock') baselines.set(scenario.id, result);
-      const base = baselines.get(scenario.baseline)!;
-      row.ratio = result.requestsPerS / base.requestsPerS;
-      row.p50AddedMs = result.p50Ms - base.p50Ms;
-      log(`load ${scenario.id} @${connections}: ${Math.round(result.requestsPerS)} req/s (${Math.round(row.ratio * 100)}%), p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}, non-2xx ${result.non2xx}, CPU/request service ${row.serviceCpuUsPerRequest?.toFixed(0) ?? '-'} µs mock ${row.mockCpuUsPerRequest.toFixed(0)} µs`);
+    }
+    return row;
+  };
+  /** A run's ratios against the direct and bare runs of the same round, body and connection count. */
+  const setRatios = (row: LoadRow, round: number) => {
+    const run = row.runs[round];
+    const sameRound = (column: Column) => loads.find((other) => other.column === column && other.kind === row.kind && other.size === row.size && other.connections === row.connections)?.runs[round];
+    const direct = sameRound('direct');
+    const bare = sameRound('bare');
+    if (direct) {
+      run.ratio = run.result.requestsPerS / direct.result.requestsPerS;
+      run.p50AddedMs = run.result.p50Ms - direct.result.p50Ms;
+    }
+    if (bare) run.cpuVsBare = run.cpuUsPerRequest / bare.cpuUsPerRequest;
+  };
+  const measureCell = async (scenario: Scenario, connections: number, seconds: number): Promise<void> => {
+    const row = rowFor(scenario, connections);
+    if (row.unavailable) return;
+    const server = servers.get(scenario.column)!;
+    const spec = { url: urlOf(scenario), body: scenario.body, headers: scenario.headers, connections, durationS: seconds };
+    if (warmupS > 0) await runLoad(loader, { ...spec, durationS: warmupS });
+    const perThread = scenario.column === 'chat' || scenario.column === 'messages' || scenario.column === 'bare';
+    const threadsBefore = perThread ? threadCpuOf(server.pid) : null;
+    const before = { server: cpuMsOf(server.pid), mock: cpuMsOf(mock.pid) };
+    const result = await runLoad(loader, spec);
+    const run: LoadRun = {
+      result,
+      cpuUsPerRequest: ((cpuMsOf(server.pid) - before.server) * 1000) / result.requests,
+      mockCpuUsPerRequest: ((cpuMsOf(mock.pid) - before.mock) * 1000) / result.requests,
+      ...(threadsBefore ? { threads: threadCpuPerRequest(threadsBefore, threadCpuOf(server.pid), result.requests) } : {}),
+    };
+    row.runs.push(run);
+    setRatios(row, row.runs.length - 1);
+    if (!server.alive()) row.unavailable = `failed (the process exited during the load)`;
+    log(`load ${scenario.id} @${connections}: ${Math.round(result.requestsPerS)} req/s (${run.ratio?.toFixed(2) ?? '-'}× direct), p50 ${result.p50Ms.toFixed(2)} ms, p99 ${result.p99Ms.toFixed(2)} ms, errors ${result.errors}, non-2xx ${result.non2xx}, CPU ${run.cpuUsPerRequest.toFixed(0)} µs/request (${run.cpuVsBare?.toFixed(2) ?? '-'}× bare), mock ${run.mockCpuUsPerRequest.toFixed(0)} µs`);
+  };
+
+  // Direct and bare first in each group, so that the log shows every other row's ratios as it goes.
+  const measureOrder = (a: Scenario, b: Scenario) => Number(ALWAYS.has(b.column)) - Number(ALWAYS.has(a.column)) || COLUMNS.indexOf(a.column) - COLUMNS.indexOf(b.column);
+  for (let round = 0; round < rounds; round++) {
+    for (const connections of connectionCounts) {
+      for (const kind of KINDS) {
+        for (const scenario of main.filter((s) => s.kind === kind).sort(measureOrder)) await measureCell(scenario, connections, durationS);
+      }
     }
   }
-  const afterLoad = memoryOf(service.pid);
-  log(`service RSS after the loads ${afterLoad.rssMb.toFixed(1)} MB, peak ${afterLoad.peakMb.toFixed(1)} MB`);
+  // Rows in the tables' order: by connections, body, then column.
+  loads.sort((a, b) => connectionCounts.indexOf(a.connections) - connectionCounts.indexOf(b.connections) || KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind) || COLUMNS.indexOf(a.column) - COLUMNS.indexOf(b.column));
+  const afterLoad = new Map(serverList.map((server) => [server, memoryOf(server.pid)]));
+  const memory: MemoryRow[] = serverList.map((server) => ({
+    server: server.name,
+    columns: [...servers].filter(([, s]) => s === server).map(([column]) => column),
+    idleRssMb: idle.get(server)!,
+    peakRssMb: afterLoad.get(server)!.peakMb,
+    rssAfterLoadMb: afterLoad.get(server)!.rssMb,
+  }));
+  log(`after the loads: ${memory.map((row) => `${row.server} RSS ${row.rssAfterLoadMb.toFixed(1)} MB, peak ${row.peakRssMb.toFixed(1)} MB`).join('; ')}`);
+
+  // Cost growth: CPU per request against answer size and stream length, at 10 connections.
+  const growth: GrowthRow[] = [];
+  if (!args['no-growth']) {
+    const cells = GROWTH_SHAPES.flatMap(({ kind, shape }) => GROWTH_COLUMNS.filter((column) => wanted(column, kind) && !unavailable.has(`${column}-${kind}`)).map((column) => scenarioFor(column, kind, mock.port, shape)));
+    for (let round = 0; round < rounds; round++) for (const scenario of cells) await measureCell(scenario, 10, growthDurationS);
+    for (const kind of KINDS) {
+      for (const column of GROWTH_COLUMNS) {
+        const shapes = GROWTH_SHAPES.filter((entry) => entry.kind === kind);
+        const rows = shapes.map(({ shape }) => loads.find((row) => row.column === column && row.kind === kind && row.size === sizeOf(shape) && row.connections === 10));
+        if (rows.some((row) => row === undefined)) continue;
+        for (const row of rows) summarize(row!);
+        const points = shapes.map(({ x, shape }, i) => ({ x, size: sizeOf(shape), cpuUsPerRequest: rows[i]!.cpuUsPerRequest, requestsPerS: rows[i]!.requestsPerS }));
+        growth.push({ column, kind, label: COLUMN_LABELS[column], unit: kind === 'json' ? 'KB' : 'event', points, ...fitGrowth(points), slopeVsBare: null });
+      }
+      const bare = growth.find((row) => row.column === 'bare' && row.kind === kind);
+      for (const row of growth.filter((other) => other.kind === kind)) row.slopeVsBare = bare?.slope && row.slope !== null ? row.slope / bare.slope : null;
+    }
+  }
+  for (const row of loads) summarize(row);
+  const servicePeakAtEndMb = memoryOf(service.pid).peakMb;
 
   // What the one info access line per request costs: the same load against a second service at warn.
   const logCost: LogCostRow[] = [];
-  if (!args['no-log-cost']) {
+  if (args['log-cost']) {
     const quiet = await startService(entry, mock.port, 'warn', 'warn');
-    for (const id of ['messages-json', 'chat-json'] as const) {
-      if (unavailable.has(id) || !selected.some((scenario) => scenario.id === id)) continue;
-      const scenario = scenarios.get(id)!;
-      const spec = { body: scenario.body, headers: scenario.headers, connections: 10, durationS };
-      const measured = async (target: Service) => {
-        const specFor = { ...spec, url: urlOf(scenario, mock.port, target.port) };
-        if (warmupS > 0) await runLoad(loader, { ...specFor, durationS: warmupS });
+    for (const scenario of main.filter((s) => (s.column === 'chat' || s.column === 'messages') && s.kind === 'json' && !unavailable.has(s.id))) {
+      const measured = async (target: Server) => {
+        const spec = { url: `http://127.0.0.1:${target.port}${scenario.path}`, body: scenario.body, headers: scenario.headers, connections: 10, durationS };
+        if (warmupS > 0) await runLoad(loader, { ...spec, durationS: warmupS });
         const before = cpuMsOf(target.pid);
-        const result = await runLoad(loader, specFor);
+        const result = await runLoad(loader, spec);
         return { result, cpuUsPerRequest: ((cpuMsOf(target.pid) - before) * 1000) / result.requests };
       };
       const info = await measured(service);
       const warn = await measured(quiet);
-      logCost.push({ scenario: id, connections: 10, info: info.result, warn: warn.result, infoCpuUsPerRequest: info.cpuUsPerRequest, warnCpuUsPerRequest: warn.cpuUsPerRequest });
-      log(`access line ${id}: info ${Math.round(info.result.requestsPerS)} req/s ${info.cpuUsPerRequest.toFixed(0)} µs/request vs warn ${Math.round(warn.result.requestsPerS)} req/s ${warn.cpuUsPerRequest.toFixed(0)} µs/request`);
+      logCost.push({ scenario: scenario.id, connections: 10, info: info.result, warn: warn.result, infoCpuUsPerRequest: info.cpuUsPerRequest, warnCpuUsPerRequest: warn.cpuUsPerRequest });
+      log(`access line ${scenario.id}: info ${Math.round(info.result.requestsPerS)} req/s ${info.cpuUsPerRequest.toFixed(0)} µs/request vs warn ${Math.round(warn.result.requestsPerS)} req/s ${warn.cpuUsPerRequest.toFixed(0)} µs/request`);
     }
     await quiet.stop();
     if (!args['keep-logs']) rmSync(quiet.logPath, { force: true });
   }
 
-  await service.stop();
+  const reportMachine = machine(loader, servers);
+  for (const server of [...serverList].reverse()) await server.stop();
   await mock.stop();
   const serviceLog = logSummary(service.logPath);
   if (!args['keep-logs']) rmSync(service.logPath, { force: true });
 
   const streamTranslator = args['no-translator'] ? null : translatorBench();
-  const memory = { idleRssMb, peakRssMb: afterLoad.peakMb, rssAfterLoadMb: afterLoad.rssMb };
+  const partial = { loads, latency, memory, growth };
   const report: Report = {
     startedAt,
-    machine: machine(),
+    machine: reportMachine,
     settings: {
       durationS,
       warmupS,
+      rounds,
+      growthDurationS,
       latencyRequests,
       latencyWarmup,
-      service: `node ${args['node-flags'] ? `${args['node-flags']} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
+      service: `node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
       serviceLogLevel: 'info',
       serviceLogLines: serviceLog.lines,
       serviceLogErrorLines: serviceLog.errorLines,
@@ -279,14 +390,13 @@ async function main(): Promise<void> {
       cpuProf: args['cpu-prof'] ?? false,
       runSeconds: Math.round((Date.now() - started) / 1000),
     },
-    loads,
-    latency,
-    memory,
+    skipped,
+    ...partial,
+    servicePeakAtEndMb,
     logCost,
     streamTranslator,
-    targets: evaluateTargets(loads, latency, memory),
+    targets: evaluateTargets(partial),
   };
-  mkdirSync(RESULTS, { recursive: true });
   const stamp = startedAt.replace(/[:.]/g, '-');
   writeFileSync(join(RESULTS, `bench-${stamp}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);

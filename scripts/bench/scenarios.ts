@@ -1,34 +1,93 @@
-// What the benchmark sends where. Each proxied scenario is compared with the direct-to-mock scenario that
-// does the same upstream work: the translated chat request costs the mock what an Anthropic request costs it.
-import { anthropicRequest, chatRequest } from './payloads.ts';
+// What the benchmark sends where. Each column is one server the same requests go through: the mock itself
+// (direct: the limit of the work), three references (nginx as a byte relay: the limit of any proxy hop; a bare
+// fastify + undici relay: the floor of this project's stack; the Portkey gateway: a translating peer) and this
+// service's two routes. Every column costs the mock the same upstream work as the direct one: the translated
+// chat request asks the mock for what the Anthropic request asks it for.
+import { anthropicRequest, chatRequest, type Shape } from './payloads.ts';
 
-export type DirectId = 'direct-json' | 'direct-sse';
-export type ProxiedId = 'chat-json' | 'chat-sse' | 'messages-json' | 'messages-sse';
-export type ScenarioId = DirectId | ProxiedId;
+export type Column = 'direct' | 'nginx' | 'bare' | 'portkey' | 'chat' | 'messages';
+export type Kind = 'json' | 'sse';
+
+export const COLUMNS: readonly Column[] = ['direct', 'nginx', 'bare', 'portkey', 'chat', 'messages'];
+/** The columns of the cost-growth runs: the mock's own cost, the floor, and this service's routes. */
+export const GROWTH_COLUMNS: readonly Column[] = ['direct', 'bare', 'messages', 'chat'];
+
+export const COLUMN_LABELS: Record<Column, string> = {
+  direct: 'direct to the mock',
+  nginx: 'nginx relay, 1 worker',
+  bare: 'bare fastify + undici relay',
+  portkey: 'Portkey gateway (translating)',
+  chat: 'this service, translated',
+  messages: 'this service, passthrough',
+};
+
+/** The column each target is a ratio of. */
+export type Reference = 'direct' | 'bare';
 
 export interface Scenario {
-  id: ScenarioId;
+  /** `<column>-<kind>`, with `-<size>` for a cost-growth shape: `chat-json`, `bare-sse-500`. */
+  id: string;
+  column: Column;
+  kind: Kind;
+  shape: Shape;
+  /** `1 KB`, `500 events`; '' for the default answer. */
+  size: string;
   label: string;
-  target: 'mock' | 'service';
   path: string;
   body: string;
   headers: Record<string, string>;
-  stream: boolean;
-  /** The direct scenario this one is a ratio of. */
-  baseline: DirectId;
   /** Text the last body of a healthy answer contains. */
   expect: string;
+  /** Matches a stream's text once its first text token is there (TTFT). */
+  firstToken?: RegExp;
 }
 
 const KEY = 'sk-bench-not-a-real-key';
 const ANTHROPIC_HEADERS = { 'content-type': 'application/json', 'x-api-key': KEY, 'anthropic-version': '2023-06-01' };
 const OPENAI_HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
 
-export const SCENARIOS: readonly Scenario[] = [
-  { id: 'direct-json', label: 'direct      /v1/messages', target: 'mock', path: '/v1/messages', body: anthropicRequest(false), headers: ANTHROPIC_HEADERS, stream: false, baseline: 'direct-json', expect: '"end_turn"' },
-  { id: 'chat-json', label: 'translated  /v1/chat/completions', target: 'service', path: '/v1/chat/completions', body: chatRequest(false), headers: OPENAI_HEADERS, stream: false, baseline: 'direct-json', expect: '"chat.completion"' },
-  { id: 'messages-json', label: 'passthrough /v1/messages', target: 'service', path: '/v1/messages', body: anthropicRequest(false), headers: ANTHROPIC_HEADERS, stream: false, baseline: 'direct-json', expect: '"end_turn"' },
-  { id: 'direct-sse', label: 'direct      /v1/messages', target: 'mock', path: '/v1/messages', body: anthropicRequest(true), headers: ANTHROPIC_HEADERS, stream: true, baseline: 'direct-sse', expect: 'message_stop' },
-  { id: 'chat-sse', label: 'translated  /v1/chat/completions', target: 'service', path: '/v1/chat/completions', body: chatRequest(true), headers: OPENAI_HEADERS, stream: true, baseline: 'direct-sse', expect: '[DONE]' },
-  { id: 'messages-sse', label: 'passthrough /v1/messages', target: 'service', path: '/v1/messages', body: anthropicRequest(true), headers: ANTHROPIC_HEADERS, stream: true, baseline: 'direct-sse', expect: 'message_stop' },
+const ANTHROPIC_FIRST_TOKEN = /"text_delta","text":"[^"]/;
+const OPENAI_FIRST_TOKEN = /"content":"[^"]/;
+
+export function sizeOf(shape: Shape): string {
+  if (shape.jsonBytes !== undefined) return `${shape.jsonBytes / 1024} KB`;
+  if (shape.events !== undefined) return `${shape.events} events`;
+  return '';
+}
+
+/** One column's request for one kind of answer; `mockPort` for Portkey, which is told the upstream per request. */
+export function scenarioFor(column: Column, kind: Kind, mockPort: number, shape: Shape = {}): Scenario {
+  const stream = kind === 'sse';
+  const openai = column === 'chat' || column === 'portkey';
+  const size = sizeOf(shape);
+  const headers: Record<string, string> = openai ? { ...OPENAI_HEADERS } : { ...ANTHROPIC_HEADERS };
+  if (column === 'portkey') {
+    // Portkey's own way of naming the provider and an upstream of one's own (trusted: a loopback host).
+    headers['x-portkey-provider'] = 'anthropic';
+    headers['x-portkey-custom-host'] = `http://127.0.0.1:${mockPort}/v1`;
+  }
+  const suffix = shape.jsonBytes !== undefined ? `-${shape.jsonBytes / 1024}k` : shape.events !== undefined ? `-${shape.events}` : '';
+  return {
+    id: `${column}-${kind}${suffix}`,
+    column,
+    kind,
+    shape,
+    size,
+    label: COLUMN_LABELS[column],
+    path: openai ? '/v1/chat/completions' : '/v1/messages',
+    body: openai ? chatRequest(stream, shape) : anthropicRequest(stream, shape),
+    headers,
+    expect: stream ? (openai ? '[DONE]' : 'message_stop') : openai ? '"chat.completion"' : '"end_turn"',
+    ...(stream ? { firstToken: openai ? OPENAI_FIRST_TOKEN : ANTHROPIC_FIRST_TOKEN } : {}),
+  };
+}
+
+/** The answers of the cost-growth table: 1, 10 and 100 KB JSON; 10, 50 and 500-event streams. */
+export const GROWTH_SHAPES: ReadonlyArray<{ kind: Kind; shape: Shape; x: number }> = [
+  { kind: 'json', shape: { jsonBytes: 1024 }, x: 1 },
+  { kind: 'json', shape: { jsonBytes: 10 * 1024 }, x: 10 },
+  { kind: 'json', shape: { jsonBytes: 100 * 1024 }, x: 100 },
+  { kind: 'sse', shape: { events: 10 }, x: 10 },
+  { kind: 'sse', shape: { events: 50 }, x: 50 },
+  { kind: 'sse', shape: { events: 500 }, x: 500 },
 ];
