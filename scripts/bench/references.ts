@@ -133,13 +133,13 @@ const PORTKEY_SOURCE = join(HERE, 'portkey');
 export const PORTKEY_HOME = join(homedir(), '.cache', 'anthropic-proxy', 'bench-portkey');
 const PORTKEY_ENTRY = join(PORTKEY_HOME, 'node_modules/@portkey-ai/gateway/build/start-server.js');
 
-/** Installs the gateway as its own lockfile pins it (scripts/bench/portkey/), when not there yet. */
+/** Installs the gateway as scripts/bench/portkey/ pins it (its package-lock.json), when not there yet. */
 function ensurePortkey(log: (text: string) => void, install: boolean): string | null {
   const lock = readFileSync(join(PORTKEY_SOURCE, 'package-lock.json'), 'utf8');
   const installedLock = join(PORTKEY_HOME, 'node_modules/.package-lock.json');
   if (existsSync(PORTKEY_ENTRY) && existsSync(join(PORTKEY_HOME, 'package-lock.json')) && readFileSync(join(PORTKEY_HOME, 'package-lock.json'), 'utf8') === lock && existsSync(installedLock)) return null;
   if (!install) return 'not installed yet, and --no-install';
-  log(`installing the Portkey gateway into ${PORTKEY_HOME} (npm ci, its own lockfile)`);
+  log(`installing the Portkey gateway into ${PORTKEY_HOME} (npm ci, the pinned lockfile)`);
   mkdirSync(PORTKEY_HOME, { recursive: true });
   copyFileSync(join(PORTKEY_SOURCE, 'package.json'), join(PORTKEY_HOME, 'package.json'));
   copyFileSync(join(PORTKEY_SOURCE, 'package-lock.json'), join(PORTKEY_HOME, 'package-lock.json'));
