@@ -1,0 +1,87 @@
+// Upstream bytes -> client SSE text for a streamed response: the SSE decoder, the Responses state machine
+// and the `event:` + `data:` encoder in one pure object, so the I/O code and the fixture tests run exactly
+// the same path. The byte transform the streaming writer plugs in for POST /v1/responses.
+import { ProxyError } from '../../errors.ts';
+import { upstreamProtocolError } from '../openai-chat/stream-machine.ts';
+import { SseDecodeError, SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+import type { ResponsesStreamEvent } from '../../wire/openai-responses.ts';
+import { ResponsesStreamMachine, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
+
+/** One Responses event as SSE: its type as the event name, the whole event as data. */
+export function encodeResponsesEvent(event: ResponsesStreamEvent): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export interface ResponsesSseOptions extends ResponsesStreamOptions {
+  maxEventBytes?: number;
+}
+
+export class ResponsesSseTranslator {
+  private readonly decoder: SseDecoder;
+  readonly machine: ResponsesStreamMachine;
+  /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
+  private out = '';
+  private readonly emit = (event: ResponsesStreamEvent): void => {
+    this.out += encodeResponsesEvent(event);
+  };
+  private readonly onEvent = (event: SseEvent): void => {
+    if (this.machine.finished) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(event.data);
+    } catch {
+      this.machine.fail(upstreamProtocolError(`an event whose data is not JSON (${event.event ?? 'unnamed event'})`), this.emit);
+      return;
+    }
+    // Anthropic repeats the event name as data.type; fall back to the SSE name when a sender left it out.
+    if (event.event !== undefined && parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === undefined) {
+      (parsed as { type?: unknown }).type = event.event;
+    }
+    this.machine.handle(parsed, this.emit);
+  };
+
+  constructor(options: ResponsesSseOptions) {
+    this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
+    this.machine = new ResponsesStreamMachine(options);
+  }
+
+  get status(): ResponsesStreamStatus {
+    return this.machine.status;
+  }
+
+  /** Completed, incomplete or failed: the client's stream is over. */
+  get finished(): boolean {
+    return this.machine.finished;
+  }
+
+  /** One upstream chunk in; the SSE text to send to the client out ('' when there is nothing yet). */
+  push(bytes: Uint8Array): string {
+    if (this.machine.finished) return '';
+    try {
+      this.decoder.push(bytes, this.onEvent);
+    } catch (error) {
+      if (!(error instanceof SseDecodeError)) throw error;
+      this.machine.fail(new ProxyError(502, `The upstream stream is unusable: ${error.message}`, { code: error.code }), this.emit);
+    }
+    return this.take();
+  }
+
+  /** The upstream body ended. */
+  end(): string {
+    this.decoder.end();
+    this.machine.end(this.emit);
+    return this.take();
+  }
+
+  /** A failure outside the stream's content (timeout, socket error, shutdown) ends it with response.failed. */
+  fail(error: ProxyError): string {
+    this.machine.fail(error, this.emit);
+    return this.take();
+  }
+
+  private take(): string {
+    const text = this.out;
+    this.out = '';
+    return text;
+  }
+}
