@@ -1,0 +1,20 @@
+// Translation rules for the Responses translator tests (chat's defaults, web search off).
+import { readFileSync } from 'node:fs';
+import type { ResponsesTranslationRules } from '../../../src/translate/openai-responses/request.ts';
+import { translateResponsesRequest } from '../../../src/translate/openai-responses/request.ts';
+import type { ResponsesRequest } from '../../../src/wire/openai-responses.ts';
+import { RULES } from '../openai-chat/rules.ts';
+
+export { failure } from '../openai-chat/rules.ts';
+
+export const RESPONSES_RULES: ResponsesTranslationRules = { ...RULES, webSearch: false };
+
+/** Translates a request whose input needs no stored state. */
+export function translate(request: ResponsesRequest, rules: Partial<ResponsesTranslationRules> = {}) {
+  return translateResponsesRequest(request, request.input ?? [], { ...RESPONSES_RULES, ...rules });
+}
+
+/** A recorded client request (test/fixtures/clients/responses-<name>.json). */
+export function clientFixture(name: string): { client: string; body: ResponsesRequest & Record<string, unknown> } {
+  return JSON.parse(readFileSync(new URL(`../../fixtures/clients/responses-${name}.json`, import.meta.url), 'utf8'));
+}
