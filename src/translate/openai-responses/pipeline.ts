@@ -4,7 +4,7 @@
 import { ProxyError } from '../../errors.ts';
 import { upstreamProtocolError } from '../openai-chat/stream-machine.ts';
 import { SseDecodeError, SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
-import type { ResponsesStreamEvent } from '../../wire/openai-responses.ts';
+import type { ResponseObject, ResponsesStreamEvent } from '../../wire/openai-responses.ts';
 import { ResponsesStreamMachine, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
 
 /** One Responses event as SSE: its type as the event name, the whole event as data. */
@@ -14,6 +14,8 @@ export function encodeResponsesEvent(event: ResponsesStreamEvent): string {
 
 export interface ResponsesSseOptions extends ResponsesStreamOptions {
   maxEventBytes?: number;
+  /** Called once with the final response, before the call that finished the stream returns its last event. */
+  onFinish?: (response: ResponseObject) => void;
 }
 
 export class ResponsesSseTranslator {
@@ -40,9 +42,12 @@ export class ResponsesSseTranslator {
     this.machine.handle(parsed, this.emit);
   };
 
+  private onFinish: ((response: ResponseObject) => void) | undefined;
+
   constructor(options: ResponsesSseOptions) {
     this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
     this.machine = new ResponsesStreamMachine(options);
+    this.onFinish = options.onFinish;
   }
 
   get status(): ResponsesStreamStatus {
@@ -80,6 +85,12 @@ export class ResponsesSseTranslator {
   }
 
   private take(): string {
+    const finished = this.machine.response;
+    if (finished !== null && this.onFinish) {
+      const onFinish = this.onFinish;
+      this.onFinish = undefined;
+      onFinish(finished);
+    }
     const text = this.out;
     this.out = '';
     return text;

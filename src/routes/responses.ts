@@ -1,0 +1,259 @@
+// The OpenAI Responses API in front of the upstream Messages API:
+//   POST   /v1/responses                   resolve state -> translate -> call the upstream -> translate back (or stream)
+//   GET    /v1/responses/{id}              a stored response
+//   DELETE /v1/responses/{id}
+//   GET    /v1/responses/{id}/input_items  the input items a stored response was made from
+//   POST   /v1/responses/input_tokens      the upstream count (or the local estimate) of a request's input
+// State lives behind the ResponsesStore interface, scoped to a hash of the client's credential.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ProxyError } from '../errors.ts';
+import { estimateInputTokens } from '../count/token-estimate.ts';
+import { lazyTokenizer } from '../count/tokenizer.ts';
+import { upstreamWaitFor } from '../http/lifecycle.ts';
+import { streamResponse } from '../http/responses-stream-writer.ts';
+import { openAIErrorRef } from '../schemas/common.ts';
+import {
+  deletedResponseSchema,
+  inputItemsListSchema,
+  inputItemsQuerySchema,
+  inputTokensSchema,
+  responseIdParamsSchema,
+  responseObjectSchema,
+  responsesRequestSchema,
+} from '../schemas/responses.ts';
+import { ownerOf, resolveInput, responseNotFound } from '../state/history.ts';
+import type { ResponsesStore, StoredInputItem } from '../state/responses-store.ts';
+import { responseEcho } from '../translate/openai-responses/echo.ts';
+import { ResponsesSseTranslator } from '../translate/openai-responses/pipeline.ts';
+import { translateResponsesRequest, type ResponsesTranslationRules } from '../translate/openai-responses/request.ts';
+import { responseFromMessage } from '../translate/openai-responses/response.ts';
+import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
+import { openAIResponseHeaders } from '../translate/response-headers.ts';
+import type { AnthropicResponse } from '../translate/types.ts';
+import { statusOfErrorInBody, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
+import { clientKeyOf, relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
+import type { ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
+
+export interface ResponsesRouteOptions {
+  store: ResponsesStore;
+  /** Unix milliseconds; tests pass a fixed clock. */
+  now?: () => number;
+  /** `resp_` + 32 hex digits; random unless a test fixes it. */
+  newResponseId?: () => string;
+}
+
+const randomResponseId = () => `resp_${randomBytes(16).toString('hex')}`;
+const STORED_STATUSES: ReadonlySet<string> = new Set(['completed', 'incomplete']);
+
+export async function responsesRoutes(app: FastifyInstance, options: ResponsesRouteOptions): Promise<void> {
+  const { config } = app;
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  const newResponseId = options.newResponseId ?? randomResponseId;
+  const tokenizer = lazyTokenizer();
+  const rules: ResponsesTranslationRules = {
+    modelMap: config.modelMap,
+    autoTextModel: config.autoTextModel,
+    autoVisionModel: config.autoVisionModel,
+    defaultMaxTokens: config.defaultMaxTokens,
+    reasoningBudgets: config.reasoningBudgets,
+    webSearch: config.responsesWebSearch,
+  };
+  const ownerFor = (request: FastifyRequest) => ownerOf(clientKeyOf(request.headers)?.key ?? null);
+
+  async function readText(upstream: UpstreamResponse, signal: AbortSignal): Promise<string> {
+    try {
+      return await upstream.body.text();
+    } catch (error) {
+      throw app.upstream.failureOf(error, signal, 'response');
+    }
+  }
+
+  function parseMessage(text: string, headers: UpstreamResponse['headers']): AnthropicResponse {
+    let answer: unknown;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with a body that is not JSON`, { code: 'upstream_invalid_response' });
+    }
+    if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with JSON that is not a message`, { code: 'upstream_invalid_response' });
+    }
+    // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
+    if ((answer as { type?: unknown }).type === 'error') throw upstreamErrorToOpenAI(statusOfErrorInBody(text), text, headers);
+    return answer as AnthropicResponse;
+  }
+
+  /** Keeps a finished response unless the request said store:false; a store failure costs only the state. */
+  function keep(request: FastifyRequest, body: ResponsesRequest, owner: string, response: ResponseObject, input: StoredInputItem[]): Promise<void> {
+    if (body.store === false || !STORED_STATUSES.has(response.status)) return Promise.resolve();
+    return store.put({ owner, response, input }).catch((error: unknown) => {
+      request.log.warn({ err: error, responseId: response.id }, 'the response could not be stored');
+    });
+  }
+
+  async function create(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const body = (request.body ?? {}) as ResponsesRequest;
+    const owner = ownerFor(request);
+    const responseId = newResponseId();
+    const resolved = await resolveInput(body, store, owner, responseId);
+    const translated = translateResponsesRequest(body, resolved.items, rules);
+    const model = translated.body.model;
+    request.proxyLog = { model, stream: translated.stream };
+    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
+    const { signal } = wait;
+    const upstream = await app.upstream.request({
+      path: '/v1/messages',
+      headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
+      body: JSON.stringify(translated.body),
+      signal,
+    });
+    request.proxyLog.upstreamStatus = upstream.statusCode;
+    if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
+      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), upstream.headers);
+    }
+    reply.headers(openAIResponseHeaders(upstream.headers));
+    const machineOptions: ResponsesStreamOptions = {
+      responseId,
+      createdAt: Math.floor(now() / 1000),
+      echo: responseEcho(body),
+      fallbackModel: model,
+      responseFormatTool: translated.responseFormatTool,
+      toolsByUpstreamName: translated.toolsByUpstreamName,
+    };
+    if (translated.stream) {
+      wait.streaming();
+      // Stored the moment the machine finishes, before its last event is written: a client that continues at
+      // once with previous_response_id finds it.
+      const translator = new ResponsesSseTranslator({
+        ...machineOptions,
+        onFinish: (response) => void keep(request, body, owner, response, resolved.own),
+      });
+      await streamResponse({ request, reply, upstream, signal, translator, model });
+      return reply;
+    }
+    const answer = parseMessage(await readText(upstream, signal), upstream.headers);
+    app.metrics.recordUsage(model, answer.usage);
+    const response = responseFromMessage(answer, machineOptions);
+    await keep(request, body, owner, response, resolved.own);
+    return response;
+  }
+
+  const errors = { '4xx': openAIErrorRef, '5xx': openAIErrorRef };
+
+  app.post('/v1/responses', {
+    schema: {
+      tags: ['openai'],
+      summary: 'Create a response (OpenAI Responses API; translated to the upstream Messages API; stream: true for events)',
+      body: responsesRequestSchema,
+      response: { 200: responseObjectSchema, ...errors },
+    },
+  }, async (request, reply) => {
+    try {
+      return await create(request, reply);
+    } catch (error) {
+      if (!(error instanceof ClientGoneError)) throw error;
+      request.log.info({ model: request.proxyLog?.model }, 'client closed the connection before the answer');
+      return reply.hijack();
+    }
+  });
+
+  app.get('/v1/responses/:id', {
+    schema: { tags: ['openai'], summary: 'Retrieve a stored response', params: responseIdParamsSchema, response: { 200: responseObjectSchema, ...errors } },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const record = await store.get(id, ownerFor(request));
+    if (!record) throw responseNotFound(id);
+    return record.response;
+  });
+
+  app.delete('/v1/responses/:id', {
+    schema: { tags: ['openai'], summary: 'Delete a stored response', params: responseIdParamsSchema, response: { 200: deletedResponseSchema, ...errors } },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    if (!(await store.delete(id, ownerFor(request)))) throw responseNotFound(id);
+    return { id, object: 'response.deleted', deleted: true };
+  });
+
+  app.get('/v1/responses/:id/input_items', {
+    schema: {
+      tags: ['openai'],
+      summary: 'List the input items of a stored response',
+      params: responseIdParamsSchema,
+      querystring: inputItemsQuerySchema,
+      response: { 200: inputItemsListSchema, ...errors },
+    },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const query = request.query as { limit: number; order: 'asc' | 'desc'; after?: string; before?: string };
+    const record = await store.get(id, ownerFor(request));
+    if (!record) throw responseNotFound(id);
+    let items = query.order === 'asc' ? record.input : [...record.input].reverse();
+    if (query.after !== undefined) {
+      const at = items.findIndex((item) => item.id === query.after);
+      items = at < 0 ? [] : items.slice(at + 1);
+    }
+    if (query.before !== undefined) {
+      const at = items.findIndex((item) => item.id === query.before);
+      items = at < 0 ? [] : items.slice(0, at);
+    }
+    const data = items.slice(0, query.limit);
+    return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: items.length > data.length };
+  });
+
+  app.post('/v1/responses/input_tokens', {
+    schema: {
+      tags: ['openai'],
+      summary: 'Count the input tokens of a Responses request: the upstream count, or the local estimate',
+      body: responsesRequestSchema,
+      response: { 200: inputTokensSchema, ...errors },
+    },
+  }, async (request, reply) => {
+    const body = (request.body ?? {}) as ResponsesRequest;
+    const resolved = await resolveInput(body, store, ownerFor(request), newResponseId());
+    const { body: upstreamBody } = translateResponsesRequest({ ...body, stream: false }, resolved.items, rules);
+    const count: Record<string, unknown> = { model: upstreamBody.model, messages: upstreamBody.messages };
+    for (const field of ['system', 'tools', 'tool_choice', 'thinking'] as const) if (upstreamBody[field] !== undefined) count[field] = upstreamBody[field];
+    request.proxyLog = { model: upstreamBody.model };
+    const answer = (inputTokens: number) => ({ object: 'response.input_tokens', input_tokens: inputTokens });
+    const estimate = async () => {
+      reply.header('x-proxy-token-estimate', 'true');
+      return answer(estimateInputTokens(count, await tokenizer()));
+    };
+    if (!config.forwardCountToUpstream) return estimate();
+    const { signal } = upstreamWaitFor(app.lifecycle, reply.raw);
+    let upstream: UpstreamResponse;
+    try {
+      upstream = await app.upstream.request({
+        path: '/v1/messages/count_tokens',
+        headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
+        body: JSON.stringify(count),
+        signal,
+      });
+    } catch (error) {
+      if (error instanceof ClientGoneError) return reply.hijack();
+      request.log.warn({ code: (error as ProxyError).code }, 'count_tokens upstream failed; answering with a local estimate');
+      return estimate();
+    }
+    request.proxyLog.upstreamStatus = upstream.statusCode;
+    // As for /v1/messages/count_tokens: an upstream without the endpoint, or failing, is answered locally;
+    // an answer about the request itself (400, 401, 429...) is the client's to see.
+    if (upstream.statusCode === 404 || upstream.statusCode === 405 || upstream.statusCode === 501 || upstream.statusCode >= 500) {
+      await upstream.body.dump().catch(() => undefined);
+      return estimate();
+    }
+    const text = await readText(upstream, signal);
+    if (upstream.statusCode >= 300) throw upstreamErrorToOpenAI(upstream.statusCode, text, upstream.headers);
+    let inputTokens: unknown;
+    try {
+      inputTokens = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens;
+    } catch {
+      inputTokens = undefined;
+    }
+    if (typeof inputTokens !== 'number') return estimate();
+    reply.headers(relayedResponseHeaders(upstream.headers));
+    return answer(inputTokens);
+  });
+}
