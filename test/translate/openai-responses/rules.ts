@@ -14,7 +14,8 @@ export function translate(request: ResponsesRequest, rules: Partial<ResponsesTra
   return translateResponsesRequest(request, request.input ?? [], { ...RESPONSES_RULES, ...rules });
 }
 
-/** A recorded client request (test/fixtures/clients/responses-<name>.json). */
-export function clientFixture(name: string): { client: string; body: ResponsesRequest & Record<string, unknown> } {
-  return JSON.parse(readFileSync(new URL(`../../fixtures/clients/responses-${name}.json`, import.meta.url), 'utf8'));
+/** Request `index` of a recorded client fixture (test/fixtures/clients/responses-<name>.json, written by the client suite). */
+export function clientRequest(name: string, index: number): ResponsesRequest & Record<string, any> {
+  const fixture = JSON.parse(readFileSync(new URL(`../../fixtures/clients/responses-${name}.json`, import.meta.url), 'utf8'));
+  return fixture.requests[index].body;
 }
