@@ -7,7 +7,7 @@
 // State lives behind the ResponsesStore interface, scoped to a hash of the client's credential.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError } from '../errors.ts';
+import { ProxyError, invalidRequest } from '../errors.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
@@ -187,7 +187,9 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const query = request.query as { limit: number; order: 'asc' | 'desc'; after?: string; before?: string };
+    const query = request.query as { limit?: string; order: 'asc' | 'desc'; after?: string; before?: string };
+    const limit = query.limit === undefined ? 20 : Number(query.limit);
+    if (limit < 1 || limit > 100) throw invalidRequest(`'limit' must be from 1 to 100 (got ${query.limit})`, 'limit');
     const record = await store.get(id, ownerFor(request));
     if (!record) throw responseNotFound(id);
     let items = query.order === 'asc' ? record.input : [...record.input].reverse();
@@ -199,7 +201,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       const at = items.findIndex((item) => item.id === query.before);
       items = at < 0 ? [] : items.slice(0, at);
     }
-    const data = items.slice(0, query.limit);
+    const data = items.slice(0, limit);
     return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: items.length > data.length };
   });
 

@@ -76,7 +76,8 @@ export const deletedResponseSchema = {
 export const inputItemsQuerySchema = {
   type: 'object',
   properties: {
-    limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+    // Query strings are text (the app does not coerce types): the route checks the range.
+    limit: { type: 'string', pattern: '^[0-9]{1,3}$', description: '1 to 100, default 20' },
     order: { type: 'string', enum: ['asc', 'desc'], default: 'desc' },
     after: { type: 'string' },
     before: { type: 'string' },
