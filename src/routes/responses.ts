@@ -6,12 +6,15 @@
 //   POST   /v1/responses/input_tokens      the upstream count (or the local estimate) of a request's input
 // State lives behind the ResponsesStore interface, scoped to a hash of the client's credential.
 import { randomBytes } from 'node:crypto';
+import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ProxyError, invalidRequest } from '../errors.ts';
+import { ClientGoneError, ProxyError, invalidRequest } from '../errors.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
-import { streamResponse } from '../http/responses-stream-writer.ts';
+import { accessLogFields } from '../http/request-context.ts';
+import { OPENAI_API } from '../http/route-policy.ts';
+import { streamReply } from '../http/stream-writer.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 import {
   deletedResponseSchema,
@@ -30,10 +33,12 @@ import { translateResponsesRequest, type ResponsesTranslationRules } from '../tr
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
-import type { AnthropicResponse } from '../translate/types.ts';
-import { statusOfErrorInBody, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
-import { ClientGoneError, type UpstreamResponse } from '../upstream/client.ts';
-import { clientKeyOf, relayedResponseHeaders, upstreamHeadersFor } from '../upstream/headers.ts';
+import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import type { UpstreamResponse } from '../upstream/client.ts';
+import { clientKeyOf } from '../upstream/client-key.ts';
+import { upstreamHeadersFor } from '../upstream/request-headers.ts';
+import { relayedResponseHeaders } from '../upstream/response-headers.ts';
+import type { AnthropicResponse } from '../wire/anthropic.ts';
 import type { ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
 
 export interface ResponsesRouteOptions {
@@ -47,7 +52,7 @@ export interface ResponsesRouteOptions {
 const randomResponseId = () => `resp_${randomBytes(16).toString('hex')}`;
 const STORED_STATUSES: ReadonlySet<string> = new Set(['completed', 'incomplete']);
 
-export async function responsesRoutes(app: FastifyInstance, options: ResponsesRouteOptions): Promise<void> {
+async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Promise<void> {
   const { config } = app;
   const { store } = options;
   const now = options.now ?? Date.now;
@@ -71,18 +76,18 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     }
   }
 
-  function parseMessage(text: string, headers: UpstreamResponse['headers']): AnthropicResponse {
+  function parseMessage(text: string, relayed: Record<string, string>): AnthropicResponse {
     let answer: unknown;
     try {
       answer = JSON.parse(text);
     } catch {
-      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with a body that is not JSON`, { code: 'upstream_invalid_response' });
+      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with a body that is not JSON`);
     }
     if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
-      throw new ProxyError(502, `The upstream ${app.upstream.host} answered with JSON that is not a message`, { code: 'upstream_invalid_response' });
+      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON that is not a message`);
     }
     // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
-    if ((answer as { type?: unknown }).type === 'error') throw upstreamErrorToOpenAI(statusOfErrorInBody(text), text, headers);
+    if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
     return answer as AnthropicResponse;
   }
 
@@ -101,7 +106,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     const resolved = await resolveInput(body, store, owner, responseId);
     const translated = translateResponsesRequest(body, resolved.items, rules);
     const model = translated.body.model;
-    request.proxyLog = { model, stream: translated.stream };
+    const log = accessLogFields(request, { model, stream: translated.stream });
     const wait = upstreamWaitFor(app.lifecycle, reply.raw);
     const { signal } = wait;
     const upstream = await app.upstream.request({
@@ -110,11 +115,12 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       body: JSON.stringify(translated.body),
       signal,
     });
-    request.proxyLog.upstreamStatus = upstream.statusCode;
+    log.upstreamStatus = upstream.statusCode;
+    const relayed = relayedResponseHeaders(upstream.headers);
     if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
-      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), upstream.headers);
+      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), relayed);
     }
-    reply.headers(openAIResponseHeaders(upstream.headers));
+    reply.headers(openAIResponseHeaders(relayed));
     const machineOptions: ResponsesStreamOptions = {
       responseId,
       createdAt: Math.floor(now() / 1000),
@@ -124,17 +130,16 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       toolsByUpstreamName: translated.toolsByUpstreamName,
     };
     if (translated.stream) {
-      wait.streaming();
       // Stored the moment the machine finishes, before its last event is written: a client that continues at
       // once with previous_response_id finds it.
-      const translator = new ResponsesSseTranslator({
+      const transform = new ResponsesSseTranslator({
         ...machineOptions,
         onFinish: (response) => void keep(request, body, owner, response, resolved.own),
       });
-      await streamResponse({ request, reply, upstream, signal, translator, model });
+      await streamReply({ request, reply, upstream, wait, transform, model });
       return reply;
     }
-    const answer = parseMessage(await readText(upstream, signal), upstream.headers);
+    const answer = parseMessage(await readText(upstream, signal), relayed);
     app.metrics.recordUsage(model, answer.usage);
     const response = responseFromMessage(answer, machineOptions);
     await keep(request, body, owner, response, resolved.own);
@@ -144,6 +149,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   const errors = { '4xx': openAIErrorRef, '5xx': openAIErrorRef };
 
   app.post('/v1/responses', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'Create a response (OpenAI Responses API; translated to the upstream Messages API; stream: true for events)',
@@ -155,12 +161,13 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       return await create(request, reply);
     } catch (error) {
       if (!(error instanceof ClientGoneError)) throw error;
-      request.log.info({ model: request.proxyLog?.model }, 'client closed the connection before the answer');
+      request.log.info('client closed the connection before the answer');
       return reply.hijack();
     }
   });
 
   app.get('/v1/responses/:id', {
+    config: { policy: OPENAI_API },
     schema: { tags: ['openai'], summary: 'Retrieve a stored response', params: responseIdParamsSchema, response: { 200: responseObjectSchema, ...errors } },
   }, async (request) => {
     const { id } = request.params as { id: string };
@@ -170,6 +177,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   });
 
   app.delete('/v1/responses/:id', {
+    config: { policy: OPENAI_API },
     schema: { tags: ['openai'], summary: 'Delete a stored response', params: responseIdParamsSchema, response: { 200: deletedResponseSchema, ...errors } },
   }, async (request) => {
     const { id } = request.params as { id: string };
@@ -178,6 +186,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   });
 
   app.get('/v1/responses/:id/input_items', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'List the input items of a stored response',
@@ -206,6 +215,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
   });
 
   app.post('/v1/responses/input_tokens', {
+    config: { policy: OPENAI_API },
     schema: {
       tags: ['openai'],
       summary: 'Count the input tokens of a Responses request: the upstream count, or the local estimate',
@@ -218,7 +228,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     const { body: upstreamBody } = translateResponsesRequest({ ...body, stream: false }, resolved.items, rules);
     const count: Record<string, unknown> = { model: upstreamBody.model, messages: upstreamBody.messages };
     for (const field of ['system', 'tools', 'tool_choice', 'thinking'] as const) if (upstreamBody[field] !== undefined) count[field] = upstreamBody[field];
-    request.proxyLog = { model: upstreamBody.model };
+    const log = accessLogFields(request, { model: upstreamBody.model });
     const answer = (inputTokens: number) => ({ object: 'response.input_tokens', input_tokens: inputTokens });
     const estimate = async () => {
       reply.header('x-proxy-token-estimate', 'true');
@@ -239,7 +249,7 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       request.log.warn({ code: (error as ProxyError).code }, 'count_tokens upstream failed; answering with a local estimate');
       return estimate();
     }
-    request.proxyLog.upstreamStatus = upstream.statusCode;
+    log.upstreamStatus = upstream.statusCode;
     // As for /v1/messages/count_tokens: an upstream without the endpoint, or failing, is answered locally;
     // an answer about the request itself (400, 401, 429...) is the client's to see.
     if (upstream.statusCode === 404 || upstream.statusCode === 405 || upstream.statusCode === 501 || upstream.statusCode >= 500) {
@@ -247,7 +257,8 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       return estimate();
     }
     const text = await readText(upstream, signal);
-    if (upstream.statusCode >= 300) throw upstreamErrorToOpenAI(upstream.statusCode, text, upstream.headers);
+    const relayed = relayedResponseHeaders(upstream.headers);
+    if (upstream.statusCode >= 300) throw upstreamErrorToOpenAI(upstream.statusCode, text, relayed);
     let inputTokens: unknown;
     try {
       inputTokens = (JSON.parse(text) as { input_tokens?: unknown } | null)?.input_tokens;
@@ -255,7 +266,15 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       inputTokens = undefined;
     }
     if (typeof inputTokens !== 'number') return estimate();
-    reply.headers(relayedResponseHeaders(upstream.headers));
+    reply.headers(relayed);
     return answer(inputTokens);
   });
 }
+
+export const responsesRoutes = fp(routes, {
+  name: 'responses-routes',
+  fastify: '5.x',
+  encapsulate: true,
+  dependencies: ['lifecycle', 'metrics', 'error-handler'],
+  decorators: { fastify: ['config', 'upstream'] },
+});

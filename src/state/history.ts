@@ -3,7 +3,7 @@
 // reasoning items sent back without their encrypted_content) replaced by the stored items. Everything is
 // read through the ResponsesStore interface, scoped to the caller's owner hash.
 import { createHash } from 'node:crypto';
-import { ProxyError } from '../errors.ts';
+import { ProxyError, invalidRequest } from '../errors.ts';
 import { inputItemId, responseIdOfItem } from '../translate/openai-responses/ids.ts';
 import type { InputItem, ResponsesRequest } from '../wire/openai-responses.ts';
 import type { ResponsesStore, StoredInputItem, StoredResponse } from './responses-store.ts';
@@ -16,8 +16,8 @@ export function ownerOf(credential: string | null): string {
   return createHash('sha256').update(`anthropic-proxy responses owner\0${credential ?? ''}`).digest('hex');
 }
 
-export function responseNotFound(id: string, param: string | null = null, code = 'response_not_found'): ProxyError {
-  return new ProxyError(404, `No response found with id '${id}'.`, { code, param, type: 'invalid_request_error' });
+export function responseNotFound(id: string, param: string | null = null, code: 'response_not_found' | 'previous_response_not_found' = 'response_not_found'): ProxyError {
+  return new ProxyError(code, `No response found with id '${id}'.`, { param });
 }
 
 export interface ResolvedInput {
@@ -40,9 +40,7 @@ async function conversation(store: ResponsesStore, owner: string, previousId: st
     const record = await store.get(id, owner);
     if (!record) {
       if (id === previousId) throw responseNotFound(id, 'previous_response_id', 'previous_response_not_found');
-      throw new ProxyError(404, `The conversation of previous_response_id '${previousId}' is no longer complete: its earlier response '${id}' has expired or was deleted.`, {
-        code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error',
-      });
+      throw new ProxyError('previous_response_not_found', `The conversation of previous_response_id '${previousId}' is no longer complete: its earlier response '${id}' has expired or was deleted.`, { param: 'previous_response_id' });
     }
     chain.push(record);
     id = record.response.previous_response_id;
@@ -94,13 +92,13 @@ export async function resolveInput(request: ResponsesRequest, store: ResponsesSt
     const isReference = item?.type === 'item_reference' || (item?.type === undefined && id !== null && !('role' in item));
     const reasoningWithoutContent = item?.type === 'reasoning' && id !== null && typeof (item as { encrypted_content?: unknown }).encrypted_content !== 'string';
     if (isReference || reasoningWithoutContent) {
-      if (id === null) throw new ProxyError(400, `'input[${i}].id' is required for an item_reference`, { param: `input[${i}].id`, code: 'invalid_request' });
+      if (id === null) throw invalidRequest(`'input[${i}].id' is required for an item_reference`, `input[${i}].id`);
       // Already part of the conversation through previous_response_id: not repeated.
       if (known.has(id)) continue;
       const stored = await storedItem(store, owner, id, known);
       if (stored) item = stored;
       else if (isReference) {
-        throw new ProxyError(404, `Item with id '${id}' not found.`, { param: `input[${i}].id`, code: 'item_not_found', type: 'invalid_request_error' });
+        throw new ProxyError('item_not_found', `Item with id '${id}' not found.`, { param: `input[${i}].id` });
       }
       // A reasoning item we cannot complete stays as it is (and is left out of the upstream request).
     } else if (id !== null && known.has(id)) {

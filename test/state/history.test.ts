@@ -42,7 +42,7 @@ t.test('previous_response_id that is unknown, expired or another owner\'s: 404 p
   const store = await twoTurnStore();
   for (const [previous, owner] of [[rid(9), OWNER], [rid(2), ownerOf('sk-b')]] as const) {
     await t.rejects(resolveInput({ previous_response_id: previous, input: 'x' }, store, owner, rid(3)), {
-      statusCode: 404, code: 'previous_response_not_found', param: 'previous_response_id', type: 'invalid_request_error',
+      statusCode: 404, code: 'previous_response_not_found', param: 'previous_response_id', openaiType: 'invalid_request_error',
     });
   }
   await store.delete(rid(1), OWNER);

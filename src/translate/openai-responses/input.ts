@@ -4,11 +4,11 @@
 // `instructions`; function_call / custom_tool_call -> assistant tool_use (id = call_id); their outputs -> user
 // tool_result ahead of any text; reasoning items -> the thinking blocks they carry (else left out);
 // consecutive same-role turns are merged (turns.ts).
-import { invalidRequest } from '../../errors.ts';
+import { ProxyError, invalidRequest } from '../../errors.ts';
 import { fileBlock, imageBlock, textBlock, type ContentContext } from '../openai-chat/content.ts';
 import { toolInput } from '../openai-chat/messages.ts';
 import { TurnBuilder } from '../turns.ts';
-import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../types.ts';
+import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
 import type { ContentPart, InputItem } from '../../wire/openai-responses.ts';
 import { decodeReasoning } from './encrypted-reasoning.ts';
 import { CUSTOM_TOOL_INPUT, upstreamToolName, type TranslatedTools } from './tools.ts';
@@ -158,7 +158,7 @@ export function translateInput(
         break;
       }
       case 'item_reference':
-        throw invalidRequest(`'${at}' is an item_reference that was not resolved`, at, 'item_not_found');
+        throw new ProxyError('item_not_found', `'${at}' is an item_reference that was not resolved`, { param: at });
       default:
         if (typeof item.type === 'string' && HOSTED_ITEM.test(item.type)) break; // a hosted tool's item: no counterpart
         throw invalidRequest(`'${at}.type' ${JSON.stringify(item.type)} is not a supported input item type`, `${at}.type`);

@@ -1,9 +1,10 @@
 // Upstream bytes -> client SSE text for a streamed response: the SSE decoder, the Responses state machine
 // and the `event:` + `data:` encoder in one pure object, so the I/O code and the fixture tests run exactly
-// the same path. The byte transform the streaming writer plugs in for POST /v1/responses.
-import { ProxyError } from '../../errors.ts';
-import { upstreamProtocolError } from '../openai-chat/stream-machine.ts';
-import { SseDecodeError, SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+// the same path: the streaming writer's transform for POST /v1/responses.
+import { ProxyError, upstreamProtocolError } from '../../errors.ts';
+import { SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+import type { StreamFailure, StreamTransform } from '../../stream/stream-transform.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
 import type { ResponseObject, ResponsesStreamEvent } from '../../wire/openai-responses.ts';
 import { ResponsesStreamMachine, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
 
@@ -18,7 +19,7 @@ export interface ResponsesSseOptions extends ResponsesStreamOptions {
   onFinish?: (response: ResponseObject) => void;
 }
 
-export class ResponsesSseTranslator {
+export class ResponsesSseTranslator implements StreamTransform {
   private readonly decoder: SseDecoder;
   readonly machine: ResponsesStreamMachine;
   /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
@@ -59,14 +60,23 @@ export class ResponsesSseTranslator {
     return this.machine.finished;
   }
 
+  get failure(): StreamFailure | null {
+    return this.machine.failure;
+  }
+
+  get usage(): AnthropicUsage | null {
+    return this.machine.usage;
+  }
+
   /** One upstream chunk in; the SSE text to send to the client out ('' when there is nothing yet). */
   push(bytes: Uint8Array): string {
     if (this.machine.finished) return '';
     try {
       this.decoder.push(bytes, this.onEvent);
     } catch (error) {
-      if (!(error instanceof SseDecodeError)) throw error;
-      this.machine.fail(new ProxyError(502, `The upstream stream is unusable: ${error.message}`, { code: error.code }), this.emit);
+      // The decoder's own refusal (an oversized event); anything else is a bug for the writer to report.
+      if (!(error instanceof ProxyError)) throw error;
+      this.machine.fail(error, this.emit);
     }
     return this.take();
   }

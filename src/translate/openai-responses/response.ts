@@ -1,7 +1,7 @@
 // A non-streaming Anthropic Messages answer -> a Responses API response object. The whole message runs
 // through the stream machine as the events it would have been streamed as, so both paths build their
 // output items with one set of rules.
-import type { AnthropicResponse } from '../types.ts';
+import type { AnthropicResponse } from '../../wire/anthropic.ts';
 import type { ResponseObject } from '../../wire/openai-responses.ts';
 import { ResponsesStreamMachine, type ResponsesStreamOptions } from './stream.ts';
 

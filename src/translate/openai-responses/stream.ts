@@ -10,9 +10,10 @@
 // -> one `reasoning` item each (thinking text as its summary, the block in encrypted_content); tool_use -> a
 // `function_call` or, for a custom tool, a `custom_tool_call`; the response_format tool -> a message whose
 // output_text is its JSON (text around it is dropped so the text parses, as in chat).
-import { ProxyError, toOpenAIError } from '../../errors.ts';
-import { upstreamProtocolError, upstreamTruncatedError } from '../openai-chat/stream-machine.ts';
-import { mergeUsage, openAIUsageFrom, type AnthropicUsage } from '../usage.ts';
+import { ProxyError, upstreamProtocolError, upstreamTruncatedError } from '../../errors.ts';
+import { upstreamErrorFromEvent } from '../upstream-error.ts';
+import { mergeUsage, openAIUsageFrom } from '../usage.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
 import type {
   OutputCustomToolCall,
   OutputFunctionCall,
@@ -216,8 +217,7 @@ export class ResponsesStreamMachine {
   /** Ends the stream with response.failed (timeouts, socket errors, shutdown, protocol errors). */
   fail(error: ProxyError, emit: ResponsesEmit): void {
     if (this.finished) return;
-    const body = toOpenAIError(error).error;
-    this.failWith({ code: body.code ?? 'server_error', message: body.message }, emit);
+    this.failWith({ code: error.code ?? 'server_error', message: error.message }, emit);
   }
 
   private failWith(error: { code: string; message: string }, emit: ResponsesEmit): void {
@@ -568,9 +568,8 @@ export class ResponsesStreamMachine {
     emit(this.event(incomplete ? 'response.incomplete' : 'response.completed', { response: this.final }));
   }
 
+  /** An upstream error event: the same code and message an OpenAI client gets for it on every route. */
   private upstreamError(event: UpstreamEvent, emit: ResponsesEmit): void {
-    const upstreamType = typeof event.error?.type === 'string' ? event.error.type : null;
-    const message = typeof event.error?.message === 'string' && event.error.message !== '' ? event.error.message : 'The upstream reported an error in the middle of the stream';
-    this.failWith({ code: upstreamType ?? 'server_error', message }, emit);
+    this.fail(upstreamErrorFromEvent(event.error), emit);
   }
 }

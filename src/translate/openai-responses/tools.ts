@@ -4,7 +4,7 @@
 // run are left out (clients send some by default), web_search becomes Anthropic's server tool when enabled.
 import { invalidRequest } from '../../errors.ts';
 import { TOOL_NAME_PATTERN, toolFrom } from '../openai-chat/tools.ts';
-import type { AnthropicTool, AnthropicToolChoice } from '../types.ts';
+import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { CustomTool, FunctionTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
 
 /** The property of a custom tool's input that carries its free-form text. */

@@ -60,7 +60,7 @@ t.test('after the first byte: an upstream error event, an early close and a drai
   const { app, mock, post, base } = await setup(t);
   mock.enqueue({ kind: 'sse', events: [...textStreamEvents(['partial']).slice(0, 4), { data: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] });
   const failed = parseResponsesSse(await (await post('/v1/responses', { input: 'x', stream: true })).text());
-  t.match(failed.at(-1), { type: 'response.failed', response: { status: 'failed', error: { code: 'overloaded_error', message: 'Overloaded' } } });
+  t.match(failed.at(-1), { type: 'response.failed', response: { status: 'failed', error: { code: 'overloaded', message: 'Overloaded' } } }, 'the code chat clients get for it too');
 
   mock.enqueue({ kind: 'sse', events: textStreamEvents(['cut']).slice(0, 4), after: 'destroy' });
   const broken = parseResponsesSse(await (await post('/v1/responses', { input: 'x', stream: true })).text());

@@ -208,5 +208,5 @@ t.test('reasoning round trip: thinking and redacted thinking come back as the le
 });
 
 t.test('an item_reference must have been resolved from the store before translation', async (t) => {
-  t.match(failure(() => translate({ input: [user('x'), { type: 'item_reference', id: 'rs_9' }] })), { statusCode: 400, code: 'item_not_found' });
+  t.match(failure(() => translate({ input: [user('x'), { type: 'item_reference', id: 'rs_9' }] })), { statusCode: 404, code: 'item_not_found' });
 });
