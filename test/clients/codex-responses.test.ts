@@ -35,8 +35,12 @@ t.test('codex exec: a tool call Codex runs, then the final answer', { skip: exis
     'sandbox_mode = "danger-full-access"',
     'check_for_update_on_startup = false',
     '',
+    // Nothing but the service is contacted: no analytics, no plugin sync (it would look up github.com).
     '[analytics]',
     'enabled = false',
+    '',
+    '[features]',
+    'plugins = false',
     '',
     '[model_providers.proxy]',
     'name = "anthropic-proxy"',
