@@ -2,14 +2,9 @@
 // fixed in tests); its items are named after it (`msg_<hex>_0`, `fc_<hex>_1`, `rs_…`, `ctc_…`, input items
 // `item_<hex>_i0`), so an item_reference finds its response without a separate index in the store.
 
-const RESPONSE_ID = /^resp_([0-9a-f]{32})$/;
 const ITEM_ID = /^[a-z]+_([0-9a-f]{32})_i?\d+$/;
 
 export type OutputItemPrefix = 'msg' | 'fc' | 'ctc' | 'rs';
-
-export function isResponseId(id: string): boolean {
-  return RESPONSE_ID.test(id);
-}
 
 /** An id for output item `index` of a response. */
 export function outputItemId(responseId: string, prefix: OutputItemPrefix, index: number): string {

@@ -9,7 +9,7 @@ import type { ResponseObject, ResponsesStreamEvent } from '../../wire/openai-res
 import { ResponsesStreamMachine, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
 
 /** One Responses event as SSE: its type as the event name, the whole event as data. */
-export function encodeResponsesEvent(event: ResponsesStreamEvent): string {
+function encodeResponsesEvent(event: ResponsesStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 

@@ -13,13 +13,6 @@ export const CUSTOM_TOOL_INPUT = 'input';
 /** Anthropic's server-side web search tool (Anthropic's web search tool docs). */
 const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' } as const;
 
-/** Hosted tool types OpenAI runs itself; the upstream cannot, so they are left out (README lists them). */
-export const HOSTED_TOOL_TYPES: readonly string[] = [
-  'file_search', 'web_search', 'web_search_preview', 'web_search_preview_2025_03_11', 'web_search_2025_08_26',
-  'computer', 'computer_use_preview', 'code_interpreter', 'image_generation', 'mcp', 'local_shell', 'shell',
-  'apply_patch', 'tool_search', 'programmatic_tool_calling',
-];
-
 const isWebSearch = (type: string) => type === 'web_search' || type.startsWith('web_search_');
 
 /** What an Anthropic tool name stands for on the Responses side. */
