@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { lastToolResults, messageReply, textBlock, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import type { MockHandler } from '../helpers/mock-upstream.ts';
 import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness } from './harness.ts';
-import { WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
+import { STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `@openai/agents@${packageVersion('@openai/agents')}`;
 setTracingDisabled(true);
@@ -63,4 +63,17 @@ t.test('a thinking model: the reasoning items sent back whole reach Anthropic si
   }
   t.ok(harness.inbound.requests[1].body.input.some((item: any) => item.type === 'reasoning' && typeof item.encrypted_content === 'string'), 'the SDK sent the reasoning item back with its encrypted_content');
   checkClientFixture(t, 'responses-openai-agents-reasoning', recorded(harness, 'the same runs with a thinking model: reasoning items sent back whole'));
+});
+
+t.test('structured output: an agent with an outputType (text.format json_schema), not streamed and streamed', async (t) => {
+  const { harness, runner } = await setup(t);
+  const agent = new Agent({ name: 'Weather reporter', instructions: 'Answer as JSON.', model: 'glm-4.5', outputType: z.object({ city: z.string(), temp_c: z.number(), conditions: z.string() }) });
+  const result = await runner.run(agent, `Weather in ${WEATHER_CITY}`);
+  t.strictSame(result.finalOutput, STRUCTURED);
+  const streamed = await runner.run(agent, `Weather in ${WEATHER_CITY}`, { stream: true });
+  for await (const _event of streamed) { /* drained */ }
+  await streamed.completed;
+  t.strictSame(streamed.finalOutput, STRUCTURED);
+  t.match(harness.inbound.requests[0].body.text, { format: { type: 'json_schema' } });
+  t.equal(harness.mock.requests[0].body.tool_choice.name, 'json_tool_call');
 });
