@@ -13,7 +13,8 @@
 import { ProxyError, upstreamProtocolError, upstreamTruncatedError } from '../../errors.ts';
 import { upstreamErrorFromEvent } from '../upstream-error.ts';
 import { mergeUsage, openAIUsageFrom } from '../usage.ts';
-import type { AnthropicUsage } from '../../wire/anthropic.ts';
+import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
+import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
 import type {
   OutputCustomToolCall,
   OutputFunctionCall,
@@ -49,20 +50,6 @@ export interface ResponsesStreamOptions {
 }
 
 export type ResponsesStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed';
-
-interface UpstreamEvent {
-  type: string;
-  index?: unknown;
-  message?: { id?: unknown; model?: unknown; usage?: AnthropicUsage | null; stop_reason?: unknown } | null;
-  content_block?: { type?: unknown; text?: unknown; id?: unknown; name?: unknown; input?: unknown; thinking?: unknown; signature?: unknown; data?: unknown } | null;
-  delta?: { type?: unknown; text?: unknown; partial_json?: unknown; thinking?: unknown; signature?: unknown; stop_reason?: unknown } | null;
-  usage?: AnthropicUsage | null;
-  error?: { type?: unknown; message?: unknown } | null;
-}
-
-const EVENT_TYPES = ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error'] as const;
-type EventType = (typeof EVENT_TYPES)[number];
-const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
 
 /** What a content block becomes; `held` is text kept back in JSON mode, `hidden` a server-tool block. */
 type BlockKind = 'text' | 'held' | 'thinking' | 'redacted_thinking' | 'function' | 'custom' | 'format' | 'hidden';
@@ -120,7 +107,7 @@ function customInput(json: string): string {
   }
 }
 
-export class ResponsesStreamMachine {
+export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit> {
   private readonly options: ResponsesStreamOptions;
   private readonly tools: ReadonlyMap<string, ClientTool>;
   private model: string;
@@ -144,6 +131,7 @@ export class ResponsesStreamMachine {
   private final: ResponseObject | null = null;
 
   constructor(options: ResponsesStreamOptions) {
+    super();
     this.options = options;
     this.tools = options.toolsByUpstreamName ?? new Map();
     this.model = options.fallbackModel;
@@ -157,6 +145,10 @@ export class ResponsesStreamMachine {
     return this.currentStatus === 'done' || this.currentStatus === 'failed';
   }
 
+  protected get started(): boolean {
+    return this.currentStatus !== 'awaiting_start';
+  }
+
   /** The final response (completed, incomplete or failed), once finished. */
   get response(): ResponseObject | null {
     return this.final;
@@ -165,48 +157,6 @@ export class ResponsesStreamMachine {
   /** The usage reported so far, for metrics. */
   get usage(): AnthropicUsage | null {
     return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
-  }
-
-  /** Translates one parsed upstream event; unknown event types are skipped, events after the end ignored. */
-  handle(event: unknown, emit: ResponsesEmit): void {
-    if (this.finished) return;
-    const type = (event as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string' || !KNOWN_EVENT_TYPES.has(type)) return;
-    const known = type as EventType;
-    const upstream = event as UpstreamEvent;
-    if (known !== 'ping' && known !== 'error' && known !== 'message_start' && this.currentStatus === 'awaiting_start') {
-      this.fail(upstreamProtocolError(`${known} before message_start`), emit);
-      return;
-    }
-    switch (known) {
-      case 'message_start':
-        this.messageStart(upstream, emit);
-        return;
-      case 'content_block_start':
-        this.blockStart(upstream, emit);
-        return;
-      case 'content_block_delta':
-        this.blockDelta(upstream, emit);
-        return;
-      case 'content_block_stop':
-        this.blockStop(upstream, emit);
-        return;
-      case 'message_delta':
-        this.messageDelta(upstream, emit);
-        return;
-      case 'message_stop':
-        this.messageStop(emit);
-        return;
-      case 'ping':
-        return;
-      case 'error':
-        this.upstreamError(upstream, emit);
-        return;
-      default: {
-        const unreachable: never = known;
-        throw new Error(`unhandled upstream event ${String(unreachable)}`);
-      }
-    }
   }
 
   /** The upstream body ended: without message_stop the answer is incomplete, and the client must know. */
@@ -274,7 +224,7 @@ export class ResponsesStreamMachine {
     emit(this.event('response.in_progress', { response: this.snapshot('in_progress') }));
   }
 
-  private messageStart(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected messageStart(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     if (this.currentStatus !== 'awaiting_start') {
       this.fail(upstreamProtocolError('a second message_start'), emit);
       return;
@@ -338,7 +288,7 @@ export class ResponsesStreamMachine {
     emit(this.event('response.content_part.done', { ...where, part: { ...part, annotations: [] } }));
   }
 
-  private blockStart(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected blockStart(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     const index = event.index;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
       this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
@@ -422,7 +372,7 @@ export class ResponsesStreamMachine {
     emit(this.event('response.reasoning_summary_text.delta', { ...where, delta: text }));
   }
 
-  private openBlock(event: UpstreamEvent, emit: ResponsesEmit): Block | null {
+  private openBlock(event: AnthropicStreamEvent, emit: ResponsesEmit): Block | null {
     const index = event.index;
     const block = typeof index === 'number' ? this.blocks.get(index) : undefined;
     if (!block || !block.open) {
@@ -432,7 +382,7 @@ export class ResponsesStreamMachine {
     return block;
   }
 
-  private blockDelta(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected blockDelta(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     const block = this.openBlock(event, emit);
     if (!block || block.kind === 'hidden') return;
     const delta = event.delta;
@@ -474,7 +424,7 @@ export class ResponsesStreamMachine {
     emit(this.event('response.function_call_arguments.delta', { item_id: item.id, output_index: block.outputIndex, delta: fragment }));
   }
 
-  private blockStop(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected blockStop(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     const block = this.openBlock(event, emit);
     if (!block) return;
     block.open = false;
@@ -536,7 +486,7 @@ export class ResponsesStreamMachine {
     block.startInput = null;
   }
 
-  private messageDelta(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected messageDelta(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     if (this.openBlocks > 0) {
       this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
       return;
@@ -546,7 +496,7 @@ export class ResponsesStreamMachine {
     if (typeof stopReason === 'string') this.stopReason = stopReason;
   }
 
-  private messageStop(emit: ResponsesEmit): void {
+  protected messageStop(emit: ResponsesEmit): void {
     if (this.openBlocks > 0) {
       this.fail(upstreamProtocolError('message_stop while a content block is still open'), emit);
       return;
@@ -569,7 +519,7 @@ export class ResponsesStreamMachine {
   }
 
   /** An upstream error event: the same code and message an OpenAI client gets for it on every route. */
-  private upstreamError(event: UpstreamEvent, emit: ResponsesEmit): void {
+  protected upstreamError(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
     this.fail(upstreamErrorFromEvent(event.error), emit);
   }
 }
