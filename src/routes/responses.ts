@@ -12,6 +12,7 @@ import { ClientGoneError, ProxyError, invalidRequest } from '../errors.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
+import { messagesExchange, whileClientWaits } from '../http/messages-exchange.ts';
 import { accessLogFields } from '../http/request-context.ts';
 import { OPENAI_API } from '../http/route-policy.ts';
 import { streamReply } from '../http/stream-writer.ts';
@@ -25,20 +26,18 @@ import {
   responseObjectSchema,
   responsesRequestSchema,
 } from '../schemas/responses.ts';
-import { ownerOf, resolveInput, responseNotFound } from '../state/history.ts';
+import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../state/history.ts';
 import type { ResponsesStore, StoredInputItem } from '../state/responses-store.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
 import { ResponsesSseTranslator } from '../translate/openai-responses/pipeline.ts';
-import { translateResponsesRequest, type ResponsesTranslationRules } from '../translate/openai-responses/request.ts';
+import { translateResponsesRequest, type ResponsesTranslationRules, type TranslatedResponsesRequest } from '../translate/openai-responses/request.ts';
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
-import { openAIResponseHeaders } from '../translate/response-headers.ts';
-import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
 import { clientKeyOf } from '../upstream/client-key.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
 import { relayedResponseHeaders } from '../upstream/response-headers.ts';
-import type { AnthropicResponse } from '../wire/anthropic.ts';
 import type { ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
 
 export interface ResponsesRouteOptions {
@@ -76,21 +75,6 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     }
   }
 
-  function parseMessage(text: string, relayed: Record<string, string>): AnthropicResponse {
-    let answer: unknown;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with a body that is not JSON`);
-    }
-    if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
-      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON that is not a message`);
-    }
-    // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
-    if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
-    return answer as AnthropicResponse;
-  }
-
   /** Keeps a finished response unless the request said store:false; a store failure costs only the state. */
   function keep(request: FastifyRequest, body: ResponsesRequest, owner: string, response: ResponseObject, input: StoredInputItem[]): Promise<void> {
     if (body.store === false || !STORED_STATUSES.has(response.status)) return Promise.resolve();
@@ -99,28 +83,10 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     });
   }
 
-  async function create(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const body = (request.body ?? {}) as ResponsesRequest;
-    const owner = ownerFor(request);
-    const responseId = newResponseId();
-    const resolved = await resolveInput(body, store, owner, responseId);
-    const translated = translateResponsesRequest(body, resolved.items, rules);
+  /** The upstream exchange and the answer for a resolved, translated request. */
+  async function answer(request: FastifyRequest, reply: FastifyReply, body: ResponsesRequest, owner: string, responseId: string, resolved: ResolvedInput, translated: TranslatedResponsesRequest): Promise<unknown> {
     const model = translated.body.model;
-    const log = accessLogFields(request, { model, stream: translated.stream });
-    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
-    const { signal } = wait;
-    const upstream = await app.upstream.request({
-      path: '/v1/messages',
-      headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
-      body: JSON.stringify(translated.body),
-      signal,
-    });
-    log.upstreamStatus = upstream.statusCode;
-    const relayed = relayedResponseHeaders(upstream.headers);
-    if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
-      throw upstreamErrorToOpenAI(upstream.statusCode, await readText(upstream, signal), relayed);
-    }
-    reply.headers(openAIResponseHeaders(relayed));
+    const { upstream, wait, message } = await messagesExchange(request, reply, translated.body);
     const machineOptions: ResponsesStreamOptions = {
       responseId,
       createdAt: Math.floor(now() / 1000),
@@ -139,9 +105,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
       await streamReply({ request, reply, upstream, wait, transform, model });
       return reply;
     }
-    const answer = parseMessage(await readText(upstream, signal), relayed);
-    app.metrics.recordUsage(model, answer.usage);
-    const response = responseFromMessage(answer, machineOptions);
+    const response = responseFromMessage(await message(), machineOptions);
     await keep(request, body, owner, response, resolved.own);
     return response;
   }
@@ -157,13 +121,12 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
       response: { 200: responseObjectSchema, ...errors },
     },
   }, async (request, reply) => {
-    try {
-      return await create(request, reply);
-    } catch (error) {
-      if (!(error instanceof ClientGoneError)) throw error;
-      request.log.info('client closed the connection before the answer');
-      return reply.hijack();
-    }
+    const body = (request.body ?? {}) as ResponsesRequest;
+    const owner = ownerFor(request);
+    const responseId = newResponseId();
+    const resolved = await resolveInput(body, store, owner, responseId);
+    const translated = translateResponsesRequest(body, resolved.items, rules);
+    return whileClientWaits(request, reply, translated.body.model, () => answer(request, reply, body, owner, responseId, resolved, translated));
   });
 
   app.get('/v1/responses/:id', {
