@@ -14,6 +14,8 @@ import { openApiPlugin } from './http/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
 import { routePolicyPlugin } from './http/route-policy.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
+import { responsesRoutes, type ResponsesRouteOptions } from './routes/responses.ts';
+import { MemoryResponsesStore } from './state/memory-store.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -29,6 +31,8 @@ export interface AppDeps {
   upstream?: UpstreamClientOptions;
   /** Clock for chat completions' `created` (tests fix it). */
   chatCompletions?: ChatCompletionRouteOptions;
+  /** The Responses API's store (default: the in-process one sized by the config), clock and ids. */
+  responses?: Partial<ResponsesRouteOptions>;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -81,5 +85,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(modelRoutes);
   await app.register(messagesRoutes);
   await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});
+  const responsesStore = deps.responses?.store ?? new MemoryResponsesStore({ maxBytes: config.responsesStoreMaxBytes, ttlMs: config.responsesStoreTtlMs });
+  app.addHook('onClose', async () => responsesStore.close());
+  await app.register(responsesRoutes, { ...deps.responses, store: responsesStore });
   return app;
 }

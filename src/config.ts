@@ -37,6 +37,12 @@ export interface Config {
   readonly proxyApiKeys: readonly string[];
   readonly metricsRequireAuth: boolean;
   readonly corsOrigins: readonly string[];
+  /** Bound of the in-process Responses store, in bytes. */
+  readonly responsesStoreMaxBytes: number;
+  /** How long a stored response lives, in milliseconds. */
+  readonly responsesStoreTtlMs: number;
+  /** `web_search` tools of /v1/responses become Anthropic's server web-search tool. */
+  readonly responsesWebSearch: boolean;
 }
 
 /** One line, no stack: what is wrong, with which variable, and what would be right. */
@@ -77,6 +83,9 @@ const DEFAULTS = {
   PROXY_API_KEYS: '',
   METRICS_REQUIRE_AUTH: 'false',
   CORS_ORIGINS: '',
+  RESPONSES_STORE_MAX_MB: '32',
+  RESPONSES_STORE_TTL_SECONDS: '86400',
+  RESPONSES_WEB_SEARCH: 'false',
 } as const;
 
 export type EnvName = keyof typeof DEFAULTS;
@@ -260,6 +269,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     proxyApiKeys: Object.freeze(parseCommaList(raw.PROXY_API_KEYS)),
     metricsRequireAuth: parseBoolean('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH),
     corsOrigins: Object.freeze(parseCommaList(raw.CORS_ORIGINS)),
+    responsesStoreMaxBytes: parseInteger('RESPONSES_STORE_MAX_MB', raw.RESPONSES_STORE_MAX_MB, 0, 65_536, '32') * 1024 * 1024,
+    responsesStoreTtlMs: parseInteger('RESPONSES_STORE_TTL_SECONDS', raw.RESPONSES_STORE_TTL_SECONDS, 1, 31_536_000, '86400') * 1000,
+    responsesWebSearch: parseBoolean('RESPONSES_WEB_SEARCH', raw.RESPONSES_WEB_SEARCH),
   };
   if (config.metricsRequireAuth && config.proxyApiKeys.length === 0) {
     // Otherwise /metrics would stay open while the operator believes it protected.

@@ -33,6 +33,13 @@ export const ERROR_CATALOGUE = {
   unsupported_file_id: badRequest,
   unsupported_content: badRequest,
   unsupported_n: badRequest,
+  // The Responses API: features this service does not offer, and state it does not (or no longer) hold.
+  unsupported_background: badRequest,
+  unsupported_conversation: badRequest,
+  unsupported_prompt: badRequest,
+  response_not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
+  previous_response_not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
+  item_not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
   invalid_api_key: { status: 401, openai: 'authentication_error', anthropic: 'authentication_error' },
   unknown_route: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
   model_not_found: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },

@@ -15,8 +15,10 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   translate: ['wire', 'stream'],
   count: ['wire', 'translate'],
   upstream: ['wire'],
+  // The Responses API's state (the store behind its interface, history resolution).
+  state: ['wire', 'translate'],
   http: ['wire', 'stream', 'translate', 'count', 'upstream', 'schemas'],
-  routes: ['wire', 'stream', 'translate', 'count', 'upstream', 'http', 'schemas'],
+  routes: ['wire', 'stream', 'translate', 'count', 'upstream', 'state', 'http', 'schemas'],
   schemas: [],
 };
 

@@ -60,30 +60,40 @@ export function imageBlock(url: string, param: string, context: ContentContext, 
   return withCache({ type: 'image', source: { type: 'base64', media_type: mediaType, data: parsed.data } }, cacheControl);
 }
 
-/** A `file` part: PDF and images as base64, plain text as a text source, http(s) file_url as a url source. */
-function fileBlock(part: ChatContentPart, param: string, context: ContentContext): ImageBlock | DocumentBlock {
-  const file = part.file ?? {};
+/** The fields of a file input: chat's `file` part object, or a Responses `input_file` part. */
+export interface FileInput {
+  file_data?: string | null;
+  file_id?: string | null;
+  filename?: string | null;
+  file_url?: string | null;
+}
+
+/**
+ * A file input: PDF and images as base64, plain text as a text source, an http(s) file_url as a url source.
+ * `param` names the object that holds the fields (`messages[0].content[1].file`, `input[2].content[0]`).
+ */
+export function fileBlock(file: FileInput, param: string, context: ContentContext, cacheControl?: CacheControl): ImageBlock | DocumentBlock {
   const title = file.filename ? { title: file.filename } : {};
   if (typeof file.file_data === 'string') {
     const parsed = parseDataUrl(file.file_data);
-    if (!parsed) throw invalidRequest(`'${param}.file.file_data' must be a data: URL (data:<type>;base64,...)`, `${param}.file.file_data`, 'invalid_file');
-    if (parsed.mediaType.startsWith('image/')) return imageBlock(file.file_data, `${param}.file.file_data`, context, part.cache_control);
+    if (!parsed) throw invalidRequest(`'${param}.file_data' must be a data: URL (data:<type>;base64,...)`, `${param}.file_data`, 'invalid_file');
+    if (parsed.mediaType.startsWith('image/')) return imageBlock(file.file_data, `${param}.file_data`, context, cacheControl);
     if (parsed.mediaType === 'text/plain') {
       const text = parsed.base64 ? Buffer.from(parsed.data, 'base64').toString('utf8') : decodeURIComponent(parsed.data);
-      return withCache({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: text }, ...title }, part.cache_control);
+      return withCache({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: text }, ...title }, cacheControl);
     }
     if (parsed.mediaType === 'application/pdf' && parsed.base64) {
-      return withCache({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data }, ...title }, part.cache_control);
+      return withCache({ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: parsed.data }, ...title }, cacheControl);
     }
-    throw invalidRequest(`'${param}.file.file_data' has media type ${JSON.stringify(parsed.mediaType)}; supported are base64 application/pdf, text/plain and images`, `${param}.file.file_data`, 'unsupported_media_type');
+    throw invalidRequest(`'${param}.file_data' has media type ${JSON.stringify(parsed.mediaType)}; supported are base64 application/pdf, text/plain and images`, `${param}.file_data`, 'unsupported_media_type');
   }
   if (typeof file.file_url === 'string' && /^https?:\/\//i.test(file.file_url)) {
-    return withCache({ type: 'document', source: { type: 'url', url: file.file_url }, ...title }, part.cache_control);
+    return withCache({ type: 'document', source: { type: 'url', url: file.file_url }, ...title }, cacheControl);
   }
   if (typeof file.file_id === 'string') {
-    throw invalidRequest(`'${param}.file.file_id' is not supported (the upstream has no files API); send the file inline as file.file_data`, `${param}.file.file_id`, 'unsupported_file_id');
+    throw invalidRequest(`'${param}.file_id' is not supported (the upstream has no files API); send the file inline as file_data`, `${param}.file_id`, 'unsupported_file_id');
   }
-  throw invalidRequest(`'${param}.file' needs file_data (a data: URL)`, `${param}.file`, 'invalid_file');
+  throw invalidRequest(`'${param}' needs file_data (a data: URL)`, param, 'invalid_file');
 }
 
 /** One content part -> one block, or null when it carries nothing Anthropic would accept (empty text). */
@@ -98,7 +108,7 @@ export function partToBlock(part: ChatContentPart, param: string, context: Conte
       return imageBlock(url, `${param}.image_url.url`, context, part.cache_control);
     }
     case 'file':
-      return fileBlock(part, param, context);
+      return fileBlock(part.file ?? {}, `${param}.file`, context, part.cache_control);
     case 'input_audio':
       throw invalidRequest(`'${param}' is an input_audio part: audio input is not supported by this service`, param, 'unsupported_content');
     case 'refusal':

@@ -1,8 +1,8 @@
-// OpenAI chat messages -> Anthropic `system` + alternating `messages`. system/developer messages are hoisted
-// in order; tool results go into user turns ahead of any text; consecutive same-role turns are merged,
-// because GLM and other strict upstreams reject roles that do not alternate.
+// OpenAI chat messages -> Anthropic `system` + alternating `messages` (see turns.ts). system/developer
+// messages are hoisted in order; tool results go into user turns ahead of any text.
 import { invalidRequest } from '../../errors.ts';
 import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
+import { TurnBuilder } from '../turns.ts';
 import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
 import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
 
@@ -12,30 +12,13 @@ export interface TranslatedMessages {
   hasImage: boolean;
 }
 
-/** One turn being built: `lead` blocks must come first (tool results in user turns, thinking in assistant turns). */
-interface Turn {
-  role: 'user' | 'assistant';
-  lead: ContentBlock[];
-  rest: ContentBlock[];
-}
-
 /** The id given to a legacy assistant `function_call` (it has none): stable for the same history. */
 export function legacyCallId(messageIndex: number): string {
   return `call_fn_${messageIndex}`;
 }
 
-function addTurn(turns: Turn[], role: Turn['role'], lead: ContentBlock[], rest: ContentBlock[]): void {
-  if (lead.length === 0 && rest.length === 0) return;
-  const last = turns.at(-1);
-  if (last && last.role === role) {
-    for (const block of lead) last.lead.push(block);
-    for (const block of rest) last.rest.push(block);
-  } else {
-    turns.push({ role, lead, rest });
-  }
-}
-
-function toolInput(args: string | undefined, param: string): Record<string, unknown> {
+/** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("" and none -> {}). */
+export function toolInput(args: string | undefined, param: string): Record<string, unknown> {
   if (args === undefined || args.trim() === '') return {};
   let input: unknown;
   try {
@@ -95,7 +78,7 @@ function toolResult(toolUseId: string, message: ChatMessage, param: string, cont
 
 export function translateMessages(input: readonly ChatMessage[]): TranslatedMessages {
   const system: TextBlock[] = [];
-  const turns: Turn[] = [];
+  const turns = new TurnBuilder();
   const context: ContentContext = { hasImage: false };
   // Legacy function calls carry no id: remember the synthetic one per function name for the answer.
   const legacyIds = new Map<string, string>();
@@ -112,7 +95,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         if (message.content === undefined || message.content === null) {
           throw invalidRequest(`'${at}.content' is required for a user message`, `${at}.content`);
         }
-        addTurn(turns, 'user', [], contentBlocks(message.content, `${at}.content`, context, message.cache_control));
+        turns.add('user', [], contentBlocks(message.content, `${at}.content`, context, message.cache_control));
         break;
       case 'assistant': {
         const rest: ContentBlock[] = textOnlyBlocks(message.content, `${at}.content`, message.cache_control);
@@ -123,14 +106,14 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
           legacyIds.set(message.function_call.name, id);
           rest.push(toolUse({ id, function: message.function_call }, `${at}.function_call`));
         }
-        addTurn(turns, 'assistant', thinkingReplay(message), rest);
+        turns.add('assistant', thinkingReplay(message), rest);
         break;
       }
       case 'tool': {
         if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
           throw invalidRequest(`'${at}.tool_call_id' is required for a tool message`, `${at}.tool_call_id`);
         }
-        addTurn(turns, 'user', [toolResult(message.tool_call_id, message, `${at}.content`, context)], []);
+        turns.add('user', [toolResult(message.tool_call_id, message, `${at}.content`, context)], []);
         break;
       }
       case 'function': {
@@ -138,7 +121,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         if (!id) {
           throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
         }
-        addTurn(turns, 'user', [toolResult(id, message, `${at}.content`, context)], []);
+        turns.add('user', [toolResult(id, message, `${at}.content`, context)], []);
         break;
       }
       default:
@@ -146,26 +129,9 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
     }
   }
 
-  trimFinalAssistant(turns);
-  if (turns.length === 0) {
+  const messages = turns.messages();
+  if (messages.length === 0) {
     throw invalidRequest("'messages' must contain at least one user or assistant message with content", 'messages');
   }
-  const messages: AnthropicMessage[] = turns.map((turn) => ({
-    role: turn.role,
-    content: turn.lead.length === 0 ? turn.rest : turn.lead.concat(turn.rest),
-  }));
   return { system, messages, hasImage: context.hasImage };
-}
-
-/** Anthropic rejects a final (prefill) assistant turn whose text ends in whitespace. */
-function trimFinalAssistant(turns: Turn[]): void {
-  const last = turns.at(-1);
-  if (!last || last.role !== 'assistant') return;
-  const block = last.rest.at(-1);
-  if (block?.type !== 'text') return;
-  const trimmed = block.text.trimEnd();
-  if (trimmed === block.text) return;
-  if (trimmed === '') last.rest.pop();
-  else last.rest[last.rest.length - 1] = { ...block, text: trimmed };
-  if (last.lead.length === 0 && last.rest.length === 0) turns.pop();
 }

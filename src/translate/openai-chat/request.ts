@@ -5,9 +5,9 @@ import { invalidRequest } from '../../errors.ts';
 import { translateMessages } from './messages.ts';
 import { resolveModel, type ModelRules } from '../model.ts';
 import { maxTokensWithThinking, thinkingFor, thinkingOn, toolChoiceWithThinking, topPWithThinking, type ReasoningBudgets } from './reasoning.ts';
-import { RESPONSE_FORMAT_TOOL, responseFormatTool } from './response-format.ts';
+import { RESPONSE_FORMAT_TOOL, responseFormatTool, toolChoiceWithFormatTool } from './response-format.ts';
 import { translateToolChoice, translateTools } from './tools.ts';
-import type { AnthropicRequest, AnthropicToolChoice } from '../../wire/anthropic.ts';
+import type { AnthropicRequest } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
 export interface ChatTranslationRules extends ModelRules {
@@ -32,16 +32,6 @@ function stopSequences(stop: ChatCompletionRequest['stop']): string[] {
   return (typeof stop === 'string' ? [stop] : stop).filter((sequence) => sequence.trim() !== '');
 }
 
-/**
- * Adds the forced response_format tool. Without (usable) client tools the JSON tool is forced; with client
- * tools the model must call some tool (`any`), so it either uses a client tool or answers in JSON.
- */
-function choiceWithFormatTool(choice: AnthropicToolChoice | undefined, hasClientTools: boolean): AnthropicToolChoice | undefined {
-  if (!hasClientTools || choice?.type === 'none') return { type: 'tool', name: RESPONSE_FORMAT_TOOL, disable_parallel_tool_use: true };
-  if (choice === undefined || choice.type === 'auto') return choice?.disable_parallel_tool_use ? { type: 'any', disable_parallel_tool_use: true } : { type: 'any' };
-  return choice;
-}
-
 export function translateChatRequest(request: ChatCompletionRequest, rules: ChatTranslationRules): TranslatedChatRequest {
   if (request.n !== null && request.n !== undefined && request.n !== 1) {
     throw invalidRequest(`'n' must be 1: the upstream returns one choice per request (got ${request.n})`, 'n', 'unsupported_n');
@@ -60,7 +50,7 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
   }
   const formatTool = responseFormatTool(request.response_format);
   if (formatTool) {
-    toolChoice = choiceWithFormatTool(toolChoice, tools.length > 0);
+    toolChoice = toolChoiceWithFormatTool(toolChoice, tools.length > 0);
     tools.push(formatTool);
   }
   if (thinkingIsOn) toolChoice = toolChoiceWithThinking(toolChoice);

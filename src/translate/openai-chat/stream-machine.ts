@@ -4,6 +4,7 @@
 import { toOpenAIError, upstreamProtocolError, upstreamTruncatedError, type ProxyError } from '../../errors.ts';
 import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAIErrorBody, RawJsonString } from '../../wire/openai-chat.ts';
+import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
 import { finishReasonFor } from './finish-reason.ts';
 import { upstreamErrorFromEvent } from '../upstream-error.ts';
 import { mergeUsage, openAIUsageFrom } from '../usage.ts';
@@ -31,10 +32,6 @@ export interface ChatStreamOptions {
 /** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
 export type ChatStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed';
 
-const EVENT_TYPES = ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error'] as const;
-type EventType = (typeof EVENT_TYPES)[number];
-const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(EVENT_TYPES);
-
 /**
  * What a content block becomes for the client. `hidden` covers server-side tools (server_tool_use,
  * web_search_tool_result, ...) and block types we do not know: the upstream ran them, the client has
@@ -60,7 +57,7 @@ function argumentsFromStartInput(input: unknown): string {
   return input !== null && typeof input === 'object' && Object.keys(input).length > 0 ? JSON.stringify(input) : '{}';
 }
 
-export class ChatStreamMachine {
+export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   private readonly created: number;
   private readonly includeUsage: boolean;
   private readonly responseFormatTool: string | null;
@@ -88,6 +85,7 @@ export class ChatStreamMachine {
   failure: OpenAIErrorBody['error'] | null = null;
 
   constructor(options: ChatStreamOptions) {
+    super();
     this.created = options.created;
     this.includeUsage = options.includeUsage;
     this.responseFormatTool = options.responseFormatTool;
@@ -105,49 +103,8 @@ export class ChatStreamMachine {
     return this.currentStatus === 'done' || this.currentStatus === 'failed';
   }
 
-  /**
-   * Translates one parsed upstream event. Unknown event types are skipped on purpose (Anthropic may add
-   * new ones); events after the end are ignored, since the client's stream is already complete.
-   */
-  handle(event: unknown, emit: ChatStreamEmit): void {
-    if (this.finished) return;
-    const type = (event as { type?: unknown } | null)?.type;
-    if (typeof type !== 'string' || !KNOWN_EVENT_TYPES.has(type)) return;
-    const known = type as EventType;
-    const upstream = event as AnthropicStreamEvent;
-    if (known !== 'ping' && known !== 'error' && known !== 'message_start' && this.currentStatus === 'awaiting_start') {
-      this.fail(upstreamProtocolError(`${known} before message_start`), emit);
-      return;
-    }
-    switch (known) {
-      case 'message_start':
-        this.messageStart(upstream, emit);
-        return;
-      case 'content_block_start':
-        this.blockStart(upstream, emit);
-        return;
-      case 'content_block_delta':
-        this.blockDelta(upstream, emit);
-        return;
-      case 'content_block_stop':
-        this.blockStop(upstream, emit);
-        return;
-      case 'message_delta':
-        this.messageDelta(upstream, emit);
-        return;
-      case 'message_stop':
-        this.messageStop(emit);
-        return;
-      case 'ping':
-        return;
-      case 'error':
-        this.upstreamError(upstream, emit);
-        return;
-      default: {
-        const unreachable: never = known;
-        throw new Error(`unhandled upstream event ${String(unreachable)}`);
-      }
-    }
+  protected get started(): boolean {
+    return this.currentStatus !== 'awaiting_start';
   }
 
   /** The upstream body ended: without message_stop the answer is incomplete, and the client must know. */
@@ -169,7 +126,7 @@ export class ChatStreamMachine {
     return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
   }
 
-  private messageStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected messageStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     if (this.currentStatus !== 'awaiting_start') {
       this.fail(upstreamProtocolError('a second message_start'), emit);
       return;
@@ -183,7 +140,7 @@ export class ChatStreamMachine {
     emit(this.chunk({ role: 'assistant', content: '' }, null));
   }
 
-  private blockStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected blockStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const index = event.index;
     if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
       this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
@@ -244,7 +201,7 @@ export class ChatStreamMachine {
     return block;
   }
 
-  private blockDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected blockDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const block = this.openBlock(event, emit);
     if (!block || block.kind === 'hidden') return;
     const delta = event.delta;
@@ -279,7 +236,7 @@ export class ChatStreamMachine {
     this.fail(upstreamProtocolError(`${String(deltaType)} in a ${block.kind} block`), emit);
   }
 
-  private blockStop(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected blockStop(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     const block = this.openBlock(event, emit);
     if (!block) return;
     block.open = false;
@@ -314,7 +271,7 @@ export class ChatStreamMachine {
     block.startInput = null;
   }
 
-  private messageDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected messageDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     if (this.openBlocks > 0) {
       this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
       return;
@@ -329,7 +286,7 @@ export class ChatStreamMachine {
     emit(this.chunk({}, this.finishReason(stopReason)));
   }
 
-  private messageStop(emit: ChatStreamEmit): void {
+  protected messageStop(emit: ChatStreamEmit): void {
     if (this.openBlocks > 0) {
       this.fail(upstreamProtocolError('message_stop while a content block is still open'), emit);
       return;
@@ -354,7 +311,7 @@ export class ChatStreamMachine {
     this.currentStatus = 'done';
   }
 
-  private upstreamError(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
+  protected upstreamError(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
     this.fail(upstreamErrorFromEvent(event.error), emit);
   }
 

@@ -1,13 +1,10 @@
 // Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
 // encoder in one pure object (the streaming writer's transform), so the I/O code and the fixture tests run
-// exactly the same path.
-import { ProxyError, upstreamProtocolError } from '../../errors.ts';
-import { SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
-import type { StreamFailure, StreamTransform } from '../../stream/stream-transform.ts';
-import type { AnthropicUsage } from '../../wire/anthropic.ts';
+// exactly the same path. The layers shared with the Responses translator are in anthropic-sse-transform.ts.
 import type { RawJsonString } from '../../wire/openai-chat.ts';
+import { AnthropicSseTransform } from '../anthropic-sse-transform.ts';
 import { ChatChunkEncoder, SSE_DONE } from './chunk-encoder.ts';
-import { ChatStreamMachine, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './stream-machine.ts';
+import { ChatStreamMachine, type ChatStreamEmit, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './stream-machine.ts';
 
 // A text delta as Anthropic writes it (its key order; compact, or with one space after ':' and ','): most
 // events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string
@@ -23,31 +20,11 @@ export interface ChatSseOptions extends ChatStreamOptions {
   fastTextDeltas?: boolean;
 }
 
-export class ChatSseTranslator implements StreamTransform {
-  private readonly decoder: SseDecoder;
+export class ChatSseTranslator extends AnthropicSseTransform<ChatStreamEmit> {
   readonly machine: ChatStreamMachine;
-  /** Output produced by the current call, handed back as one string (one socket write per upstream chunk). */
-  private out = '';
   private readonly encoder = new ChatChunkEncoder();
-  private readonly emit = (item: ChatStreamItem): void => {
+  protected readonly emit = (item: ChatStreamItem): void => {
     this.out += this.encoder.encode(item);
-  };
-  private readonly onEvent = (event: SseEvent): void => {
-    if (this.machine.finished) return;
-    if (this.textDelta(event.data)) return;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(event.data);
-    } catch {
-      this.machine.fail(upstreamProtocolError(`an event whose data is not JSON (${event.event ?? 'unnamed event'})`), this.emit);
-      return;
-    }
-    // Anthropic repeats the event name as data.type; fall back to the SSE name when a sender left it out.
-    if (event.event !== undefined && parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === undefined) {
-      (parsed as { type?: unknown }).type = event.event;
-    }
-    this.machine.handle(parsed, this.emit);
-    if (this.machine.status === 'done') this.out += SSE_DONE;
   };
 
   private readonly fastTextDeltas: boolean;
@@ -55,8 +32,8 @@ export class ChatSseTranslator implements StreamTransform {
   fastTextDeltaCount = 0;
 
   constructor(options: ChatSseOptions) {
+    super(options.maxEventBytes);
     this.fastTextDeltas = options.fastTextDeltas ?? true;
-    this.decoder = new SseDecoder({ maxEventBytes: options.maxEventBytes });
     this.machine = new ChatStreamMachine(options);
   }
 
@@ -64,8 +41,12 @@ export class ChatSseTranslator implements StreamTransform {
     return this.machine.status;
   }
 
+  protected override afterEvent(): void {
+    if (this.machine.status === 'done') this.out += SSE_DONE;
+  }
+
   /** The fast path for a text delta; false when the event needs the general one. */
-  private textDelta(data: string): boolean {
+  protected override fastEvent(data: string): boolean {
     if (!this.fastTextDeltas || rawJson === undefined) return false;
     const match = TEXT_DELTA.exec(data);
     if (match === null) return false;
@@ -78,50 +59,5 @@ export class ChatSseTranslator implements StreamTransform {
     if (!this.machine.textDeltaLiteral(Number(match[1]), text, this.emit)) return false;
     this.fastTextDeltaCount++;
     return true;
-  }
-
-  /** Done (`[DONE]` written) or failed (an error chunk written): the client's stream is complete. */
-  get finished(): boolean {
-    return this.machine.finished;
-  }
-
-  get failure(): StreamFailure | null {
-    return this.machine.failure;
-  }
-
-  get usage(): AnthropicUsage | null {
-    return this.machine.usage;
-  }
-
-  /** One upstream chunk in; the SSE text to send to the client out ('' when there is nothing yet). */
-  push(bytes: Uint8Array): string {
-    if (this.machine.finished) return '';
-    try {
-      this.decoder.push(bytes, this.onEvent);
-    } catch (error) {
-      // The decoder's own refusal (an oversized event); anything else is a bug for the writer to report.
-      if (!(error instanceof ProxyError)) throw error;
-      this.machine.fail(error, this.emit);
-    }
-    return this.take();
-  }
-
-  /** The upstream body ended. */
-  end(): string {
-    this.decoder.end();
-    this.machine.end(this.emit);
-    return this.take();
-  }
-
-  /** A failure outside the stream's content (timeout, socket error, shutdown) ends it with an error chunk. */
-  fail(error: ProxyError): string {
-    this.machine.fail(error, this.emit);
-    return this.take();
-  }
-
-  private take(): string {
-    const text = this.out;
-    this.out = '';
-    return text;
   }
 }

@@ -9,7 +9,8 @@ export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
 const EMPTY_OBJECT_SCHEMA = { type: 'object', properties: {} };
 
-function toolFrom(definition: ChatFunctionDefinition, param: string): AnthropicTool {
+/** One function definition -> an Anthropic tool (shared by chat's tools and the Responses API's). */
+export function toolFrom(definition: ChatFunctionDefinition, param: string): AnthropicTool {
   if (typeof definition.name !== 'string' || !TOOL_NAME_PATTERN.test(definition.name)) {
     throw invalidRequest(`'${param}.name' ${JSON.stringify(definition.name)} must be 1 to 64 letters, digits, '_' or '-'`, `${param}.name`, 'invalid_tool_name');
   }

@@ -1,0 +1,149 @@
+// Responses `tools` and `tool_choice` -> Anthropic tools and tool_choice. Function tools come flat
+// ({type:"function", name, parameters}); custom tools (free-form text input, e.g. Codex's apply_patch) become a
+// tool with one string property; namespaces are flattened to their functions; hosted tools the upstream cannot
+// run are left out (clients send some by default), web_search becomes Anthropic's server tool when enabled.
+import { invalidRequest } from '../../errors.ts';
+import { TOOL_NAME_PATTERN, toolFrom } from '../openai-chat/tools.ts';
+import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
+import type { CustomTool, FunctionTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
+
+/** The property of a custom tool's input that carries its free-form text. */
+export const CUSTOM_TOOL_INPUT = 'input';
+
+/** Anthropic's server-side web search tool (Anthropic's web search tool docs). */
+const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' } as const;
+
+const isWebSearch = (type: string) => type === 'web_search' || type.startsWith('web_search_');
+
+/** What an Anthropic tool name stands for on the Responses side. */
+export interface ClientTool {
+  name: string;
+  kind: 'function' | 'custom';
+  namespace?: string;
+}
+
+export interface TranslatedTools {
+  tools: Array<AnthropicTool | typeof WEB_SEARCH_TOOL>;
+  /** Anthropic tool name -> the client's tool (for calls coming back). */
+  byUpstreamName: Map<string, ClientTool>;
+}
+
+function customTool(tool: CustomTool, name: string, param: string): AnthropicTool {
+  if (typeof tool.name !== 'string' || !TOOL_NAME_PATTERN.test(name)) {
+    throw invalidRequest(`'${param}.name' ${JSON.stringify(tool.name)} must be 1 to 64 letters, digits, '_' or '-'`, `${param}.name`, 'invalid_tool_name');
+  }
+  const format = tool.format?.type === 'grammar' && typeof tool.format.definition === 'string'
+    ? `\n\nThe input must follow this ${tool.format.syntax ?? ''} grammar:\n${tool.format.definition}`
+    : '';
+  const description = `${tool.description ?? ''}${format}`.trim();
+  return {
+    name,
+    ...(description !== '' ? { description } : {}),
+    input_schema: {
+      type: 'object',
+      properties: { [CUSTOM_TOOL_INPUT]: { type: 'string', description: 'The raw text input of the tool, exactly as the tool expects it.' } },
+      required: [CUSTOM_TOOL_INPUT],
+    },
+  };
+}
+
+function functionTool(tool: FunctionTool, name: string, param: string, namespaceDescription?: string): AnthropicTool {
+  const description = [namespaceDescription, tool.description].filter((text) => typeof text === 'string' && text !== '').join('\n\n');
+  return toolFrom({ name, description, parameters: tool.parameters ?? undefined }, param);
+}
+
+export interface ToolOptions {
+  /** Whether `web_search` becomes Anthropic's server web-search tool (RESPONSES_WEB_SEARCH). */
+  webSearch: boolean;
+}
+
+export function translateTools(list: readonly Tool[] | null | undefined, options: ToolOptions): TranslatedTools {
+  const tools: TranslatedTools['tools'] = [];
+  const byUpstreamName = new Map<string, ClientTool>();
+  const entries = list ?? [];
+  // Top-level names are kept as they are; a namespaced function whose name is taken gets its namespace
+  // as a prefix, so both stay callable.
+  const topLevel = new Set(entries.filter((t) => t.type === 'function' || t.type === 'custom').map((t) => t.name));
+  const add = (tool: FunctionTool | CustomTool, param: string, namespace?: { name: string; description?: string }) => {
+    let name = tool.name;
+    if (namespace && (topLevel.has(name) || byUpstreamName.has(name))) name = `${namespace.name}__${tool.name}`;
+    if (byUpstreamName.has(name)) return; // a duplicate definition: the first one wins
+    tools.push(tool.type === 'custom' ? customTool(tool, name, param) : functionTool(tool, name, param, namespace?.description));
+    byUpstreamName.set(name, { name: tool.name, kind: tool.type === 'custom' ? 'custom' : 'function', ...(namespace ? { namespace: namespace.name } : {}) });
+  };
+  let webSearchAdded = false;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    const param = `tools[${i}]`;
+    if (entry.type === 'function' || entry.type === 'custom') {
+      add(entry as FunctionTool | CustomTool, param);
+    } else if (entry.type === 'namespace' && Array.isArray((entry as { tools?: unknown }).tools)) {
+      const namespace = entry as { name: string; description?: string; tools: Array<FunctionTool | CustomTool> };
+      namespace.tools.forEach((tool, j) => {
+        if (tool.type === 'function' || tool.type === 'custom') add(tool, `${param}.tools[${j}]`, namespace);
+      });
+    } else if (options.webSearch && isWebSearch(entry.type) && !webSearchAdded) {
+      webSearchAdded = true;
+      tools.push(WEB_SEARCH_TOOL);
+    }
+    // Every other hosted tool is left out: the upstream cannot run it.
+  }
+  return { tools, byUpstreamName };
+}
+
+/** The Anthropic name of a client tool (inverse of byUpstreamName), or the name itself when unknown. */
+export function upstreamToolName(tools: TranslatedTools, name: string, namespace?: string | null): string {
+  for (const [upstream, tool] of tools.byUpstreamName) {
+    if (tool.name === name && (tool.namespace ?? null) === (namespace ?? null)) return upstream;
+  }
+  if (namespace) {
+    for (const [upstream, tool] of tools.byUpstreamName) if (tool.name === name) return upstream;
+  }
+  return name;
+}
+
+/**
+ * tool_choice: auto -> auto, none -> none, required -> any, a named function or custom tool -> that tool (400
+ * when it names no defined tool), allowed_tools -> its mode over only those tools, a hosted tool -> auto.
+ * parallel_tool_calls:false -> disable_parallel_tool_use (on auto when nothing else was chosen).
+ */
+export function translateToolChoice(choice: ToolChoice | null | undefined, parallelToolCalls: boolean | null | undefined, tools: TranslatedTools): AnthropicToolChoice | undefined {
+  let result: AnthropicToolChoice | undefined;
+  if (choice === 'auto') result = { type: 'auto' };
+  else if (choice === 'none') result = { type: 'none' };
+  else if (choice === 'required') result = { type: 'any' };
+  else if (choice !== null && typeof choice === 'object') {
+    const named = choice as { type: string; name?: unknown; mode?: unknown; tools?: unknown };
+    if (named.type === 'function' || named.type === 'custom') {
+      if (typeof named.name !== 'string' || named.name === '') throw invalidRequest("'tool_choice.name' is required", 'tool_choice.name');
+      const upstream = upstreamToolName(tools, named.name);
+      if (!tools.byUpstreamName.has(upstream)) {
+        throw invalidRequest(`'tool_choice.name' ${JSON.stringify(named.name)} names no ${named.type} tool in tools`, 'tool_choice.name');
+      }
+      result = { type: 'tool', name: upstream };
+    } else if (named.type === 'allowed_tools') {
+      restrictTools(tools, Array.isArray(named.tools) ? named.tools : []);
+      result = { type: named.mode === 'required' ? 'any' : 'auto' };
+    } else {
+      result = { type: 'auto' }; // a hosted tool the upstream does not run: let the model choose
+    }
+  } else if (choice !== undefined && choice !== null) {
+    throw invalidRequest(`'tool_choice' ${JSON.stringify(choice)} must be "none", "auto", "required" or a tool`, 'tool_choice');
+  }
+  if (parallelToolCalls === false && result?.type !== 'none') {
+    result = { ...(result ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  }
+  return result;
+}
+
+/** allowed_tools: only the listed client tools stay offered (hosted entries in the list are ignored). */
+function restrictTools(tools: TranslatedTools, allowed: unknown[]): void {
+  const names = new Set(allowed.map((entry) => (entry && typeof entry === 'object' ? (entry as { name?: unknown }).name : undefined)).filter((name): name is string => typeof name === 'string'));
+  for (const upstream of [...tools.byUpstreamName.keys()]) {
+    const tool = tools.byUpstreamName.get(upstream)!;
+    if (names.has(tool.name) || names.has(upstream)) continue;
+    tools.byUpstreamName.delete(upstream);
+    const index = tools.tools.findIndex((entry) => entry.name === upstream && !('type' in entry));
+    if (index >= 0) tools.tools.splice(index, 1);
+  }
+}
