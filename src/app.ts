@@ -3,7 +3,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { configSecrets, type Config } from './config.ts';
-import { createLogger, type Logger } from './logging.ts';
+import { createLogger, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
@@ -55,8 +55,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
+  const logHealth = logHealthOf(logger);
+  app.decorate('logHealth', logHealth);
   const lifecycle = deps.lifecycle ?? createLifecycle();
-  const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight);
+  const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight, logHealth);
   const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LogHealth } from '../logging.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { METRICS } from './route-policy.ts';
@@ -18,9 +19,35 @@ export class Metrics {
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
-  constructor(openStreams: () => number, inFlight: () => number) {
+  constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
     new Gauge({ name: 'proxy_open_streams', help: 'Streaming responses in progress', registers: [this.registry], collect() { this.set(openStreams()); } });
     new Gauge({ name: 'proxy_requests_in_flight', help: 'API requests not yet answered in full', registers: [this.registry], collect() { this.set(inFlight()); } });
+    if (logHealth) {
+      const sinks = logHealth.sinks;
+      const counted = new Map<string, number>();
+      new Counter({
+        name: 'proxy_log_lines_dropped_total',
+        help: 'Log lines a destination did not take (it failed, or its reader stalled), by destination',
+        labelNames: ['sink'],
+        registers: [this.registry],
+        collect() {
+          for (const sink of sinks) {
+            const delta = sink.droppedLines - (counted.get(sink.name) ?? 0);
+            counted.set(sink.name, sink.droppedLines);
+            this.inc({ sink: sink.name }, delta);
+          }
+        },
+      });
+      new Gauge({
+        name: 'proxy_log_sink_failed',
+        help: '1 while a log destination has failed and drops its lines, by destination',
+        labelNames: ['sink'],
+        registers: [this.registry],
+        collect() {
+          for (const sink of sinks) this.set({ sink: sink.name }, sink.failure === null ? 0 : 1);
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'proxy_' });
   }
 
