@@ -7,6 +7,7 @@ import { createLogger, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
 import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
+import { jsonDepthPlugin } from './http/json-depth.ts';
 import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecycle.ts';
 import { loadSheddingPlugin } from './http/load-shedding.ts';
 import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
@@ -78,6 +79,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   if (config.maxEventLoopDelayMs > 0) await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
+  await app.register(jsonDepthPlugin);
 
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);

@@ -29,6 +29,7 @@ export const ERROR_CATALOGUE = {
   invalid_file: badRequest,
   invalid_tool_name: badRequest,
   invalid_tool_arguments: badRequest,
+  json_too_deep: badRequest,
   unsupported_media_type: badRequest,
   unsupported_file_id: badRequest,
   unsupported_content: badRequest,
