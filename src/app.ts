@@ -6,6 +6,7 @@ import { configSecrets, type Config } from './config.ts';
 import { createLogger, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
+import { answerClientError } from './http/client-errors.ts';
 import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
 import { jsonDepthPlugin } from './http/json-depth.ts';
 import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecycle.ts';
@@ -39,9 +40,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
-    // Streams may run for many minutes; upstream timeouts bound them instead.
-    requestTimeout: 0,
+    // Slow clients: the headers within CLIENT_HEADERS_TIMEOUT_MS, the whole request within
+    // CLIENT_REQUEST_TIMEOUT_MS (Node stops counting once the request has arrived, so a long answer is never
+    // cut), checked every second; a client that is too slow gets a 408 (client-errors.ts).
+    requestTimeout: config.clientRequestTimeoutMs,
+    http: { headersTimeout: config.clientHeadersTimeoutMs, connectionsCheckingInterval: 1000 },
+    // No idle timeout on the socket: a client may wait minutes for a whole answer, and streams as long as
+    // the upstream timeouts allow.
     connectionTimeout: 0,
+    clientErrorHandler: answerClientError,
     // The drain answers 503 in the route's own error shape (lifecycle plugin), not fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -56,10 +63,20 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
+  // Beyond MAX_CONNECTIONS Node closes new connections as they arrive (counted, see installMetrics).
+  app.server.maxConnections = config.maxConnections;
   const logHealth = logHealthOf(logger);
   app.decorate('logHealth', logHealth);
   const lifecycle = deps.lifecycle ?? createLifecycle();
   const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight, logHealth);
+  let lastDropWarning = 0;
+  app.server.on('drop', () => {
+    metrics.connectionDropped();
+    // One line per 10 s at most: a flood of connections must not become a flood of log lines.
+    if (Date.now() - lastDropWarning < 10_000) return;
+    lastDropWarning = Date.now();
+    app.log.warn({ max_connections: config.maxConnections }, 'MAX_CONNECTIONS client connections are open: new connections are closed on arrival');
+  });
   const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());

@@ -17,6 +17,7 @@ export class Metrics {
   private readonly upstreamDuration = new Histogram({ name: 'proxy_upstream_request_duration_seconds', help: 'Time from sending an upstream request to its response headers', labelNames: ['status'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed, before or during the answer, by error type', labelNames: ['type'], registers: [this.registry] });
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly connectionsDropped = new Counter({ name: 'proxy_connections_dropped_total', help: 'Client connections closed on arrival because MAX_CONNECTIONS were open', registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
   constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
@@ -63,6 +64,10 @@ export class Metrics {
   requestDone(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });
     this.duration.observe({ route, method }, seconds);
+  }
+
+  connectionDropped(): void {
+    this.connectionsDropped.inc();
   }
 
   recordUsage(model: string, usage: AnthropicUsage | null | undefined): void {
