@@ -3,7 +3,7 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { configSecrets, type Config } from './config.ts';
-import { createLogger, logHealthOf, type Logger } from './logging.ts';
+import { createLogger, liveSecretsOf, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
 import { answerClientError } from './http/client-errors.ts';
@@ -15,6 +15,7 @@ import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
 import { openApiPlugin } from './http/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
 import { routePolicyPlugin } from './http/route-policy.ts';
+import { secretsPlugin } from './http/secrets.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
@@ -82,6 +83,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => upstream.close());
 
   await app.register(requestContextPlugin);
+  // Before anything that may log: the request's keys are masked from its first line on.
+  await app.register(secretsPlugin, { live: liveSecretsOf(logger) });
   await app.register(routePolicyPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin, { version: VERSION });

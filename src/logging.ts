@@ -68,6 +68,46 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/** Shortest key seen on a request that is masked: shorter values are too likely to be ordinary words. */
+export const MIN_MASKED_KEY_LENGTH = 8;
+
+/**
+ * Keys seen on requests in flight (client keys, proxy keys, keys in query strings): masked in every line
+ * while their request lasts, whatever carries them there (an upstream error message that quotes the key).
+ * Counted, since many requests carry the same key.
+ */
+export class LiveSecrets {
+  private readonly inFlight = new Map<string, number>();
+
+  /** Masks `secret` until the returned function is called. */
+  hold(secret: string): () => void {
+    if (secret.length < MIN_MASKED_KEY_LENGTH) return () => undefined;
+    this.inFlight.set(secret, (this.inFlight.get(secret) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.inFlight.get(secret) ?? 1) - 1;
+      if (left === 0) this.inFlight.delete(secret);
+      else this.inFlight.set(secret, left);
+    };
+  }
+
+  mask(line: string): string {
+    if (this.inFlight.size === 0) return line;
+    let masked = line;
+    for (const secret of this.inFlight.keys()) if (masked.includes(secret)) masked = masked.replaceAll(secret, REDACTED);
+    return masked;
+  }
+}
+
+const liveSecretsOfLogger = new WeakMap<object, LiveSecrets>();
+
+/** The live secrets a logger made by createLogger masks (null for any other logger). */
+export function liveSecretsOf(logger: Logger): LiveSecrets | null {
+  return liveSecretsOfLogger.get(logger) ?? null;
+}
+
 /** Masks every configured secret, and bearer tokens, in a serialized log line. */
 export function secretMasker(secrets: readonly string[]): (line: string) => string {
   const known = secrets.filter((secret) => secret.length > 0).map(escapeRegExp);
@@ -123,6 +163,8 @@ export function createLogger(config: Config, secrets: readonly string[], options
     sinks.push(main, errors);
     streams.push({ level: streamLevel, stream: main }, { level: 'error', stream: errors });
   }
+  const configured = secretMasker(secrets);
+  const live = new LiveSecrets();
   const created = pino(
     {
       level,
@@ -145,11 +187,12 @@ export function createLogger(config: Config, secrets: readonly string[], options
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
         err: pino.stdSerializers.err,
       },
-      hooks: { streamWrite: secretMasker(secrets) },
+      hooks: { streamWrite: (line) => live.mask(configured(line)) },
     },
     pino.multistream(streams, { dedupe: false }),
   );
   logger = created;
+  liveSecretsOfLogger.set(logger, live);
   healthOfLogger.set(logger, {
     sinks,
     failures: () => sinks.filter((sink) => sink.failure !== null).map((sink) => ({ sink: sink.name, error: sink.failure!, dropped_lines: sink.droppedLines })),

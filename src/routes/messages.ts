@@ -12,6 +12,7 @@ import type { ProxyLogInfo } from '../http/decorations.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
 import { accessLogFields } from '../http/request-context.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
+import { withoutKeyParams } from '../http/secrets.ts';
 import { streamReply } from '../http/stream-writer.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
@@ -27,10 +28,16 @@ type Body = Record<string, unknown>;
 // Usage is the last field of a Messages answer: this many bytes from the end hold it.
 const USAGE_TAIL_BYTES = 2048;
 
-/** The upstream path for this route, keeping the client's query string (Claude Code sends `?beta=true`). */
+/**
+ * The upstream path for this route, keeping the client's query string (Claude Code sends `?beta=true`)
+ * but not its key-like parameters (`?key=`, `?api_key=`): keys go upstream only as x-api-key.
+ */
 function upstreamPath(request: FastifyRequest, path: string): string {
   const query = request.url.indexOf('?');
-  return query === -1 ? path : path + request.url.slice(query);
+  if (query === -1) return path;
+  const kept = withoutKeyParams(request.url).url;
+  const keptQuery = kept.indexOf('?');
+  return keptQuery === -1 ? path : path + kept.slice(keptQuery);
 }
 
 /** The body to send: the client's bytes when the model stays, else the body re-serialized with the new model. */
