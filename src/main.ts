@@ -49,6 +49,12 @@ async function drainAndExit(signal: string): Promise<void> {
   stopping = true;
   const lifecycle = app.lifecycle;
   lifecycle.draining = true;
+  // Idle keep-alive connections go now, not at the end of the drain: a client then opens its next one
+  // elsewhere. Answers from now on close theirs (lifecycle.ts); those that began earlier leave theirs idle
+  // when they end, and these go at the next sweep.
+  app.server.closeIdleConnections();
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), 250);
+  idleSweep.unref();
   logger.info({ signal, in_flight: lifecycle.inFlight, open_streams: lifecycle.openStreams.size, timeout_ms: config.shutdownTimeoutMs }, 'draining: new requests refused, waiting for in-flight ones');
   // Everything happens within SHUTDOWN_TIMEOUT_MS: requests get most of it, and the last part (a fifth, at
   // most a second) is kept for cutting what is left, letting those answers go out, and closing sockets.
@@ -70,6 +76,7 @@ async function drainAndExit(signal: string): Promise<void> {
     const closing = app.close();
     setTimeout(() => app.server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
     await closing;
+    clearInterval(idleSweep);
     logger.info('drained, exiting');
   } catch (error) {
     logger.error({ err: error }, 'error while draining');
