@@ -7,8 +7,9 @@ import { createLogger, liveSecretsOf, logHealthOf, type Logger } from './logging
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
 import { answerClientError } from './http/client-errors.ts';
+import { bodyBudgetPlugin } from './http/body-budget.ts';
 import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
-import { jsonDepthPlugin } from './http/json-depth.ts';
+import { jsonLimitsPlugin } from './http/json-limits.ts';
 import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecycle.ts';
 import { loadSheddingPlugin } from './http/load-shedding.ts';
 import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
@@ -96,10 +97,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(lifecyclePlugin, { lifecycle });
   await app.register(authPlugin);
   await app.register(metricsPlugin, { metrics });
+  // After the drain and the key: a refused or unauthenticated request never takes body budget.
+  await app.register(bodyBudgetPlugin);
   if (config.maxEventLoopDelayMs > 0) await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
-  await app.register(jsonDepthPlugin);
+  await app.register(jsonLimitsPlugin);
 
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);

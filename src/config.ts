@@ -36,6 +36,8 @@ export interface Config {
   readonly clientRequestTimeoutMs: number;
   /** Client connections held at once; beyond it new ones are closed at once. */
   readonly maxConnections: number;
+  /** Request body bytes held at once, all requests together; beyond it 503 with retry-after. */
+  readonly maxBodyBytesInFlight: number;
   readonly maxRetries: number;
   readonly maxConcurrentUpstream: number;
   /** Event-loop delay above which API requests get 503 (0 = off). */
@@ -80,6 +82,7 @@ const DEFAULTS = {
   CLIENT_HEADERS_TIMEOUT_MS: '30000',
   CLIENT_REQUEST_TIMEOUT_MS: '300000',
   MAX_CONNECTIONS: '1024',
+  MAX_BODY_BYTES_IN_FLIGHT: '134217728',
   MAX_RETRIES: '2',
   MAX_CONCURRENT_UPSTREAM: '512',
   MAX_EVENT_LOOP_DELAY_MS: '1000',
@@ -266,6 +269,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     clientHeadersTimeoutMs: parseInteger('CLIENT_HEADERS_TIMEOUT_MS', raw.CLIENT_HEADERS_TIMEOUT_MS, 1000, 3_600_000, '30000'),
     clientRequestTimeoutMs: parseInteger('CLIENT_REQUEST_TIMEOUT_MS', raw.CLIENT_REQUEST_TIMEOUT_MS, 1000, 86_400_000, '300000'),
     maxConnections: parseInteger('MAX_CONNECTIONS', raw.MAX_CONNECTIONS, 1, 1_000_000, '1024'),
+    maxBodyBytesInFlight: parseInteger('MAX_BODY_BYTES_IN_FLIGHT', raw.MAX_BODY_BYTES_IN_FLIGHT, 1024, 68_719_476_736, '134217728'),
     maxRetries: parseInteger('MAX_RETRIES', raw.MAX_RETRIES, 0, 10, '2'),
     maxConcurrentUpstream: parseInteger('MAX_CONCURRENT_UPSTREAM', raw.MAX_CONCURRENT_UPSTREAM, 1, 100_000, '512'),
     maxEventLoopDelayMs: parseInteger('MAX_EVENT_LOOP_DELAY_MS', raw.MAX_EVENT_LOOP_DELAY_MS, 0, 60_000, '1000'),
@@ -273,6 +277,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     metricsRequireAuth: parseBoolean('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH),
     corsOrigins: Object.freeze(parseCommaList(raw.CORS_ORIGINS)),
   };
+  if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
+    // Otherwise a body the limit allows could never be taken.
+    fail('MAX_BODY_BYTES_IN_FLIGHT', raw.MAX_BODY_BYTES_IN_FLIGHT, `is less than BODY_LIMIT_BYTES (${config.bodyLimitBytes})`, String(4 * config.bodyLimitBytes));
+  }
   if (config.clientHeadersTimeoutMs > config.clientRequestTimeoutMs) {
     // The headers are part of the request: Node refuses a headers timeout longer than the request's.
     fail('CLIENT_HEADERS_TIMEOUT_MS', raw.CLIENT_HEADERS_TIMEOUT_MS, `is longer than CLIENT_REQUEST_TIMEOUT_MS (${config.clientRequestTimeoutMs})`, String(Math.min(30_000, config.clientRequestTimeoutMs)));

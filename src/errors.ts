@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   invalid_tool_name: badRequest,
   invalid_tool_arguments: badRequest,
   json_too_deep: badRequest,
+  json_too_complex: badRequest,
   invalid_http: badRequest,
   request_timeout: { status: 408, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
   unsupported_media_type: badRequest,

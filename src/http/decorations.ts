@@ -1,6 +1,7 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
 import type { Config } from '../config.ts';
 import type { LogHealth } from '../logging.ts';
+import type { BodyBudget } from './body-budget.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoutePolicy } from './route-policy.ts';
@@ -21,6 +22,7 @@ declare module 'fastify' {
     metrics: Metrics;
     /** The log destinations' state, when the logger came from createLogger. */
     logHealth: LogHealth | null;
+    bodyBudget: BodyBudget;
   }
   interface FastifyRequest {
     proxyLog: ProxyLogInfo | null;

@@ -10,7 +10,7 @@ import type { UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
 import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
-import { MAX_JSON_DEPTH, tooDeepPath } from './json-depth.ts';
+import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
 import { accessLogFields } from './request-context.ts';
 

@@ -12,6 +12,7 @@ import type { ProxyLogInfo } from '../http/decorations.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
 import { accessLogFields } from '../http/request-context.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
+import { boundedJsonParser } from '../http/json-limits.ts';
 import { withoutKeyParams } from '../http/secrets.ts';
 import { streamReply } from '../http/stream-writer.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
@@ -115,10 +116,9 @@ async function routes(app: FastifyInstance): Promise<void> {
   // Keep the raw bytes next to the parsed body, so an unchanged body is forwarded without re-serializing.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    request.rawBody = raw as Buffer;
-    parseJson(request, (raw as Buffer).toString('utf8'), done);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, boundedJsonParser(parseJson, (request, raw) => {
+    request.rawBody = raw;
+  }));
 
   app.post('/v1/messages', {
     config: { policy: ANTHROPIC_API },

@@ -1,8 +1,10 @@
 // No input, however large or deep, is a 500: a body nested 100k levels deep is a 400 naming the field on
 // every route (before: a RangeError from JSON.stringify), the limit itself is accepted, an upstream answer
-// nested too deep is a 502, and an 8 MB text delta streams through the chat route whole.
+// nested too deep is a 502, and an 8 MB text delta streams through the chat route whole. A body of more
+// objects and arrays than the heap should hold is a 400 before it is parsed.
+import fc from 'fast-check';
 import t from 'tap';
-import { MAX_JSON_DEPTH, tooDeepPath } from '../../src/http/json-depth.ts';
+import { MAX_JSON_COMMAS, MAX_JSON_CONTAINERS, MAX_JSON_DEPTH, jsonShape, tooDeepPath } from '../../src/http/json-limits.ts';
 import { buildTestApp, listen } from '../helpers/app.ts';
 import { MockUpstream, anthropicMessage, textStreamEvents } from '../helpers/mock-upstream.ts';
 
@@ -85,4 +87,52 @@ t.test('tooDeepPath walks any depth without recursion and names the path', async
   t.same(tooDeepPath(JSON.parse(`{"a":[${'['.repeat(1_000_000)}${']'.repeat(1_000_000)}]}`), 3), ['a', 0, 0]);
   t.equal(tooDeepPath({ a: [[1]] }, 3), null);
   t.equal(tooDeepPath('text'), null);
+});
+
+/** Objects and arrays, and commas between values, in a parsed value: counted the slow, sure way. */
+function shapeOf(value: unknown): { containers: number; commas: number } {
+  if (value === null || typeof value !== 'object') return { containers: 0, commas: 0 };
+  const children = Array.isArray(value) ? value : Object.values(value);
+  const shape = { containers: 1, commas: Math.max(0, children.length - 1) };
+  for (const child of children) {
+    const inner = shapeOf(child);
+    shape.containers += inner.containers;
+    shape.commas += inner.commas;
+  }
+  return shape;
+}
+
+t.test('jsonShape counts the objects, arrays and commas of any JSON text, none inside strings (property)', async (t) => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 6 }), fc.constantFrom('', ' ', '\n  '), (value, space) => {
+      const text = JSON.stringify(value, null, space);
+      const counted = jsonShape(Buffer.from(text), 1e9, 1e9);
+      const expected = shapeOf(value);
+      return counted.containers === expected.containers && counted.commas === expected.commas;
+    }),
+    { numRuns: 500 },
+  );
+  t.same(jsonShape(Buffer.from(JSON.stringify({ code: 'function f(a, b) { return [1, {a: "}"}]; } \\" { [ ,' }))), { containers: 1, commas: 0 }, 'braces, brackets, commas and escaped quotes in text');
+  t.equal(jsonShape(Buffer.from(`[${'{},'.repeat(50)}{}]`), 10, 1e9).containers, 11, 'counting stops past a limit');
+  t.equal(jsonShape(Buffer.from(`[${'1,'.repeat(50)}1]`), 1e9, 10).commas, 11);
+});
+
+t.test('a body of tiny objects, arrays or values is a 400 before it is parsed (8 MB of `{},` took 600 MB), on every route', async (t) => {
+  const { mock, post } = await setup(t);
+  const bomb = (route: string) => `{"model":"glm-4.5","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":{"x":[${'{},[],'.repeat(MAX_JSON_CONTAINERS / 2)}{}]}${route === 'chat' ? '' : ''}}`;
+  const numbers = `{"model":"glm-4.5","max_tokens":5,"messages":[{"role":"user","content":"x"}],"metadata":{"x":[${'1,'.repeat(MAX_JSON_COMMAS)}1]}}`;
+  for (const path of ['/v1/chat/completions', '/v1/messages', '/v1/messages/count_tokens']) {
+    const values = await post(path, numbers);
+    t.equal(values.status, 400, `${path}: a million numbers and more`);
+    const answer = await post(path, bomb(path));
+    t.equal(answer.status, 400, path);
+    t.match(await answer.json(), path === '/v1/chat/completions'
+      ? { error: { code: 'json_too_complex', message: `Invalid request: the request body holds more than ${MAX_JSON_CONTAINERS} JSON objects and arrays, or more than ${MAX_JSON_COMMAS} values in them` } }
+      : { type: 'error', error: { type: 'invalid_request_error', message: /holds more than 200000 JSON objects and arrays/ } });
+  }
+  // Braces in text do not count: a long code file is not a bomb.
+  const code = 'function f() { return [{ a: [1] }]; }\n'.repeat(60_000);
+  const codeAnswer = await post('/v1/messages', JSON.stringify({ model: 'glm-4.5', max_tokens: 5, messages: [{ role: 'user', content: code }] }));
+  t.equal(codeAnswer.status, 200, `${(code.length / 1e6).toFixed(1)} MB of code with ${code.split('{').length - 1} braces goes through`);
+  t.equal(mock.requests.length, 1);
 });
