@@ -1,5 +1,5 @@
-// The Kubernetes sidecar's memory settings hold: the real process, started with the manifest's heap flag
-// and environment, takes more concurrent bodies of BODY_LIMIT_BYTES than MAX_BODY_BYTES_IN_FLIGHT admits,
+// The Kubernetes sidecar's memory settings hold: the real process, started as the image starts it (the
+// service's node flags, then the manifest's NODE_OPTIONS) with the manifest's environment, takes more concurrent bodies of BODY_LIMIT_BYTES than MAX_BODY_BYTES_IN_FLIGHT admits,
 // on both API families, answers each one (200, or 503 with retry-after), stays up, and peaks below the
 // container's memory limit. (Before: with --max-old-space-size=192, 8 concurrent 30 MB requests crashed
 // the heap and lost every request in flight; 4 already exceeded the 256 MiB limit.)
@@ -28,6 +28,8 @@ function bytesOf(quantity: string): number {
 }
 
 const memoryLimit = bytesOf(sidecar.resources!.limits!.memory!);
+// The image runs node with the service's own flags (package.json config.node_flags) before NODE_OPTIONS.
+const nodeFlags = String(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).config?.node_flags ?? '').split(' ').filter(Boolean);
 const heapFlag = /--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '');
 const bodyLimit = Number(env.BODY_LIMIT_BYTES ?? CONFIG_DEFAULTS.BODY_LIMIT_BYTES);
 const budget = Number(env.MAX_BODY_BYTES_IN_FLIGHT ?? CONFIG_DEFAULTS.MAX_BODY_BYTES_IN_FLIGHT);
@@ -45,7 +47,7 @@ t.test('the real process with the manifest settings survives concurrent bodies o
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
   const port = await freePort();
-  const service = startService({ ...env, HOST: '127.0.0.1', PORT: String(port), LOG_DIR: '', UPSTREAM_BASE: mock.url, MAX_RETRIES: '0' }, mkdtempSync(join(tmpdir(), 'proxy-sidecar-')));
+  const service = startService({ ...env, HOST: '127.0.0.1', PORT: String(port), LOG_DIR: '', UPSTREAM_BASE: mock.url, MAX_RETRIES: '0' }, mkdtempSync(join(tmpdir(), 'proxy-sidecar-')), { nodeFlags });
   t.teardown(() => void service.child.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${base}/healthz`);
