@@ -8,11 +8,13 @@ import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import type { Config } from './config.ts';
+import type { LogHealth } from './http/log-health.ts';
 import { FileSink, StreamSink, type LogSink, type SinkEvents, type SinkStream } from './log-sink.ts';
+import { MASKED, MIN_MASKED_KEY_LENGTH } from './stream/secret-mask.ts';
 
 export type { Logger } from 'pino';
 
-export const REDACTED = '[REDACTED]';
+export const REDACTED = MASKED;
 
 export interface LoggerOptions {
   /** Where stdout lines go instead of fd 1 (tests pass a collecting stream). */
@@ -28,22 +30,6 @@ export interface LoggerOptions {
   report?: (message: string) => void;
   /** How often the log files are checked for removal (tests shorten it). */
   checkIntervalMs?: number;
-}
-
-/** A destination that stopped writing, as /readyz and the metrics report it. */
-export interface LogSinkFailure {
-  sink: string;
-  error: string;
-  dropped_lines: number;
-}
-
-/** The state of a logger's destinations, and the one way to wait for their queued lines. */
-export interface LogHealth {
-  readonly sinks: readonly LogSink[];
-  failures(): LogSinkFailure[];
-  /** Waits (never synchronously) until queued lines are written, or `timeoutMs` passed; true when all were. */
-  flush(timeoutMs: number): Promise<boolean>;
-  close(): void;
 }
 
 const healthOfLogger = new WeakMap<object, LogHealth>();
@@ -67,9 +53,6 @@ export function logFilePaths(logDir: string): LogFiles | null {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-/** Shortest key seen on a request that is masked: shorter values are too likely to be ordinary words. */
-export const MIN_MASKED_KEY_LENGTH = 8;
 
 /**
  * Keys seen on requests in flight (client keys, proxy keys, keys in query strings): masked in every line

@@ -1,6 +1,6 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
 import type { Config } from '../config.ts';
-import type { LogHealth } from '../logging.ts';
+import type { LogHealth } from './log-health.ts';
 import type { BodyBudget } from './body-budget.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';

@@ -3,7 +3,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { LogHealth } from '../logging.ts';
+import type { LogHealth } from './log-health.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { METRICS } from './route-policy.ts';

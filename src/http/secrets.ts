@@ -4,9 +4,7 @@
 // whatever an upstream echoes: it is masked in every answer, whole bodies here and streams in the writer.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import type { LiveSecrets } from '../logging.ts';
-import { MIN_MASKED_KEY_LENGTH } from '../logging.ts';
-import { maskSecret } from '../stream/secret-mask.ts';
+import { MIN_MASKED_KEY_LENGTH, maskSecret } from '../stream/secret-mask.ts';
 import { headerValue } from '../upstream/header-value.ts';
 
 // `key`, `api_key`, `apikey`, `api-key`, `x-api-key`, `token`, `access_token`, `auth_token`, `auth`,
@@ -47,9 +45,15 @@ export function serverKeyToMask(serverApiKey: string): string | null {
   return serverApiKey.length >= MIN_MASKED_KEY_LENGTH ? serverApiKey : null;
 }
 
+/** The logger's register of keys to mask while their request lasts (logging.ts, LiveSecrets). */
+export interface KeyRegister {
+  /** Masks `secret` in every log line until the returned function is called. */
+  hold(secret: string): () => void;
+}
+
 export interface SecretsOptions {
-  /** The logger's live secrets (null when the logger did not come from createLogger). */
-  live: LiveSecrets | null;
+  /** Null when the logger did not come from createLogger. */
+  live: KeyRegister | null;
 }
 
 async function secrets(app: FastifyInstance, { live }: SecretsOptions): Promise<void> {

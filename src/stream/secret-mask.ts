@@ -7,6 +7,8 @@ import type { StreamFailure, StreamTransform } from './stream-transform.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 
 export const MASKED = '[REDACTED]';
+/** Shortest secret masked: shorter values (a key `test`) are too likely to be ordinary words. */
+export const MIN_MASKED_KEY_LENGTH = 8;
 
 type Piece = string | Buffer;
 
