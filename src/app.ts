@@ -3,16 +3,20 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { configSecrets, type Config } from './config.ts';
-import { createLogger, type Logger } from './logging.ts';
+import { createLogger, liveSecretsOf, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
 import { authPlugin } from './http/auth.ts';
+import { answerClientError } from './http/client-errors.ts';
+import { bodyBudgetPlugin } from './http/body-budget.ts';
 import { errorHandlerPlugin, sendError } from './http/error-handler.ts';
+import { jsonLimitsPlugin } from './http/json-limits.ts';
 import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecycle.ts';
 import { loadSheddingPlugin } from './http/load-shedding.ts';
 import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
 import { openApiPlugin } from './http/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
 import { routePolicyPlugin } from './http/route-policy.ts';
+import { secretsPlugin } from './http/secrets.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { responsesRoutes, type ResponsesRouteOptions } from './routes/responses.ts';
 import { MemoryResponsesStore } from './state/memory-store.ts';
@@ -42,9 +46,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     logController: new LogController({ disableRequestLogging: true }),
     genReqId: requestIdFor,
     bodyLimit: config.bodyLimitBytes,
-    // Streams may run for many minutes; upstream timeouts bound them instead.
-    requestTimeout: 0,
+    // Slow clients: the headers within CLIENT_HEADERS_TIMEOUT_MS, the whole request within
+    // CLIENT_REQUEST_TIMEOUT_MS (Node stops counting once the request has arrived, so a long answer is never
+    // cut), checked every second; a client that is too slow gets a 408 (client-errors.ts).
+    requestTimeout: config.clientRequestTimeoutMs,
+    http: { headersTimeout: config.clientHeadersTimeoutMs, connectionsCheckingInterval: 1000 },
+    // No idle timeout on the socket: a client may wait minutes for a whole answer, and streams as long as
+    // the upstream timeouts allow.
     connectionTimeout: 0,
+    clientErrorHandler: answerClientError,
     // The drain answers 503 in the route's own error shape (lifecycle plugin), not fastify's.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
@@ -59,13 +69,27 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }) as unknown as FastifyInstance;
 
   app.decorate('config', config);
+  // Beyond MAX_CONNECTIONS Node closes new connections as they arrive (counted, see installMetrics).
+  app.server.maxConnections = config.maxConnections;
+  const logHealth = logHealthOf(logger);
+  app.decorate('logHealth', logHealth);
   const lifecycle = deps.lifecycle ?? createLifecycle();
-  const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight);
+  const metrics = new Metrics(() => lifecycle.openStreams.size, () => lifecycle.inFlight, logHealth);
+  let lastDropWarning = 0;
+  app.server.on('drop', () => {
+    metrics.connectionDropped();
+    // One line per 10 s at most: a flood of connections must not become a flood of log lines.
+    if (Date.now() - lastDropWarning < 10_000) return;
+    lastDropWarning = Date.now();
+    app.log.warn({ max_connections: config.maxConnections }, 'MAX_CONNECTIONS client connections are open: new connections are closed on arrival');
+  });
   const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());
 
   await app.register(requestContextPlugin);
+  // Before anything that may log: the request's keys are masked from its first line on.
+  await app.register(secretsPlugin, { live: liveSecretsOf(logger) });
   await app.register(routePolicyPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin, { version: VERSION });
@@ -77,9 +101,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(lifecyclePlugin, { lifecycle });
   await app.register(authPlugin);
   await app.register(metricsPlugin, { metrics });
+  // After the drain and the key: a refused or unauthenticated request never takes body budget.
+  await app.register(bodyBudgetPlugin);
   if (config.maxEventLoopDelayMs > 0) await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
+  await app.register(jsonLimitsPlugin);
 
   await app.register(healthRoutes, { version: VERSION });
   await app.register(modelRoutes);

@@ -30,6 +30,14 @@ export interface Config {
   readonly upstreamTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bodyLimitBytes: number;
+  /** Time a client has to send its request headers (Node's headersTimeout). */
+  readonly clientHeadersTimeoutMs: number;
+  /** Time a client has to send its whole request, body included (Node's requestTimeout); answers are not bounded by it. */
+  readonly clientRequestTimeoutMs: number;
+  /** Client connections held at once; beyond it new ones are closed at once. */
+  readonly maxConnections: number;
+  /** Request body bytes held at once, all requests together; beyond it 503 with retry-after. */
+  readonly maxBodyBytesInFlight: number;
   readonly maxRetries: number;
   readonly maxConcurrentUpstream: number;
   /** Event-loop delay above which API requests get 503 (0 = off). */
@@ -77,6 +85,10 @@ const DEFAULTS = {
   UPSTREAM_TIMEOUT_MS: '900000',
   SHUTDOWN_TIMEOUT_MS: '10000',
   BODY_LIMIT_BYTES: '33554432',
+  CLIENT_HEADERS_TIMEOUT_MS: '30000',
+  CLIENT_REQUEST_TIMEOUT_MS: '300000',
+  MAX_CONNECTIONS: '1024',
+  MAX_BODY_BYTES_IN_FLIGHT: '134217728',
   MAX_RETRIES: '2',
   MAX_CONCURRENT_UPSTREAM: '512',
   MAX_EVENT_LOOP_DELAY_MS: '1000',
@@ -263,6 +275,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     upstreamTimeoutMs: parseInteger('UPSTREAM_TIMEOUT_MS', raw.UPSTREAM_TIMEOUT_MS, 1, 86_400_000, '900000'),
     shutdownTimeoutMs: parseInteger('SHUTDOWN_TIMEOUT_MS', raw.SHUTDOWN_TIMEOUT_MS, 0, 3_600_000, '10000'),
     bodyLimitBytes: parseInteger('BODY_LIMIT_BYTES', raw.BODY_LIMIT_BYTES, 1024, 1_073_741_824, '33554432'),
+    clientHeadersTimeoutMs: parseInteger('CLIENT_HEADERS_TIMEOUT_MS', raw.CLIENT_HEADERS_TIMEOUT_MS, 1000, 3_600_000, '30000'),
+    clientRequestTimeoutMs: parseInteger('CLIENT_REQUEST_TIMEOUT_MS', raw.CLIENT_REQUEST_TIMEOUT_MS, 1000, 86_400_000, '300000'),
+    maxConnections: parseInteger('MAX_CONNECTIONS', raw.MAX_CONNECTIONS, 1, 1_000_000, '1024'),
+    maxBodyBytesInFlight: parseInteger('MAX_BODY_BYTES_IN_FLIGHT', raw.MAX_BODY_BYTES_IN_FLIGHT, 1024, 68_719_476_736, '134217728'),
     maxRetries: parseInteger('MAX_RETRIES', raw.MAX_RETRIES, 0, 10, '2'),
     maxConcurrentUpstream: parseInteger('MAX_CONCURRENT_UPSTREAM', raw.MAX_CONCURRENT_UPSTREAM, 1, 100_000, '512'),
     maxEventLoopDelayMs: parseInteger('MAX_EVENT_LOOP_DELAY_MS', raw.MAX_EVENT_LOOP_DELAY_MS, 0, 60_000, '1000'),
@@ -273,6 +289,14 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     responsesStoreTtlMs: parseInteger('RESPONSES_STORE_TTL_SECONDS', raw.RESPONSES_STORE_TTL_SECONDS, 1, 31_536_000, '86400') * 1000,
     responsesWebSearch: parseBoolean('RESPONSES_WEB_SEARCH', raw.RESPONSES_WEB_SEARCH),
   };
+  if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
+    // Otherwise a body the limit allows could never be taken.
+    fail('MAX_BODY_BYTES_IN_FLIGHT', raw.MAX_BODY_BYTES_IN_FLIGHT, `is less than BODY_LIMIT_BYTES (${config.bodyLimitBytes})`, String(4 * config.bodyLimitBytes));
+  }
+  if (config.clientHeadersTimeoutMs > config.clientRequestTimeoutMs) {
+    // The headers are part of the request: Node refuses a headers timeout longer than the request's.
+    fail('CLIENT_HEADERS_TIMEOUT_MS', raw.CLIENT_HEADERS_TIMEOUT_MS, `is longer than CLIENT_REQUEST_TIMEOUT_MS (${config.clientRequestTimeoutMs})`, String(Math.min(30_000, config.clientRequestTimeoutMs)));
+  }
   if (config.metricsRequireAuth && config.proxyApiKeys.length === 0) {
     // Otherwise /metrics would stay open while the operator believes it protected.
     fail('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH, 'needs PROXY_API_KEYS (the keys /metrics then asks for)', 'true together with PROXY_API_KEYS=key-one');

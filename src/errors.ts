@@ -29,6 +29,10 @@ export const ERROR_CATALOGUE = {
   invalid_file: badRequest,
   invalid_tool_name: badRequest,
   invalid_tool_arguments: badRequest,
+  json_too_deep: badRequest,
+  json_too_complex: badRequest,
+  invalid_http: badRequest,
+  request_timeout: { status: 408, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
   unsupported_media_type: badRequest,
   unsupported_file_id: badRequest,
   unsupported_content: badRequest,
@@ -44,6 +48,7 @@ export const ERROR_CATALOGUE = {
   unknown_route: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
   model_not_found: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
   request_too_large: { status: 413, openai: 'invalid_request_error', anthropic: 'request_too_large' },
+  headers_too_large: { status: 431, openai: 'invalid_request_error', anthropic: 'request_too_large' },
   unsupported_content_type: { status: 415, openai: 'invalid_request_error', anthropic: 'invalid_request_error' },
   // The service.
   internal_error: { status: 500, openai: 'server_error', anthropic: 'api_error' },

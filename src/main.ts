@@ -1,8 +1,19 @@
 // The only code that touches `process`: load config, listen, drain on SIGTERM/SIGINT, exit.
+import { Socket } from 'node:net';
 import { buildApp } from './app.ts';
 import { ConfigError, configSecrets, loadConfig, type Config } from './config.ts';
-import { createLogger } from './logging.ts';
+import { createLogger, logHealthOf } from './logging.ts';
 import { cutOpenStreams, waitForIdle } from './http/lifecycle.ts';
+
+// stderr can fail too (its reader gone, a full disk when it is redirected to a file): never a crash.
+process.stderr.on('error', () => undefined);
+function toStderr(message: string): void {
+  try {
+    process.stderr.write(`anthropic-proxy: ${message}\n`);
+  } catch {
+    // nowhere left to say it
+  }
+}
 
 function loadConfigOrExit(): Config {
   try {
@@ -17,8 +28,20 @@ function loadConfigOrExit(): Config {
 }
 
 const config = loadConfigOrExit();
-const logger = createLogger(config, configSecrets(config));
+// A pipe, socket or terminal on stdout is written through its non-blocking libuv stream: a reader that
+// stalls or exits then costs dropped lines, never a blocked thread that would hold up exit.
+const logger = createLogger(config, configSecrets(config), {
+  stdoutStream: process.stdout instanceof Socket ? process.stdout : undefined,
+  report: toStderr,
+});
+const logHealth = logHealthOf(logger)!;
 const app = await buildApp(config, { logger });
+
+/** Exits once queued log lines are written or `withinMs` passed: a failed or stalled sink never holds exit up. */
+async function exitAfterLogs(code: number, withinMs: number): Promise<never> {
+  await logHealth.flush(Math.max(0, withinMs));
+  process.exit(code);
+}
 
 let stopping = false;
 async function drainAndExit(signal: string): Promise<void> {
@@ -26,11 +49,23 @@ async function drainAndExit(signal: string): Promise<void> {
   stopping = true;
   const lifecycle = app.lifecycle;
   lifecycle.draining = true;
+  // Idle keep-alive connections go now, not at the end of the drain: a client then opens its next one
+  // elsewhere. Answers from now on close theirs (lifecycle.ts); those that began earlier leave theirs idle
+  // when they end, and these go at the next sweep.
+  app.server.closeIdleConnections();
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), 250);
+  idleSweep.unref();
   logger.info({ signal, in_flight: lifecycle.inFlight, open_streams: lifecycle.openStreams.size, timeout_ms: config.shutdownTimeoutMs }, 'draining: new requests refused, waiting for in-flight ones');
   // Everything happens within SHUTDOWN_TIMEOUT_MS: requests get most of it, and the last part (a fifth, at
   // most a second) is kept for cutting what is left, letting those answers go out, and closing sockets.
   const deadline = Date.now() + config.shutdownTimeoutMs;
   const tail = Math.min(1000, Math.floor(config.shutdownTimeoutMs / 5));
+  // Last resort: whatever hangs (a close that never resolves, a log destination), the process is gone one
+  // second after SHUTDOWN_TIMEOUT_MS.
+  setTimeout(() => {
+    toStderr(`the drain did not finish within SHUTDOWN_TIMEOUT_MS (${config.shutdownTimeoutMs} ms) plus 1 s: exiting now`);
+    process.exit(1);
+  }, config.shutdownTimeoutMs + 900).unref();
   try {
     if (!(await waitForIdle(lifecycle, config.shutdownTimeoutMs - tail))) {
       const cut = cutOpenStreams(lifecycle, 'The proxy is shutting down');
@@ -41,13 +76,14 @@ async function drainAndExit(signal: string): Promise<void> {
     const closing = app.close();
     setTimeout(() => app.server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
     await closing;
+    clearInterval(idleSweep);
     logger.info('drained, exiting');
   } catch (error) {
     logger.error({ err: error }, 'error while draining');
-  } finally {
-    logger.flush();
-    process.exit(0);
   }
+  // Queued log lines get up to a second, within the second after the deadline: a healthy destination takes
+  // milliseconds, a stalled one would not take them any sooner.
+  await exitAfterLogs(0, Math.min(1000, deadline + 800 - Date.now()));
 }
 
 // A repeated SIGTERM (an impatient stop script, an orchestrator's retry) must not cut the drain short; a
@@ -56,8 +92,8 @@ process.on('SIGTERM', () => void drainAndExit('SIGTERM'));
 process.on('SIGINT', () => {
   if (stopping) {
     logger.warn('second SIGINT: exiting without waiting for the drain');
-    logger.flush();
-    process.exit(130);
+    void exitAfterLogs(130, 200);
+    return;
   }
   void drainAndExit('SIGINT');
 });
@@ -68,8 +104,7 @@ try {
   const err = error as NodeJS.ErrnoException;
   const reason = err.code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use` : err.message;
   logger.fatal({ err }, `cannot listen: ${reason}`);
-  logger.flush();
   // With log files the reason is already in server_error.log; a second copy on stderr would land there too.
-  if (config.logDir === '') process.stderr.write(`anthropic-proxy: cannot listen: ${reason}\n`);
-  process.exit(1);
+  if (config.logDir === '') toStderr(`cannot listen: ${reason}`);
+  await exitAfterLogs(1, 1000);
 }

@@ -25,6 +25,10 @@ t.test('defaults are exactly the documented ones', async (t) => {
   t.equal(config.logDir, 'logs');
   t.equal(config.anthropicVersion, '2023-06-01');
   t.equal(config.defaultMaxTokens, 4096);
+  t.equal(config.clientHeadersTimeoutMs, 30_000);
+  t.equal(config.clientRequestTimeoutMs, 300_000);
+  t.equal(config.maxConnections, 1024);
+  t.equal(config.maxBodyBytesInFlight, 128 * 1024 * 1024);
   t.ok(Object.isFrozen(config));
 });
 
@@ -48,6 +52,9 @@ t.test('bad values stop start-up with one line naming the variable, the problem 
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL="loud" is not a log level .*for example LOG_LEVEL=info$/],
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, /^SHUTDOWN_TIMEOUT_MS="-1" is not a whole number/],
     [{ METRICS_REQUIRE_AUTH: 'true' }, /^METRICS_REQUIRE_AUTH="true" needs PROXY_API_KEYS .*for example METRICS_REQUIRE_AUTH=true together with PROXY_API_KEYS=/],
+    [{ CLIENT_HEADERS_TIMEOUT_MS: '60000', CLIENT_REQUEST_TIMEOUT_MS: '40000' }, /^CLIENT_HEADERS_TIMEOUT_MS="60000" is longer than CLIENT_REQUEST_TIMEOUT_MS \(40000\); for example CLIENT_HEADERS_TIMEOUT_MS=30000$/],
+    [{ MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS="0" is not a whole number from 1 to 1000000/],
+    [{ MAX_BODY_BYTES_IN_FLIGHT: '1048576' }, /^MAX_BODY_BYTES_IN_FLIGHT="1048576" is less than BODY_LIMIT_BYTES \(33554432\); for example MAX_BODY_BYTES_IN_FLIGHT=134217728$/],
   ];
   for (const [env, pattern] of cases) {
     const error = t.throws(() => load(env)) as Error;

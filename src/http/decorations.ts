@@ -1,5 +1,7 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
 import type { Config } from '../config.ts';
+import type { LogHealth } from './log-health.ts';
+import type { BodyBudget } from './body-budget.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoutePolicy } from './route-policy.ts';
@@ -18,6 +20,9 @@ declare module 'fastify' {
     lifecycle: Lifecycle;
     upstream: UpstreamClient;
     metrics: Metrics;
+    /** The log destinations' state, when the logger came from createLogger. */
+    logHealth: LogHealth | null;
+    bodyBudget: BodyBudget;
   }
   interface FastifyRequest {
     proxyLog: ProxyLogInfo | null;

@@ -79,9 +79,10 @@ export const lifecyclePlugin = fp(
   async (app: FastifyInstance, { lifecycle }: { lifecycle: Lifecycle }) => {
     app.decorate('lifecycle', lifecycle);
     app.addHook('onRequest', async (request, reply) => {
+      // Once a drain starts no connection is kept alive: each one closes after its answer, probes' too.
+      if (lifecycle.draining) reply.header('connection', 'close');
       if (!policyOf(request).drain) return;
       if (lifecycle.draining) {
-        reply.header('connection', 'close');
         return sendError(request, reply, new ProxyError('shutting_down', 'The proxy is shutting down; retry on another instance', { headers: { 'retry-after': '1' } }));
       }
       lifecycle.inFlight++;

@@ -10,6 +10,7 @@ import type { UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
 import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
+import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
 import { accessLogFields } from './request-context.ts';
 
@@ -61,6 +62,10 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
     }
     if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
       throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON that is not a message`);
+    }
+    // Translating re-serializes tool inputs: an answer nested deeper than any request may be is not one to translate.
+    if (text.length >= 2 * MAX_JSON_DEPTH && tooDeepPath(answer) !== null) {
+      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
     }
     // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
     if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);

@@ -3,6 +3,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LogHealth } from './log-health.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { METRICS } from './route-policy.ts';
@@ -16,11 +17,38 @@ export class Metrics {
   private readonly upstreamDuration = new Histogram({ name: 'proxy_upstream_request_duration_seconds', help: 'Time from sending an upstream request to its response headers', labelNames: ['status'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed, before or during the answer, by error type', labelNames: ['type'], registers: [this.registry] });
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
+  private readonly connectionsDropped = new Counter({ name: 'proxy_connections_dropped_total', help: 'Client connections closed on arrival because MAX_CONNECTIONS were open', registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
-  constructor(openStreams: () => number, inFlight: () => number) {
+  constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
     new Gauge({ name: 'proxy_open_streams', help: 'Streaming responses in progress', registers: [this.registry], collect() { this.set(openStreams()); } });
     new Gauge({ name: 'proxy_requests_in_flight', help: 'API requests not yet answered in full', registers: [this.registry], collect() { this.set(inFlight()); } });
+    if (logHealth) {
+      const sinks = logHealth.sinks;
+      const counted = new Map<string, number>();
+      new Counter({
+        name: 'proxy_log_lines_dropped_total',
+        help: 'Log lines a destination did not take (it failed, or its reader stalled), by destination',
+        labelNames: ['sink'],
+        registers: [this.registry],
+        collect() {
+          for (const sink of sinks) {
+            const delta = sink.droppedLines - (counted.get(sink.name) ?? 0);
+            counted.set(sink.name, sink.droppedLines);
+            this.inc({ sink: sink.name }, delta);
+          }
+        },
+      });
+      new Gauge({
+        name: 'proxy_log_sink_failed',
+        help: '1 while a log destination has failed and drops its lines, by destination',
+        labelNames: ['sink'],
+        registers: [this.registry],
+        collect() {
+          for (const sink of sinks) this.set({ sink: sink.name }, sink.failure === null ? 0 : 1);
+        },
+      });
+    }
     collectDefaultMetrics({ register: this.registry, prefix: 'proxy_' });
   }
 
@@ -36,6 +64,10 @@ export class Metrics {
   requestDone(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });
     this.duration.observe({ route, method }, seconds);
+  }
+
+  connectionDropped(): void {
+    this.connectionsDropped.inc();
   }
 
   recordUsage(model: string, usage: AnthropicUsage | null | undefined): void {

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { ProxyLogInfo } from './decorations.ts';
+import { withoutKeyParams } from './secrets.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -34,7 +35,8 @@ export const requestContextPlugin = fp(
       const line: Record<string, unknown> = {
         method: request.method,
         route: request.routeOptions.url ?? null,
-        url: request.url,
+        // Without key-like query parameters (`?key=`, `?api_key=`): a key is never logged.
+        url: request.url.includes('?') ? withoutKeyParams(request.url).url : request.url,
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       };

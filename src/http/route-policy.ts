@@ -39,7 +39,7 @@ const OPEN_ANTHROPIC: RoutePolicy = Object.freeze({ ...OPEN, family: 'anthropic'
  * it to protect or to wait for, with the errors of the API whose paths it falls under, so that an Anthropic
  * client gets its own shape for a mistyped /v1/messages path.
  */
-function defaultPolicy(path: string): RoutePolicy {
+export function defaultPolicy(path: string): RoutePolicy {
   return path.startsWith(ANTHROPIC_PREFIX) ? OPEN_ANTHROPIC : OPEN;
 }
 

@@ -6,8 +6,10 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ProxyError } from '../errors.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
+import { SecretMaskingTransform } from '../stream/secret-mask.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
 import type { OpenStream, UpstreamWait } from './lifecycle.ts';
+import { serverKeyToMask } from './secrets.ts';
 
 interface StreamReplyOptions {
   request: FastifyRequest;
@@ -58,7 +60,10 @@ function headersFor(reply: FastifyReply, contentType: string): Record<string, st
  * ended; stream failures become the transform's final error event, never an exception.
  */
 export async function streamReply(options: StreamReplyOptions): Promise<void> {
-  const { request, reply, upstream, wait, transform } = options;
+  const { request, reply, upstream, wait } = options;
+  // The server's key never reaches a client, whatever the upstream echoes (secrets.ts does whole answers).
+  const serverKey = serverKeyToMask(request.server.config.serverApiKey);
+  const transform = serverKey === null ? options.transform : new SecretMaskingTransform(options.transform, serverKey);
   const { signal } = wait;
   const app = request.server;
   const body = upstream.body;

@@ -10,6 +10,14 @@ const statusSchema = {
     service: { type: 'string' },
     version: { type: 'string' },
     uptime_s: { type: 'number' },
+    log_failures: {
+      type: 'array',
+      description: 'Log destinations that failed and drop their lines (the service keeps serving)',
+      items: {
+        type: 'object',
+        properties: { sink: { type: 'string' }, error: { type: 'string' }, dropped_lines: { type: 'integer' } },
+      },
+    },
   },
   required: ['status'],
 } as const;
@@ -37,12 +45,14 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     config: { policy: OPEN },
     schema: {
       tags: ['health'],
-      summary: 'Readiness probe: 503 from the moment draining starts',
+      summary: 'Readiness probe: 503 from the moment draining starts; names failed log destinations',
       response: { 200: statusSchema, 503: statusSchema },
     },
   }, async (_request, reply) => {
     if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    return { status: 'ready' };
+    // A failed log destination does not make the service unready (it serves on), but the probe says so.
+    const logFailures = app.logHealth?.failures() ?? [];
+    return logFailures.length === 0 ? { status: 'ready' } : { status: 'ready', log_failures: logFailures };
   });
 }
 

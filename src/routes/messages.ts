@@ -12,6 +12,8 @@ import type { ProxyLogInfo } from '../http/decorations.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
 import { accessLogFields } from '../http/request-context.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
+import { boundedJsonParser } from '../http/json-limits.ts';
+import { withoutKeyParams } from '../http/secrets.ts';
 import { streamReply } from '../http/stream-writer.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
@@ -27,10 +29,16 @@ type Body = Record<string, unknown>;
 // Usage is the last field of a Messages answer: this many bytes from the end hold it.
 const USAGE_TAIL_BYTES = 2048;
 
-/** The upstream path for this route, keeping the client's query string (Claude Code sends `?beta=true`). */
+/**
+ * The upstream path for this route, keeping the client's query string (Claude Code sends `?beta=true`)
+ * but not its key-like parameters (`?key=`, `?api_key=`): keys go upstream only as x-api-key.
+ */
 function upstreamPath(request: FastifyRequest, path: string): string {
   const query = request.url.indexOf('?');
-  return query === -1 ? path : path + request.url.slice(query);
+  if (query === -1) return path;
+  const kept = withoutKeyParams(request.url).url;
+  const keptQuery = kept.indexOf('?');
+  return keptQuery === -1 ? path : path + kept.slice(keptQuery);
 }
 
 /** The body to send: the client's bytes when the model stays, else the body re-serialized with the new model. */
@@ -108,10 +116,9 @@ async function routes(app: FastifyInstance): Promise<void> {
   // Keep the raw bytes next to the parsed body, so an unchanged body is forwarded without re-serializing.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, raw, done) => {
-    request.rawBody = raw as Buffer;
-    parseJson(request, (raw as Buffer).toString('utf8'), done);
-  });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, boundedJsonParser(parseJson, (request, raw) => {
+    request.rawBody = raw;
+  }));
 
   app.post('/v1/messages', {
     config: { policy: ANTHROPIC_API },

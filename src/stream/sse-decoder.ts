@@ -19,7 +19,8 @@ interface SseDecoderOptions {
   maxEventBytes?: number;
 }
 
-const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
+/** The decoder's default limit (also what the translators must take whole: see the fast path). */
+export const DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;

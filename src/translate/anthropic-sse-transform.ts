@@ -39,7 +39,14 @@ export abstract class AnthropicSseTransform<Emit> implements StreamTransform {
     if (event.event !== undefined && parsed !== null && typeof parsed === 'object' && (parsed as { type?: unknown }).type === undefined) {
       (parsed as { type?: unknown }).type = event.event;
     }
-    this.machine.handle(parsed, this.emit);
+    try {
+      this.machine.handle(parsed, this.emit);
+    } catch (error) {
+      // JSON.parse takes any depth; re-serializing a tool input nested thousands of levels deep does not.
+      if (!(error instanceof RangeError)) throw error;
+      this.machine.fail(upstreamProtocolError(`an event too deeply nested to translate (${event.event ?? 'unnamed event'})`), this.emit);
+      return;
+    }
     this.afterEvent();
   };
 

@@ -6,6 +6,7 @@ import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { ClientGoneError, ProxyError } from '../errors.ts';
 import { headerValue } from './header-value.ts';
+import { ACCEPT_ENCODING, contentCodings, decodedBody, isDecodeError, undecodableCoding } from './content-encoding.ts';
 
 type UpstreamBody = Dispatcher.ResponseData['body'];
 
@@ -133,7 +134,7 @@ export class UpstreamClient {
         response = await this.pool.request({
           path: this.basePath + request.path,
           method: 'POST',
-          headers: request.headers,
+          headers: { ...request.headers, 'accept-encoding': ACCEPT_ENCODING },
           body: request.body,
           signal,
         });
@@ -158,8 +159,20 @@ export class UpstreamClient {
           continue;
         }
       }
-      return { statusCode: response.statusCode, headers: response.headers, body: response.body, attempts: attempt };
+      return { statusCode: response.statusCode, headers: response.headers, body: this.decoded(response), attempts: attempt };
     }
+  }
+
+  /** The body as the routes read it: decoded when the upstream compressed it (content-encoding.ts). */
+  private decoded(response: Dispatcher.ResponseData): UpstreamBody {
+    const codings = contentCodings(response.headers['content-encoding']);
+    if (codings.length === 0) return response.body;
+    const unknown = undecodableCoding(codings);
+    if (unknown !== null) {
+      void response.body.dump().catch(() => undefined);
+      throw new ProxyError('upstream_invalid_response', `The upstream ${this.host} answered with content-encoding ${JSON.stringify(unknown)}, which the proxy cannot decode`);
+    }
+    return decodedBody(response.body, codings);
   }
 
   /**
@@ -180,6 +193,9 @@ export class UpstreamClient {
     const reason = signal?.aborted ? signal.reason : undefined;
     // A request ended on purpose (the client went away, a drain ran out of time) says so itself.
     if (reason instanceof ClientGoneError || reason instanceof ProxyError) return reason;
+    if (isDecodeError(error)) {
+      return new ProxyError('upstream_invalid_response', `The upstream ${this.host} sent a ${error.contentEncoding} body that cannot be decoded: ${error.message}`, { cause: error });
+    }
     const code = (error as { code?: string } | null)?.code;
     const name = (reason as { name?: string } | undefined)?.name ?? (error as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || (signal?.aborted && !(reason instanceof ClientGoneError))) {

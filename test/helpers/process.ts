@@ -22,16 +22,23 @@ export interface RunningService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function startService(env: Record<string, string>, cwd: string): RunningService {
-  const child = spawn(process.execPath, [MAIN], {
+export interface StartOptions {
+  /** An fd for the service's stdout (a pipe the test controls); by default stdout is collected. */
+  stdout?: number;
+  /** Node flags before the entry point (`--max-old-space-size=...`). */
+  nodeFlags?: string[];
+}
+
+export function startService(env: Record<string, string>, cwd: string, options: StartOptions = {}): RunningService {
+  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), MAIN], {
     cwd,
     // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s.
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', MAX_EVENT_LOOP_DELAY_MS: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', options.stdout ?? 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (chunk) => (out += chunk));
+  child.stdout?.on('data', (chunk) => (out += chunk));
   child.stderr!.on('data', (chunk) => (err += chunk));
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
   return { child, stdout: () => out, stderr: () => err, exited };

@@ -1,6 +1,9 @@
 // Graceful drain of the real process: on SIGTERM open streams finish, new requests are refused, /readyz is
 // 503, and the process exits 0 within SHUTDOWN_TIMEOUT_MS; streams still open then are cut with an error event.
+// Idle keep-alive connections are closed as the drain starts.
 import { mkdtempSync } from 'node:fs';
+import { Agent, get as httpGet } from 'node:http';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -96,4 +99,38 @@ t.test('SIGINT: requests still waiting on the upstream at SHUTDOWN_TIMEOUT_MS ge
   t.ok(Date.now() - signalled < shutdownMs + 500, `exited within SHUTDOWN_TIMEOUT_MS, plus process slack (${Date.now() - signalled} ms)`);
   for (const request of mock.requests) await request.done;
   t.ok(mock.requests.every((request) => request.aborted), 'the upstream requests were aborted');
+});
+
+t.test('idle keep-alive connections are closed when the drain starts, not at its end', async (t) => {
+  const mock = await MockUpstream.start();
+  t.teardown(() => mock.close());
+  const { service, base } = await startProxy(t, mock.url, 2500);
+  // A stream that stays open keeps the drain going for its whole SHUTDOWN_TIMEOUT_MS.
+  mock.setHandler(() => ({ kind: 'sse', events: textStreamEvents(['a']).slice(0, 3), after: 'hang' }));
+  const stream = await fetch(`${base}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: streamBody });
+  void stream.text().catch(() => undefined);
+  await mock.waitForRequests(1);
+  // One idle keep-alive connection: a request answered, the socket left open for the next one.
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const idle = await new Promise<Socket>((resolve, reject) => {
+    const request = httpGet(`${base}/healthz`, { agent }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(request.socket!));
+    });
+    request.on('error', reject);
+  });
+  t.notOk(idle.destroyed, 'kept alive before the drain');
+  const closed = new Promise<number>((resolve) => idle.once('close', () => resolve(Date.now())));
+  const signalled = Date.now();
+  service.child.kill('SIGTERM');
+  const closedAt = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(Number.NaN), 2000))]);
+  t.ok(closedAt - signalled < 1000, `closed ${closedAt - signalled} ms after SIGTERM`);
+  t.equal(service.child.exitCode, null, 'while the drain still runs');
+  // A probe answered during the drain does not keep its connection either.
+  const probe = await fetch(`${base}/readyz`);
+  t.equal(probe.status, 503);
+  t.equal(probe.headers.get('connection'), 'close');
+  const { code } = await service.exited;
+  t.equal(code, 0);
 });

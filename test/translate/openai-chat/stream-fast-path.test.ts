@@ -3,6 +3,7 @@
 // content where an upstream escapes differently, and the same errors where it does not apply.
 import fc from 'fast-check';
 import t from 'tap';
+import { DEFAULT_MAX_EVENT_BYTES } from '../../../src/stream/sse-decoder.ts';
 import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
 import { FIXTURE_CREATED, chatStreamFixtures, parseOpenAISse } from '../../helpers/stream-fixtures.ts';
 
@@ -109,4 +110,45 @@ t.test('a text delta before message_start is still a protocol error', async (t) 
   const run = translate(event('content_block_delta', textDelta('early')), true);
   t.equal(run.fast, 0);
   t.match(run.text, /before message_start/);
+});
+
+/** The bytes of a text-delta event besides its text, as the decoder's limit counts them (not the closing blank line). */
+function deltaEventOverhead(): number {
+  return event('content_block_delta', textDelta('')).length - 1;
+}
+
+t.test('a text delta of any size the SSE decoder accepts: fast path, the same bytes, no error', async (t) => {
+  const sizes: Array<[string, number]> = [['8 MiB', 8 * 1024 * 1024], ['the decoder limit', DEFAULT_MAX_EVENT_BYTES - deltaEventOverhead()]];
+  for (const [name, size] of sizes) {
+    // Escapes and multi-byte text too, so the string is not one run of a single character class; `size` is
+    // the text's size as JSON in the event.
+    const unit = 'a\\"é\n';
+    const unitBytes = Buffer.byteLength(JSON.stringify(unit)) - 2;
+    const units = Math.floor(size / unitBytes);
+    const text = unit.repeat(units) + 'z'.repeat(size - units * unitBytes);
+    const stream = streamWith([textDelta(text)]);
+    const fast = translate(stream, true);
+    t.equal(fast.fast, 1, `${name}: on the fast path`);
+    t.notMatch(fast.text.slice(-300), /"error"/, `${name}: no error event`);
+    t.ok(fast.text.endsWith('data: [DONE]\n\n'), `${name}: the stream completes`);
+    // t.ok, not t.equal: a diff of megabytes would take minutes.
+    t.ok(contentOf(fast.text) === text, `${name}: the whole text`);
+    t.ok(fast.text === translate(stream, false).text, `${name}: the same bytes as the general path`);
+  }
+});
+
+t.test('one byte over the decoder limit is a clean upstream error, with or without the fast path', async (t) => {
+  const stream = streamWith([textDelta('a'.repeat(DEFAULT_MAX_EVENT_BYTES - deltaEventOverhead() + 1))]);
+  for (const fastTextDeltas of [true, false]) {
+    const items = parseOpenAISse(translate(stream, fastTextDeltas).text).items;
+    t.match(items.at(-1), { error: { code: 'sse_event_too_large', type: 'server_error' } }, `fast path ${fastTextDeltas ? 'on' : 'off'}`);
+  }
+});
+
+t.test('a tool input nested too deep to re-serialize ends the stream with an upstream error, not an internal one', async (t) => {
+  const input = `${'{"a":'.repeat(20_000)}{}${'}'.repeat(20_000)}`;
+  const start = `{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"toolu_1","name":"f","input":${input}}}`;
+  const head = streamWith([]).split('event: content_block_start')[0];
+  const run = translate(`${head}${event('content_block_start', start)}${event('content_block_stop', JSON.stringify({ type: 'content_block_stop', index: 0 }))}`, true);
+  t.match(parseOpenAISse(run.text).items.at(-1), { error: { code: 'upstream_protocol_error', message: /too deeply nested/ } });
 });
