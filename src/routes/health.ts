@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { OPEN } from '../http/route-policy.ts';
+import type { StoreHealth } from '../state/responses-store.ts';
 
 const statusSchema = {
   type: 'object',
@@ -14,9 +15,24 @@ const statusSchema = {
   required: ['status'],
 } as const;
 
+const readySchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    responses_store: {
+      type: 'object',
+      properties: { kind: { type: 'string' }, status: { type: 'string', enum: ['up', 'down'] }, reason: { type: 'string' } },
+      required: ['kind', 'status'],
+    },
+  },
+  required: ['status'],
+} as const;
+
 interface HealthOptions {
   version: string;
   now?: () => number;
+  /** The Responses store's state, reported by /readyz (bounded by the store itself). */
+  storeHealth?: () => Promise<StoreHealth>;
 }
 
 async function routes(app: FastifyInstance, options: HealthOptions): Promise<void> {
@@ -37,12 +53,15 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     config: { policy: OPEN },
     schema: {
       tags: ['health'],
-      summary: 'Readiness probe: 503 from the moment draining starts',
-      response: { 200: statusSchema, 503: statusSchema },
+      summary: 'Readiness probe: 503 from the moment draining starts; reports the Responses store',
+      response: { 200: readySchema, 503: readySchema },
     },
   }, async (_request, reply) => {
     if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    return { status: 'ready' };
+    // A shared store that is down does not make the replica unready: every replica shares it, so taking
+    // them all out of the Service would stop the requests that need no stored state too.
+    const store = options.storeHealth ? await options.storeHealth() : undefined;
+    return store ? { status: 'ready', responses_store: store } : { status: 'ready' };
   });
 }
 

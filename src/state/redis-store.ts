@@ -34,6 +34,8 @@ type StoredValue = Omit<StoredResponse, 'owner'>;
 
 const RETRY_STEP_MS = 100;
 const RETRY_MAX_MS = 1000;
+/** The readiness probe waits at most this long for a PING, whatever the command timeout. */
+const HEALTH_TIMEOUT_MS = 1000;
 
 /** The address a log line may show: never the credentials of the URL. */
 export function redisAddress(url: string): string {
@@ -106,14 +108,21 @@ export class RedisResponsesStore implements ResponsesStore {
     return (await this.run('delete', () => this.client.del(keyOf(owner, id)))) > 0;
   }
 
-  /** Up when connected and a PING answers within the timeout. */
+  /** Up when connected and a PING answers within the timeout (at most a second). */
   async health(): Promise<StoreHealth> {
     if (this.client.status !== 'ready') return { kind: 'redis', status: 'down', reason: this.lastError };
+    const waitMs = Math.min(this.timeoutMs, HEALTH_TIMEOUT_MS);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), waitMs);
+    });
     try {
-      await this.client.ping();
+      await Promise.race([this.client.ping(), late]);
       return { kind: 'redis', status: 'up' };
     } catch (error) {
-      return { kind: 'redis', status: 'down', reason: reasonOf(error, this.timeoutMs) };
+      return { kind: 'redis', status: 'down', reason: reasonOf(error, waitMs) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
