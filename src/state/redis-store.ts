@@ -56,6 +56,8 @@ export class RedisResponsesStore implements ResponsesStore {
   /** When the connection was last lost (or the store created); null while it is up. */
   private downSince: number | null = Date.now();
   private lastError = 'not connected yet';
+  /** Whether this outage was logged as a warning already. */
+  private warned = false;
   private closed = false;
 
   constructor(options: RedisStoreOptions) {
@@ -155,22 +157,29 @@ export class RedisResponsesStore implements ResponsesStore {
   private onReady(): void {
     const wasDownFor = this.downSince === null ? 0 : Date.now() - this.downSince;
     this.downSince = null;
+    this.warned = false;
     this.log.info({ down_ms: wasDownFor }, 'responses store (Redis) connected');
     void this.checkEviction();
   }
 
   private onError(error: Error): void {
-    this.lastError = reasonOf(error, this.timeoutMs);
+    this.onDown(reasonOf(error, this.timeoutMs));
+    if (this.closed) return;
     // ioredis reports every failed reconnect attempt: only the first of an outage is worth a warning.
-    if (this.downSince === null) this.onDown(this.lastError);
-    else this.log.debug({ reason: this.lastError }, 'responses store (Redis) still unreachable');
+    if (this.warned) {
+      this.log.debug({ reason: this.lastError }, 'responses store (Redis) still unreachable');
+      return;
+    }
+    this.warned = true;
+    this.log.warn({ reason: this.lastError }, 'responses store (Redis) unreachable: requests that need stored responses get 503 until it reconnects');
   }
 
+  /** A closed connection alone is not worth a warning (a server's idle timeout closes it too): a failed reconnect is. */
   private onDown(reason: string): void {
+    this.lastError = reason;
     if (this.downSince !== null || this.closed) return;
     this.downSince = Date.now();
-    this.lastError = reason;
-    this.log.warn({ reason }, 'responses store (Redis) unreachable: requests that need stored responses get 503 until it reconnects');
+    this.log.debug({ reason }, 'responses store (Redis) connection lost; reconnecting');
   }
 
   /** Without maxmemory and an evicting policy, a full Redis refuses writes instead of dropping old records. */

@@ -16,7 +16,10 @@ if (missing !== null && !process.env.CI) {
 }
 
 const OWNER = 'a'.repeat(64);
-const TIMEOUT_MS = 300;
+const TIMEOUT_MS = 600;
+/** What a busy test machine may add to a bound; "at once" is well below the timeout. */
+const SLACK_MS = 600;
+const AT_ONCE_MS = 200;
 const hex = (n: number) => n.toString(16).padStart(32, '0');
 const rid = (n: number) => `resp_${hex(n)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -121,11 +124,11 @@ t.test('Redis killed: bounded 503s and health down; restarted: reconnects by its
 
   await server.kill();
   // The first commands of an outage may wait for a reconnect, within the timeout; later ones fail at once.
-  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), TIMEOUT_MS + 250, 'get during the outage');
-  await rejectsUnavailable(t, () => store.put(record(2)), TIMEOUT_MS + 250, 'put');
-  await rejectsUnavailable(t, () => store.delete(rid(1), OWNER), TIMEOUT_MS + 250, 'delete');
+  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), TIMEOUT_MS + SLACK_MS, 'get during the outage');
+  await rejectsUnavailable(t, () => store.put(record(2)), TIMEOUT_MS + SLACK_MS, 'put');
+  await rejectsUnavailable(t, () => store.delete(rid(1), OWNER), TIMEOUT_MS + SLACK_MS, 'delete');
   await sleep(TIMEOUT_MS);
-  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), 50, 'get once the outage is longer than the timeout: at once');
+  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), AT_ONCE_MS, 'get once the outage is longer than the timeout: at once');
   const health = await store.health();
   t.match(health, { kind: 'redis', status: 'down', reason: /refused|closed/ }, 'health down, with the reason');
   t.notMatch(JSON.stringify(health), /127\.0\.0\.1|6379|\d{4,5}/, 'no address in the reason');
@@ -141,20 +144,31 @@ t.test('Redis killed: bounded 503s and health down; restarted: reconnects by its
   t.ok(logs.some((line) => line.level === 30 && /connected/.test(line.msg) && line.down_ms > 0), 'the reconnect is logged with the outage time');
 });
 
+t.test('a connection the server closes (as an idle timeout does) is opened again without a warning', async (t) => {
+  const server = await RedisServer.start(t);
+  const { store, logs } = storeFor(t, server.url);
+  await store.put(record(1));
+  const raw = rawClient(t, server.url);
+  t.ok(Number(await raw.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes')) >= 1, 'the store\'s connection closed by the server');
+  await eventually(t, async () => logs.filter((line) => /connected/.test(line.msg)).length >= 2, 3000, 'reconnected');
+  t.ok(await store.get(rid(1), OWNER), 'and working');
+  t.notOk(logs.some((line) => line.level >= 40 && /unreachable/.test(line.msg)), 'no outage warning');
+});
+
 t.test('Redis hung (accepts, never answers): bounded 503s, health down within the timeout; resumed: works', async (t) => {
   const server = await RedisServer.start(t);
   const { store } = storeFor(t, server.url);
   await store.put(record(1));
   server.pause();
   t.teardown(() => server.resume());
-  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), TIMEOUT_MS + 250, 'get while hung');
+  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), TIMEOUT_MS + SLACK_MS, 'get while hung');
   const started = Date.now();
   const health = await store.health();
   t.equal(health.status, 'down');
-  t.ok(Date.now() - started <= TIMEOUT_MS + 250, 'the health check is bounded too');
+  t.ok(Date.now() - started <= TIMEOUT_MS + SLACK_MS, 'the health check is bounded too');
   // Later requests fail at once: the silent connection was dropped and the outage is older than the timeout.
   await sleep(TIMEOUT_MS);
-  await rejectsUnavailable(t, () => store.put(record(2)), 50, 'put later in the hang');
+  await rejectsUnavailable(t, () => store.put(record(2)), AT_ONCE_MS, 'put later in the hang');
   server.resume();
   await eventually(t, async () => (await store.health()).status === 'up', 3000, 'health up after the resume');
   t.ok(await store.get(rid(1), OWNER), 'reads work again');
@@ -166,7 +180,7 @@ t.test('Redis down at start-up: the store is created at once, fails fast, and co
   const { store } = storeFor(t, server.url);
   t.equal((await store.health()).status, 'down');
   await sleep(TIMEOUT_MS + 50);
-  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), 50, 'get before Redis exists');
+  await rejectsUnavailable(t, () => store.get(rid(1), OWNER), AT_ONCE_MS, 'get before Redis exists');
   await server.launch();
   await eventually(t, async () => (await store.health()).status === 'up', 3000, 'connected once Redis is up');
   await store.put(record(1));
@@ -194,7 +208,7 @@ t.test('close is bounded even while Redis is down', async (t) => {
   await server.kill();
   const started = Date.now();
   await store.close();
-  t.ok(Date.now() - started < TIMEOUT_MS + 250, 'closed without waiting on Redis');
+  t.ok(Date.now() - started < TIMEOUT_MS + SLACK_MS, 'closed without waiting on Redis');
   await store.close();
   t.pass('a second close is harmless');
 });
