@@ -94,7 +94,7 @@ t.test('the same HAProxy file in front of two real replicas and one Redis: one a
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
   mock.setHandler((request) => messageReply(request, { content: [textBlock(`re: ${lastUserText(request.body)} (${request.body.messages.length} messages)`)] }));
-  const env = { UPSTREAM_BASE: mock.url, RESPONSES_STORE_URL: redis.url, RESPONSES_STORE_TIMEOUT_MS: '500' };
+  const env = { UPSTREAM_BASE: mock.url, RESPONSES_STORE_URL: redis.url, RESPONSES_STORE_TIMEOUT_MS: '1000' };
   const replicas = await Promise.all(REPLICAS.map(async (name) => {
     const built = await buildTestApp(t, env);
     return { name, ...built, port: Number(new URL(await listen(built.app)).port) };

@@ -4,7 +4,7 @@
 // paused (SIGSTOP) to play a server that accepts connections but never answers.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,7 +71,10 @@ export class RedisServer {
   }
 
   static async start(t: Teardown, options: RedisServerOptions = {}): Promise<RedisServer> {
-    const dir = mkdtempSync(join(tmpdir(), 'anthropic-proxy-redis-'));
+    // A persistent server fsyncs every write: on tmpfs that costs nothing, on a busy disk it can take longer
+    // than the store's timeout.
+    const base = options.persistent && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+    const dir = mkdtempSync(join(base, 'anthropic-proxy-redis-'));
     // A port found free can be taken before redis-server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       const server = new RedisServer(await freePort(), dir, options);
