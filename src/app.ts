@@ -81,9 +81,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
 
-  const responsesStore = deps.responses?.store ?? createResponsesStore(config, logger);
+  const responsesStore = deps.responses?.store ?? createResponsesStore(config, logger, metrics.storeObserver);
   app.addHook('onClose', async () => responsesStore.close());
   const storeHealth = responsesStore.health?.bind(responsesStore) ?? (async () => ({ kind: 'memory' as const, status: 'up' as const }));
+  metrics.watchStore(storeHealth);
   await app.register(healthRoutes, { version: VERSION, storeHealth });
   await app.register(modelRoutes);
   await app.register(messagesRoutes);

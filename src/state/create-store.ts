@@ -3,10 +3,10 @@
 import type { Config } from '../config.ts';
 import type { Logger } from 'pino';
 import { MemoryResponsesStore } from './memory-store.ts';
-import { RedisResponsesStore } from './redis-store.ts';
+import { RedisResponsesStore, type StoreObserver } from './redis-store.ts';
 import type { ResponsesStore } from './responses-store.ts';
 
-export function createResponsesStore(config: Config, logger: Logger): ResponsesStore {
+export function createResponsesStore(config: Config, logger: Logger, observer?: StoreObserver): ResponsesStore {
   if (config.responsesStoreUrl === '') {
     return new MemoryResponsesStore({ maxBytes: config.responsesStoreMaxBytes, ttlMs: config.responsesStoreTtlMs });
   }
@@ -16,5 +16,6 @@ export function createResponsesStore(config: Config, logger: Logger): ResponsesS
     maxRecordBytes: config.responsesStoreMaxBytes,
     timeoutMs: config.responsesStoreTimeoutMs,
     logger,
+    observer,
   });
 }

@@ -27,6 +27,12 @@ export interface RedisStoreOptions {
   /** Bound of every command and of each connection attempt. */
   timeoutMs: number;
   logger: Logger;
+  /** Told of every operation that failed (metrics). */
+  observer?: StoreObserver;
+}
+
+export interface StoreObserver {
+  failed(operation: 'get' | 'put' | 'delete'): void;
 }
 
 /** What the route sends: the whole record but its owner, which the key already carries. */
@@ -53,6 +59,7 @@ export class RedisResponsesStore implements ResponsesStore {
   private readonly maxRecordBytes: number;
   private readonly timeoutMs: number;
   private readonly log: Logger;
+  private readonly observer: StoreObserver | undefined;
   /** When the connection was last lost (or the store created); null while it is up. */
   private downSince: number | null = Date.now();
   private lastError = 'not connected yet';
@@ -64,6 +71,7 @@ export class RedisResponsesStore implements ResponsesStore {
     this.ttlMs = options.ttlMs;
     this.maxRecordBytes = options.maxRecordBytes;
     this.timeoutMs = options.timeoutMs;
+    this.observer = options.observer;
     this.log = options.logger.child({ component: 'responses-store', redis: redisAddress(options.url) });
     this.client = new Redis(options.url, {
       commandTimeout: options.timeoutMs,
@@ -141,8 +149,9 @@ export class RedisResponsesStore implements ResponsesStore {
     this.client.disconnect();
   }
 
-  private async run<T>(operation: string, command: () => Promise<T>): Promise<T> {
+  private async run<T>(operation: 'get' | 'put' | 'delete', command: () => Promise<T>): Promise<T> {
     if (this.downSince !== null && Date.now() - this.downSince > this.timeoutMs) {
+      this.observer?.failed(operation);
       throw unavailable(`the responses store (Redis) is unreachable (${this.lastError})`);
     }
     try {
@@ -150,6 +159,7 @@ export class RedisResponsesStore implements ResponsesStore {
     } catch (error) {
       const reason = reasonOf(error, this.timeoutMs);
       this.log.debug({ operation, reason }, 'responses store command failed');
+      this.observer?.failed(operation);
       throw unavailable(`the responses store (Redis) ${reason}`, error);
     }
   }

@@ -69,6 +69,7 @@ t.test('GET /readyz reports the in-process store', async (t) => {
   const draining = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(draining.statusCode, 503);
   t.strictSame(draining.json(), { status: 'draining' });
+  t.match((await app.inject({ method: 'GET', url: '/metrics' })).body, /^proxy_responses_store_up 1$/m);
 });
 
 t.test('with RESPONSES_STORE_URL the app uses Redis; /readyz stays 200 with the store down, and says why', { skip: skipRedis }, async (t) => {
@@ -80,10 +81,18 @@ t.test('with RESPONSES_STORE_URL the app uses Redis; /readyz stays 200 with the 
   const up = async () => (await app.inject({ method: 'GET', url: '/readyz' })).json().responses_store?.status === 'up';
   for (let i = 0; i < 100 && !(await up()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
   t.strictSame((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', responses_store: { kind: 'redis', status: 'up' } });
+  const metrics = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  t.match(await metrics(), /^proxy_responses_store_up 1$/m);
   await redis.kill();
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 200, 'still ready: every replica shares the store, and requests without state still work');
   t.match(ready.json(), { status: 'ready', responses_store: { kind: 'redis', status: 'down', reason: /refused|closed|did not answer within 600 ms/ } });
+  const missing = await app.inject({ method: 'GET', url: '/v1/responses/resp_0123456789abcdef0123456789abcdef', headers: { authorization: 'Bearer sk-x' } });
+  t.equal(missing.statusCode, 503);
+  t.match(missing.json(), { error: { code: 'responses_store_unavailable', type: 'server_error' } });
+  const text = await metrics();
+  t.match(text, /^proxy_responses_store_up 0$/m, 'the gauge says it is down');
+  t.match(text, /^proxy_responses_store_errors_total\{operation="get"\} 1$/m, 'the failed read is counted');
 });
 
 t.test('a Redis that never answers cannot slow the readiness probe past a second', { skip: skipRedis }, async (t) => {
