@@ -8,9 +8,10 @@
 // eviction are Redis's `maxmemory` with `maxmemory-policy volatile-lru` (checked, and warned about, on connect).
 //
 // Failures: every command is bounded by RESPONSES_STORE_TIMEOUT_MS (and a connection that stays silent that
-// long is dropped and re-opened); a get or delete that fails is a 503 `responses_store_unavailable`. While
-// the connection is down for longer than the timeout, commands fail at once instead of queueing. The client
-// reconnects by itself (every 100 ms, backing off to 1 s).
+// long is dropped and re-opened); an operation that fails rejects with a 503 `responses_store_unavailable`
+// (the route answers a request whose put failed all the same, and logs it). While the connection is down for
+// longer than the timeout, commands fail at once instead of queueing. The client reconnects by itself (every
+// 100 ms, backing off to 1 s).
 import { Redis } from 'ioredis';
 import { ProxyError } from '../errors.ts';
 import type { Logger } from 'pino';
