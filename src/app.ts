@@ -19,7 +19,7 @@ import { routePolicyPlugin } from './http/route-policy.ts';
 import { secretsPlugin } from './http/secrets.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { responsesRoutes, type ResponsesRouteOptions } from './routes/responses.ts';
-import { MemoryResponsesStore } from './state/memory-store.ts';
+import { createResponsesStore } from './state/create-store.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -35,7 +35,7 @@ export interface AppDeps {
   upstream?: UpstreamClientOptions;
   /** Clock for chat completions' `created` (tests fix it). */
   chatCompletions?: ChatCompletionRouteOptions;
-  /** The Responses API's store (default: the in-process one sized by the config), clock and ids. */
+  /** The Responses API's store (default: the one RESPONSES_STORE_URL chooses, sized by the config), clock and ids. */
   responses?: Partial<ResponsesRouteOptions>;
 }
 
@@ -108,12 +108,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain');
   await app.register(jsonLimitsPlugin);
 
-  await app.register(healthRoutes, { version: VERSION });
+  const responsesStore = deps.responses?.store ?? createResponsesStore(config, logger, metrics.storeObserver);
+  app.addHook('onClose', async () => responsesStore.close());
+  const storeHealth = responsesStore.health?.bind(responsesStore) ?? (async () => ({ kind: 'memory' as const, status: 'up' as const }));
+  metrics.watchStore(storeHealth);
+  await app.register(healthRoutes, { version: VERSION, storeHealth });
   await app.register(modelRoutes);
   await app.register(messagesRoutes);
   await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});
-  const responsesStore = deps.responses?.store ?? new MemoryResponsesStore({ maxBytes: config.responsesStoreMaxBytes, ttlMs: config.responsesStoreTtlMs });
-  app.addHook('onClose', async () => responsesStore.close());
   await app.register(responsesRoutes, { ...deps.responses, store: responsesStore });
   return app;
 }

@@ -51,6 +51,10 @@ export interface Config {
   readonly responsesStoreTtlMs: number;
   /** `web_search` tools of /v1/responses become Anthropic's server web-search tool. */
   readonly responsesWebSearch: boolean;
+  /** redis:// or rediss:// URL of the shared Responses store; empty = the in-process store. */
+  readonly responsesStoreUrl: string;
+  /** Bound of every command to the shared store (and of each connection attempt). */
+  readonly responsesStoreTimeoutMs: number;
 }
 
 /** One line, no stack: what is wrong, with which variable, and what would be right. */
@@ -98,6 +102,8 @@ const DEFAULTS = {
   RESPONSES_STORE_MAX_MB: '32',
   RESPONSES_STORE_TTL_SECONDS: '86400',
   RESPONSES_WEB_SEARCH: 'false',
+  RESPONSES_STORE_URL: '',
+  RESPONSES_STORE_TIMEOUT_MS: '1000',
 } as const;
 
 export type EnvName = keyof typeof DEFAULTS;
@@ -200,6 +206,32 @@ function parseUpstreamBase(raw: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** The URL with its password masked, for error messages. */
+function withoutPassword(url: URL): string {
+  if (url.password) url.password = '***';
+  return url.toString();
+}
+
+function parseStoreUrl(raw: string): string {
+  const text = raw.trim();
+  if (text === '') return '';
+  const example = 'redis://redis:6379/0';
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return fail('RESPONSES_STORE_URL', text.replace(/^.*@/, '***@'), 'is not a URL', example);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    fail('RESPONSES_STORE_URL', withoutPassword(url), 'is not a redis:// or rediss:// (TLS) URL', example);
+  }
+  if (url.hostname === '') fail('RESPONSES_STORE_URL', withoutPassword(url), 'has no host', example);
+  if (!/^\/?(\d+)?$/.test(url.pathname)) {
+    fail('RESPONSES_STORE_URL', withoutPassword(url), 'has a path that is not a database number', example);
+  }
+  return text;
+}
+
 function parseCommaList(raw: string): string[] {
   return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
@@ -288,6 +320,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     responsesStoreMaxBytes: parseInteger('RESPONSES_STORE_MAX_MB', raw.RESPONSES_STORE_MAX_MB, 0, 65_536, '32') * 1024 * 1024,
     responsesStoreTtlMs: parseInteger('RESPONSES_STORE_TTL_SECONDS', raw.RESPONSES_STORE_TTL_SECONDS, 1, 31_536_000, '86400') * 1000,
     responsesWebSearch: parseBoolean('RESPONSES_WEB_SEARCH', raw.RESPONSES_WEB_SEARCH),
+    responsesStoreUrl: parseStoreUrl(raw.RESPONSES_STORE_URL),
+    responsesStoreTimeoutMs: parseInteger('RESPONSES_STORE_TIMEOUT_MS', raw.RESPONSES_STORE_TIMEOUT_MS, 1, 60_000, '1000'),
   };
   if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
     // Otherwise a body the limit allows could never be taken.
@@ -306,5 +340,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 
 /** The secrets the logger must never print, whatever line they end up in. */
 export function configSecrets(config: Config): string[] {
-  return [config.serverApiKey, ...config.proxyApiKeys].filter((secret) => secret.length >= 4);
+  const storePassword = config.responsesStoreUrl === '' ? '' : new URL(config.responsesStoreUrl).password;
+  // As written in the URL (percent-encoded) and as sent to Redis.
+  const storeSecrets = storePassword === '' ? [] : [storePassword, decodeURIComponent(storePassword)];
+  return [config.serverApiKey, ...config.proxyApiKeys, ...storeSecrets].filter((secret) => secret.length >= 4);
 }

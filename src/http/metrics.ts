@@ -18,6 +18,7 @@ export class Metrics {
   private readonly upstreamErrors = new Counter({ name: 'proxy_upstream_errors_total', help: 'Upstream requests that failed, before or during the answer, by error type', labelNames: ['type'], registers: [this.registry] });
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly connectionsDropped = new Counter({ name: 'proxy_connections_dropped_total', help: 'Client connections closed on arrival because MAX_CONNECTIONS were open', registers: [this.registry] });
+  private readonly storeErrors = new Counter({ name: 'proxy_responses_store_errors_total', help: 'Responses store operations that failed (the store unreachable or too slow), by operation', labelNames: ['operation'], registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
   constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
@@ -60,6 +61,13 @@ export class Metrics {
     retry: ({ reason }) => this.retries.inc({ reason }),
     responseFailed: ({ errorType }) => this.upstreamErrors.inc({ type: errorType }),
   };
+
+  /** For the Responses store: its failures, and whether it is up (asked at each scrape, bounded by the store). */
+  readonly storeObserver = { failed: (operation: string) => this.storeErrors.inc({ operation }) };
+
+  watchStore(health: () => Promise<{ status: 'up' | 'down' }>): void {
+    new Gauge({ name: 'proxy_responses_store_up', help: 'Whether the Responses store answers (1) or not (0)', registers: [this.registry], async collect() { this.set((await health()).status === 'up' ? 1 : 0); } });
+  }
 
   requestDone(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });

@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { OPEN } from '../http/route-policy.ts';
+import type { StoreHealth } from '../state/responses-store.ts';
 
 const statusSchema = {
   type: 'object',
@@ -10,6 +11,19 @@ const statusSchema = {
     service: { type: 'string' },
     version: { type: 'string' },
     uptime_s: { type: 'number' },
+  },
+  required: ['status'],
+} as const;
+
+const readySchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string' },
+    responses_store: {
+      type: 'object',
+      properties: { kind: { type: 'string' }, status: { type: 'string', enum: ['up', 'down'] }, reason: { type: 'string' } },
+      required: ['kind', 'status'],
+    },
     log_failures: {
       type: 'array',
       description: 'Log destinations that failed and drop their lines (the service keeps serving)',
@@ -25,6 +39,8 @@ const statusSchema = {
 interface HealthOptions {
   version: string;
   now?: () => number;
+  /** The Responses store's state, reported by /readyz (bounded by the store itself). */
+  storeHealth?: () => Promise<StoreHealth>;
 }
 
 async function routes(app: FastifyInstance, options: HealthOptions): Promise<void> {
@@ -45,14 +61,21 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     config: { policy: OPEN },
     schema: {
       tags: ['health'],
-      summary: 'Readiness probe: 503 from the moment draining starts; names failed log destinations',
-      response: { 200: statusSchema, 503: statusSchema },
+      summary: 'Readiness probe: 503 from the moment draining starts; reports the Responses store and failed log destinations',
+      response: { 200: readySchema, 503: readySchema },
     },
   }, async (_request, reply) => {
     if (app.lifecycle.draining) return reply.code(503).send({ status: 'draining' });
-    // A failed log destination does not make the service unready (it serves on), but the probe says so.
+    // Neither a shared store that is down nor a failed log destination makes the replica unready: every
+    // replica shares the store, so taking them all out of the Service would stop the requests that need no
+    // stored state too, and a replica whose logs fail still serves. The probe says so instead.
+    const store = options.storeHealth ? await options.storeHealth() : undefined;
     const logFailures = app.logHealth?.failures() ?? [];
-    return logFailures.length === 0 ? { status: 'ready' } : { status: 'ready', log_failures: logFailures };
+    return {
+      status: 'ready',
+      ...(store ? { responses_store: store } : {}),
+      ...(logFailures.length > 0 ? { log_failures: logFailures } : {}),
+    };
   });
 }
 

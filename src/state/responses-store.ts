@@ -32,4 +32,14 @@ export interface ResponsesStore {
   delete(id: string, owner: string): Promise<boolean>;
   /** Releases connections and timers (called when the app closes). */
   close(): Promise<void>;
+  /** Whether the store can be used now, for GET /readyz; a store without it is always up. */
+  health?(): Promise<StoreHealth>;
+}
+
+export interface StoreHealth {
+  kind: 'memory' | 'redis';
+  /** down: requests that need stored responses get 503 until it is up again. */
+  status: 'up' | 'down';
+  /** Why it is down (never an address or a credential). */
+  reason?: string;
 }
