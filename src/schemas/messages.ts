@@ -1,26 +1,21 @@
 // Schemas of the Anthropic-native routes. The passthrough forwards the body as the client sent it, so these
-// check only what the proxy itself relies on (a JSON object; `model` a string when present) and document
-// the rest for the OpenAPI page; the upstream validates the details.
+// check only what the service itself reads (a JSON object; `model` a string and `stream` a boolean when
+// present). Everything else is documented for the OpenAPI page but left to the upstream: a new field, block
+// type, role or beta must never need a release of ours (Claude Code already sends `role: "system"` turns).
 
-const messageSchema = {
-  type: 'object',
-  properties: {
-    role: { type: 'string', enum: ['user', 'assistant'] },
-    content: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] },
-  },
-  additionalProperties: true,
-} as const;
+/** Documented, never validated here: the upstream decides. */
+const upstreamValidated = (description: string) => ({ description: `${description} Forwarded as sent; the upstream validates it.` });
 
 export const messagesBodySchema = {
   type: 'object',
   description: 'An Anthropic Messages API request; forwarded unchanged except `model` (mapped, or chosen when missing).',
   properties: {
     model: { type: 'string', description: 'Mapped through MODEL_MAP_JSON; when missing, AUTOVISION_MODEL or AUTOTEXT_MODEL' },
-    messages: { type: 'array', items: messageSchema },
-    max_tokens: { type: 'integer' },
-    system: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'object', additionalProperties: true } }] },
-    stream: { type: 'boolean' },
-    tools: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    stream: { type: 'boolean', description: 'true: the answer is relayed as server-sent events' },
+    messages: upstreamValidated('The conversation: turns with a role and string or block content.'),
+    max_tokens: upstreamValidated('The output token limit.'),
+    system: upstreamValidated('The system prompt: a string or text blocks.'),
+    tools: upstreamValidated('Tool definitions.'),
   },
   additionalProperties: true,
 } as const;
@@ -29,8 +24,8 @@ export const countTokensBodySchema = {
   type: 'object',
   description: 'Like a Messages request without max_tokens/stream: model, messages, system, tools, tool_choice, thinking.',
   properties: {
-    model: { type: 'string' },
-    messages: { type: 'array', items: messageSchema },
+    model: messagesBodySchema.properties.model,
+    messages: messagesBodySchema.properties.messages,
     system: messagesBodySchema.properties.system,
     tools: messagesBodySchema.properties.tools,
   },

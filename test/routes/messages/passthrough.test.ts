@@ -154,10 +154,24 @@ t.test('network failures are 502/504 Anthropic-shaped errors naming the host, no
 
 t.test('bad input is an Anthropic-shaped 400 and nothing goes upstream', async (t) => {
   const { mock, app } = await setup(t);
-  for (const payload of ['[1,2]', '"text"', '{"model": 5}', '{"messages": "no"}']) {
+  // Only what the service itself reads is checked: the body is an object, `model` a string, `stream` a boolean.
+  for (const [payload, field] of [['[1,2]', null], ['"text"', null], ['{"model": 5}', 'model'], ['{"model":"m","stream":"yes"}', 'stream']] as const) {
     const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json' }, payload });
     t.equal(res.statusCode, 400, payload);
     t.match(res.json(), { type: 'error', error: { type: 'invalid_request_error' } });
+    if (field) t.match(res.json().error.message, field, `the message names ${field}`);
   }
   t.equal(mock.requests.length, 0);
+});
+
+t.test('what the service does not read goes to the upstream, whose 400 comes back unchanged', async (t) => {
+  const { mock, app } = await setup(t);
+  const upstreamError = anthropicErrorBody('invalid_request_error', 'messages: Input should be a valid list');
+  mock.enqueue({ kind: 'json', status: 400, body: upstreamError, headers: { 'request-id': 'req_up_400' } });
+  const payload = '{"model":"glm-4.5","max_tokens":8,"messages":"no"}';
+  const res = await app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json' }, payload });
+  t.equal(mock.lastRequest.rawBody.toString(), payload, 'forwarded as sent');
+  t.equal(res.statusCode, 400);
+  t.same(res.json(), upstreamError);
+  t.equal(res.headers['request-id'], 'req_up_400');
 });
