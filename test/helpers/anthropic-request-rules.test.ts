@@ -1,0 +1,49 @@
+// The checker of what Anthropic accepts finds the refusals it is meant to find, and passes good bodies.
+import t from 'tap';
+import { anthropicRequestProblems } from './anthropic-request-rules.ts';
+
+const good = {
+  model: 'glm-4.5',
+  max_tokens: 100,
+  system: [{ type: 'text', text: 'Be brief.', cache_control: { type: 'ephemeral' } }],
+  messages: [
+    { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },
+    { role: 'assistant', content: [{ type: 'text', text: 'Checking.' }, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } }] },
+    { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'snow' }, { type: 'text', text: 'And?' }] },
+  ],
+  tools: [{ name: 'get_weather', input_schema: { type: 'object', properties: {} } }],
+  tool_choice: { type: 'auto' },
+  metadata: { user_id: 'user-8d3f' },
+};
+
+t.test('a good body has no problems', async (t) => {
+  t.same(anthropicRequestProblems(good), []);
+  t.same(anthropicRequestProblems({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }), []);
+});
+
+t.test('each refusal is found', async (t) => {
+  const cases: Array<[string, (body: any) => void, RegExp]> = [
+    ['unknown top-level field', (b) => (b.user = 'x'), /user: Extra inputs/],
+    ['empty input_schema', (b) => (b.tools[0].input_schema = {}), /input_schema\.type/],
+    ['top-level anyOf', (b) => (b.tools[0].input_schema = { type: 'object', anyOf: [] }), /top level/],
+    ['tool history without tools', (b) => { delete b.tools; delete b.tool_choice; }, /must define tools/],
+    ['e-mail as user_id', (b) => (b.metadata.user_id = 'ann@example.com'), /e-mail/],
+    ['long user_id', (b) => (b.metadata.user_id = 'x'.repeat(257)), /256/],
+    ['system role inside messages', (b) => b.messages.splice(1, 0, { role: 'system', content: 'x' }), /role/],
+    ['non-alternating roles', (b) => b.messages.splice(1, 0, { role: 'user', content: 'again' }), /alternate/],
+    ['tool_result not first', (b) => b.messages[2].content.reverse(), /come first/],
+    ['tool_result missing', (b) => (b.messages[2].content = [{ type: 'text', text: 'no result' }]), /without tool_result/],
+    ['bad tool_use id', (b) => { b.messages[1].content[1].id = 'call.1:x'; b.messages[2].content[0].tool_use_id = 'call.1:x'; }, /pattern/],
+    ['empty text', (b) => (b.messages[0].content[0].text = '  '), /non-whitespace/],
+    ['tool_choice naming no tool', (b) => (b.tool_choice = { type: 'tool', name: 'nope' }), /not one of the tools/],
+    ['too many cache breakpoints', (b) => b.messages.forEach((m: any) => m.content.forEach((c: any) => (c.cache_control = { type: 'ephemeral' }))), /maximum of 4/],
+    ['thinking with temperature', (b) => { b.thinking = { type: 'enabled', budget_tokens: 1024 }; b.max_tokens = 2048; b.temperature = 0.2; }, /temperature/],
+    ['thinking budget over max_tokens', (b) => (b.thinking = { type: 'enabled', budget_tokens: 1024 }), /greater than/],
+    ['unsigned thinking', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm' }), /signature/],
+  ];
+  for (const [name, change, expected] of cases) {
+    const body = structuredClone(good);
+    change(body);
+    t.match(anthropicRequestProblems(body).join('\n'), expected, name);
+  }
+});
