@@ -1,13 +1,17 @@
 // JSON schema of POST /v1/chat/completions: used by fastify to validate the body (a 400 naming the field)
-// and by the OpenAPI document. Strict on the types of the fields we read, open to every other field
-// (OpenAI keeps adding some; unknown ones are ignored). Per-role rules live in src/translate/ where the
-// error can say more than a schema keyword would.
+// and by the OpenAPI document. It checks the types of the fields we read and nothing else: every optional
+// field also takes null (OpenAI's API reads null as absent, and SDKs send it, e.g. the Agents SDK's
+// `refusal: null` on replayed text parts), and fields we drop are not checked at all. Unknown fields are
+// ignored (OpenAI keeps adding some). Per-role rules live in src/translate/ where the error can say more
+// than a schema keyword would.
 
 const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), 'null'] });
+/** A field the translation drops: documented, never checked. */
+const ignored = (description: string) => ({ description: `Ignored: ${description}` });
 
 const cacheControl = {
-  type: 'object',
-  properties: { type: { type: 'string' }, ttl: { type: 'string' } },
+  type: ['object', 'null'],
+  properties: { type: { type: 'string' }, ttl: nullable('string') },
   required: ['type'],
 } as const;
 
@@ -19,14 +23,14 @@ const contentPart = {
     // OpenAI sends {url, detail}; some clients send the URL as a plain string.
     image_url: {
       type: ['object', 'string'],
-      properties: { url: { type: 'string' }, detail: { type: 'string' } },
+      properties: { url: { type: 'string' }, detail: ignored('Anthropic has no detail level') },
       required: ['url'],
     },
     file: {
       type: 'object',
-      properties: { file_data: { type: 'string' }, file_id: { type: 'string' }, filename: { type: 'string' }, file_url: { type: 'string' } },
+      properties: { file_data: nullable('string'), file_id: nullable('string'), filename: nullable('string'), file_url: nullable('string') },
     },
-    refusal: { type: 'string' },
+    refusal: ignored('an earlier refusal is not replayed'),
     cache_control: cacheControl,
   },
   required: ['type'],
@@ -39,16 +43,17 @@ const toolCall = {
     type: { type: 'string', enum: ['function'] },
     function: {
       type: 'object',
-      properties: { name: { type: 'string' }, arguments: { type: 'string' } },
+      properties: { name: { type: 'string' }, arguments: nullable('string') },
       required: ['name'],
     },
+    cache_control: cacheControl,
   },
   required: ['id', 'function'],
 } as const;
 
 const functionCall = {
   type: 'object',
-  properties: { name: { type: 'string' }, arguments: { type: 'string' } },
+  properties: { name: { type: 'string' }, arguments: nullable('string') },
   required: ['name'],
 } as const;
 
@@ -57,9 +62,9 @@ const message = {
   properties: {
     role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
     content: { type: ['string', 'array', 'null'], items: contentPart },
-    name: { type: 'string' },
+    name: nullable('string'),
     tool_calls: { ...nullable('array'), items: toolCall },
-    tool_call_id: { type: 'string' },
+    tool_call_id: nullable('string'),
     function_call: { ...nullable('object'), properties: functionCall.properties, required: functionCall.required },
     reasoning_content: nullable('string'),
     reasoning_signature: nullable('string'),
@@ -67,7 +72,7 @@ const message = {
       ...nullable('array'),
       items: {
         type: 'object',
-        properties: { type: { type: 'string' }, thinking: { type: 'string' }, signature: { type: 'string' }, data: { type: 'string' } },
+        properties: { type: { type: 'string' }, thinking: nullable('string'), signature: nullable('string'), data: nullable('string') },
         required: ['type'],
       },
     },
@@ -80,9 +85,9 @@ const functionDefinition = {
   type: 'object',
   properties: {
     name: { type: 'string' },
-    description: { type: 'string' },
-    parameters: { type: 'object' },
-    strict: nullable('boolean'),
+    description: nullable('string'),
+    parameters: nullable('object'),
+    strict: ignored('Anthropic has no strict mode for tool inputs'),
   },
   required: ['name'],
 } as const;
@@ -125,7 +130,7 @@ export const chatCompletionRequestSchema = {
         type: { type: 'string', enum: ['text', 'json_object', 'json_schema'] },
         json_schema: {
           type: 'object',
-          properties: { name: { type: 'string' }, description: { type: 'string' }, schema: { type: 'object' }, strict: nullable('boolean') },
+          properties: { name: nullable('string'), description: nullable('string'), schema: nullable('object'), strict: ignored('the schema is always given to the model') },
         },
       },
       required: ['type'],

@@ -38,12 +38,14 @@ export interface ToolUseBlock {
   id: string;
   name: string;
   input: Record<string, unknown>;
+  cache_control?: CacheControl;
 }
 
 export interface ToolResultBlock {
   type: 'tool_result';
   tool_use_id: string;
   content?: string | Array<TextBlock | ImageBlock | DocumentBlock>;
+  cache_control?: CacheControl;
 }
 
 /** A thinking block as Anthropic sends it and accepts it back (the signature makes it replayable). */

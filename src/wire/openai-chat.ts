@@ -11,9 +11,10 @@ export interface ChatContentPart {
   text?: string;
   image_url?: string | { url?: string; detail?: string };
   input_audio?: unknown;
-  file?: { file_data?: string; file_id?: string; filename?: string; file_url?: string };
-  refusal?: string;
-  cache_control?: CacheControl;
+  file?: { file_data?: string | null; file_id?: string | null; filename?: string | null; file_url?: string | null };
+  /** Dropped: an earlier refusal is not replayed (clients send null here too). */
+  refusal?: unknown;
+  cache_control?: CacheControl | null;
 }
 
 export type ChatContent = string | ChatContentPart[] | null | undefined;
@@ -21,48 +22,49 @@ export type ChatContent = string | ChatContentPart[] | null | undefined;
 export interface ChatToolCall {
   id: string;
   type?: string;
-  function: { name: string; arguments?: string };
+  function: { name: string; arguments?: string | null };
+  cache_control?: CacheControl | null;
 }
 
 /** A thinking block a client sends back, as it kept it: checked before it is replayed upstream. */
 export interface ThinkingBlockIn {
   type: string;
-  thinking?: string;
-  signature?: string;
-  data?: string;
+  thinking?: string | null;
+  signature?: string | null;
+  data?: string | null;
 }
 
 export interface ChatMessage {
   role: string;
   content?: ChatContent;
-  name?: string;
+  name?: string | null;
   tool_calls?: ChatToolCall[] | null;
-  tool_call_id?: string;
-  function_call?: { name: string; arguments?: string } | null;
+  tool_call_id?: string | null;
+  function_call?: { name: string; arguments?: string | null } | null;
   reasoning_content?: string | null;
   reasoning_signature?: string | null;
   thinking_blocks?: ThinkingBlockIn[] | null;
-  cache_control?: CacheControl;
+  cache_control?: CacheControl | null;
 }
 
 export interface ChatFunctionDefinition {
   name: string;
-  description?: string;
-  parameters?: Record<string, unknown>;
-  strict?: boolean | null;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: unknown;
 }
 
 export interface ChatTool {
   type: string;
-  function: ChatFunctionDefinition;
-  cache_control?: CacheControl;
+  function?: ChatFunctionDefinition;
+  cache_control?: CacheControl | null;
 }
 
 export type ChatToolChoice = string | { type: string; function?: { name: string } };
 
 export interface ChatResponseFormat {
   type: string;
-  json_schema?: { name?: string; description?: string; schema?: Record<string, unknown>; strict?: boolean | null };
+  json_schema?: { name?: string | null; description?: string | null; schema?: Record<string, unknown> | null; strict?: unknown };
 }
 
 export interface ChatCompletionRequest {

@@ -6,7 +6,7 @@ import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { generateObject, generateText, stepCountIs, streamText, tool, type LanguageModel } from 'ai';
 import t from 'tap';
 import { z } from 'zod';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, translatedRequestProblems, type ClientHarness } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 interface Provider {
@@ -61,6 +61,7 @@ for (const provider of providers) {
     t.equal(text, PLAIN_ANSWER);
     t.equal(await streamed.finishReason, 'stop');
     t.equal((await streamed.usage).outputTokens, 9);
+    t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
     checkClientFixture(t, `${provider.name}-text`, recorded(harness, 'generateText, then streamText'));
   });
 
@@ -75,6 +76,7 @@ for (const provider of providers) {
     for await (const delta of streamed.textStream) text += delta;
     t.equal(text, weatherAnswer(WEATHER_RESULT));
     t.equal((await streamed.steps).length, 2);
+    t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
     checkClientFixture(t, `${provider.name}-tools`, recorded(harness, 'generateText with a tool loop, then streamText with the same loop'));
   });
 
@@ -82,6 +84,7 @@ for (const provider of providers) {
     const { harness, model } = await setup(t);
     const { object } = await generateObject({ model, schema: Weather, prompt: `Weather in ${WEATHER_CITY}`, maxRetries: 0 });
     t.same(object, STRUCTURED);
+    t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
     checkClientFixture(t, `${provider.name}-object`, recorded(harness, 'generateObject with a zod schema'));
   });
 }

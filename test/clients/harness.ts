@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestApp, listen } from '../helpers/app.ts';
+import { anthropicRequestProblems } from '../helpers/anthropic-request-rules.ts';
 import { MockUpstream, type MockHandler } from '../helpers/mock-upstream.ts';
 
 interface Teardown {
@@ -126,6 +127,16 @@ export interface ClientHarness {
   openaiBase: string;
   apiKey: string;
   logs: string[];
+}
+
+/**
+ * Why Anthropic would refuse what the service sent upstream for translated routes (empty: it would take
+ * every request). Passthrough requests carry the client's own body and are not judged here.
+ */
+export function translatedRequestProblems(harness: Pick<ClientHarness, 'mock' | 'inbound'>): string[] {
+  const translated = harness.inbound.requests.some((request) => request.path !== '/v1/messages' && request.path !== '/v1/messages/count_tokens');
+  if (!translated) return [];
+  return harness.mock.requests.flatMap((request, i) => anthropicRequestProblems(request.body).map((problem) => `upstream request ${i}: ${problem}`));
 }
 
 export async function clientHarness(t: Teardown, options: ClientHarnessOptions = {}): Promise<ClientHarness> {

@@ -5,7 +5,7 @@ import { tool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
 import t from 'tap';
 import { z } from 'zod';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, translatedRequestProblems } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `@langchain/openai@${packageVersion('@langchain/openai')}`;
@@ -38,6 +38,7 @@ t.test('invoke and stream', async (t) => {
   let streamed = '';
   for await (const chunk of await harness.model.stream([new HumanMessage('Hi')])) streamed += chunk.content;
   t.equal(streamed, PLAIN_ANSWER);
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'langchain-chat', recorded(harness, 'invoke, then stream'));
 });
 
@@ -63,6 +64,7 @@ t.test('bindTools round trip, invoked and streamed', async (t) => {
     const second = await withTools.invoke(messages);
     t.equal(second.content, weatherAnswer(WEATHER_RESULT), `final answer (streaming: ${streaming})`);
   }
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'langchain-tools', recorded(harness, 'bindTools: invoke round trip, then a streamed first step'));
 });
 
@@ -72,5 +74,6 @@ t.test('withStructuredOutput: json_schema (the default) and function calling', a
   t.same(viaSchema, STRUCTURED);
   const viaTool = await harness.model.withStructuredOutput(Weather, { name: 'weather', method: 'functionCalling' }).invoke(`Weather in ${WEATHER_CITY}`);
   t.same(viaTool, STRUCTURED);
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'langchain-structured', recorded(harness, 'withStructuredOutput with json_schema, then functionCalling'));
 });

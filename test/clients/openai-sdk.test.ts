@@ -2,7 +2,7 @@
 // (streamed and not) and structured output, with the requests it sends recorded as fixtures.
 import OpenAI from 'openai';
 import t from 'tap';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, translatedRequestProblems } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, STRUCTURED_SCHEMA, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `openai@${packageVersion('openai')}`;
@@ -18,7 +18,7 @@ async function setup(t: Parameters<typeof clientHarness>[0]) {
 }
 
 t.test('plain answer and a stream with usage', async (t) => {
-  const { client, inbound } = await setup(t);
+  const { client, inbound, mock } = await setup(t);
   const answer = await client.chat.completions.create({ model: 'glm-4.5', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hi' }] });
   t.equal(answer.choices[0].message.content, PLAIN_ANSWER);
   t.equal(answer.choices[0].finish_reason, 'stop');
@@ -32,11 +32,12 @@ t.test('plain answer and a stream with usage', async (t) => {
   t.equal(final.choices[0].message.content, PLAIN_ANSWER);
   t.equal(final.usage?.completion_tokens, 9);
 
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'openai-sdk-chat', { client: CLIENT, scenario: 'chat.completions.create, then .stream with include_usage', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
 
 t.test('tool round trip, not streamed and streamed', async (t) => {
-  const { client, inbound } = await setup(t);
+  const { client, inbound, mock } = await setup(t);
   for (const stream of [false, true]) {
     const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: 'user', content: `Weather in ${WEATHER_CITY}?` }];
     const first = stream
@@ -53,11 +54,12 @@ t.test('tool round trip, not streamed and streamed', async (t) => {
       : await client.chat.completions.create({ model: 'glm-4.5', messages, tools });
     t.equal(second.choices[0].message.content, weatherAnswer(WEATHER_RESULT), `stream: ${stream}`);
   }
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'openai-sdk-tools', { client: CLIENT, scenario: 'a tool round trip with create, then with stream', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
 
 t.test('structured output: response_format json_schema through chat.completions.parse', async (t) => {
-  const { client, inbound } = await setup(t);
+  const { client, inbound, mock } = await setup(t);
   const parsed = await client.chat.completions.parse({
     model: 'glm-4.5',
     messages: [{ role: 'user', content: `Weather in ${WEATHER_CITY} as JSON` }],
@@ -65,5 +67,6 @@ t.test('structured output: response_format json_schema through chat.completions.
   });
   t.same(parsed.choices[0].message.parsed, STRUCTURED);
   t.equal(parsed.choices[0].finish_reason, 'stop');
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'openai-sdk-structured', { client: CLIENT, scenario: 'chat.completions.parse with a json_schema response_format', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });

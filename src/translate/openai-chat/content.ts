@@ -13,7 +13,7 @@ export interface ContentContext {
 }
 
 /** A text block, or null for empty or whitespace-only text (Anthropic rejects those). */
-export function textBlock(text: string, cacheControl?: CacheControl): TextBlock | null {
+export function textBlock(text: string, cacheControl?: CacheControl | null): TextBlock | null {
   if (text.trim() === '') return null;
   return cacheControl ? { type: 'text', text, cache_control: cacheControl } : { type: 'text', text };
 }
@@ -35,13 +35,13 @@ function parseDataUrl(url: string): DataUrl | null {
   };
 }
 
-function withCache<T extends ImageBlock | DocumentBlock>(block: T, cacheControl?: CacheControl): T {
+function withCache<T extends ImageBlock | DocumentBlock>(block: T, cacheControl?: CacheControl | null): T {
   if (cacheControl) block.cache_control = cacheControl;
   return block;
 }
 
 /** An image or PDF from `image_url.url`: data URLs become base64 sources, http(s) URLs url sources. */
-export function imageBlock(url: string, param: string, context: ContentContext, cacheControl?: CacheControl): ImageBlock | DocumentBlock {
+export function imageBlock(url: string, param: string, context: ContentContext, cacheControl?: CacheControl | null): ImageBlock | DocumentBlock {
   if (/^https?:\/\//i.test(url)) {
     context.hasImage = true;
     return withCache({ type: 'image', source: { type: 'url', url } }, cacheControl);
@@ -72,7 +72,7 @@ export interface FileInput {
  * A file input: PDF and images as base64, plain text as a text source, an http(s) file_url as a url source.
  * `param` names the object that holds the fields (`messages[0].content[1].file`, `input[2].content[0]`).
  */
-export function fileBlock(file: FileInput, param: string, context: ContentContext, cacheControl?: CacheControl): ImageBlock | DocumentBlock {
+export function fileBlock(file: FileInput, param: string, context: ContentContext, cacheControl?: CacheControl | null): ImageBlock | DocumentBlock {
   const title = file.filename ? { title: file.filename } : {};
   if (typeof file.file_data === 'string') {
     const parsed = parseDataUrl(file.file_data);
@@ -123,7 +123,7 @@ export function partToBlock(part: ChatContentPart, param: string, context: Conte
  * Message content -> blocks. A string becomes one text block; parts become blocks in order; empty text is
  * left out. A message-level cache_control marks the last block, as a part-level one would.
  */
-export function contentBlocks(content: ChatContent, param: string, context: ContentContext, cacheControl?: CacheControl): ContentBlock[] {
+export function contentBlocks(content: ChatContent, param: string, context: ContentContext, cacheControl?: CacheControl | null): ContentBlock[] {
   if (content === null || content === undefined) return [];
   if (typeof content === 'string') {
     const block = textBlock(content, cacheControl);
@@ -142,7 +142,7 @@ export function contentBlocks(content: ChatContent, param: string, context: Cont
 }
 
 /** Content that may only hold text (system, developer, assistant): other parts are a 400. */
-export function textOnlyBlocks(content: ChatContent, param: string, cacheControl?: CacheControl): TextBlock[] {
+export function textOnlyBlocks(content: ChatContent, param: string, cacheControl?: CacheControl | null): TextBlock[] {
   if (content === null || content === undefined) return [];
   if (typeof content === 'string') {
     const block = textBlock(content, cacheControl);

@@ -17,9 +17,17 @@ export function legacyCallId(messageIndex: number): string {
   return `call_fn_${messageIndex}`;
 }
 
-/** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("" and none -> {}). */
-export function toolInput(args: string | undefined, param: string): Record<string, unknown> {
-  if (args === undefined || args.trim() === '') return {};
+/**
+ * A tool call id as Anthropic accepts it (`^[a-zA-Z0-9_-]+$`): ids made by other providers (`functions.f:0`)
+ * get their other characters replaced, the same way in the call and in its result so they still match.
+ */
+export function anthropicToolId(id: string): string {
+  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+}
+
+/** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("", null and none -> {}). */
+export function toolInput(args: string | null | undefined, param: string): Record<string, unknown> {
+  if (args === undefined || args === null || args.trim() === '') return {};
   let input: unknown;
   try {
     input = JSON.parse(args);
@@ -56,11 +64,13 @@ function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
   if (typeof call.function?.name !== 'string' || call.function.name === '') {
     throw invalidRequest(`'${param}.function.name' is required`, `${param}.function.name`);
   }
-  return { type: 'tool_use', id: call.id, name: call.function.name, input: toolInput(call.function.arguments, `${param}.function.arguments`) };
+  const block: ToolUseBlock = { type: 'tool_use', id: anthropicToolId(call.id), name: call.function.name, input: toolInput(call.function.arguments, `${param}.function.arguments`) };
+  if (call.cache_control) block.cache_control = call.cache_control;
+  return block;
 }
 
 function toolResult(toolUseId: string, message: ChatMessage, param: string, context: ContentContext): ToolResultBlock {
-  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: toolUseId };
+  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: anthropicToolId(toolUseId) };
   if (typeof message.content === 'string') {
     if (message.content.trim() !== '') result.content = message.content;
   } else {
@@ -73,7 +83,15 @@ function toolResult(toolUseId: string, message: ChatMessage, param: string, cont
     }
     if (blocks.length > 0) result.content = blocks as ToolResultBlock['content'];
   }
+  // A message-level marker on a tool message caches up to and including its result.
+  if (message.cache_control) result.cache_control = message.cache_control;
   return result;
+}
+
+/** A message-level cache_control marks the message's last block (text or tool_use), where the client put it. */
+function markLast(blocks: ContentBlock[], cacheControl: ChatMessage['cache_control']): void {
+  const last = blocks.at(-1);
+  if (cacheControl && last && (last.type === 'text' || last.type === 'tool_use') && !last.cache_control) last.cache_control = cacheControl;
 }
 
 export function translateMessages(input: readonly ChatMessage[]): TranslatedMessages {
@@ -98,7 +116,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         turns.add('user', [], contentBlocks(message.content, `${at}.content`, context, message.cache_control));
         break;
       case 'assistant': {
-        const rest: ContentBlock[] = textOnlyBlocks(message.content, `${at}.content`, message.cache_control);
+        const rest: ContentBlock[] = textOnlyBlocks(message.content, `${at}.content`);
         const calls = message.tool_calls ?? [];
         for (let j = 0; j < calls.length; j++) rest.push(toolUse(calls[j], `${at}.tool_calls[${j}]`));
         if (message.function_call) {
@@ -106,6 +124,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
           legacyIds.set(message.function_call.name, id);
           rest.push(toolUse({ id, function: message.function_call }, `${at}.function_call`));
         }
+        markLast(rest, message.cache_control);
         turns.add('assistant', thinkingReplay(message), rest);
         break;
       }
@@ -117,7 +136,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         break;
       }
       case 'function': {
-        const id = message.name === undefined ? undefined : legacyIds.get(message.name);
+        const id = typeof message.name === 'string' ? legacyIds.get(message.name) : undefined;
         if (!id) {
           throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
         }

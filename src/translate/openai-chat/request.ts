@@ -6,8 +6,9 @@ import { translateMessages } from './messages.ts';
 import { resolveModel, type ModelRules } from '../model.ts';
 import { maxTokensWithThinking, thinkingFor, thinkingOn, toolChoiceWithThinking, topPWithThinking, type ReasoningBudgets } from './reasoning.ts';
 import { RESPONSE_FORMAT_TOOL, responseFormatTool, toolChoiceWithFormatTool } from './response-format.ts';
-import { translateToolChoice, translateTools } from './tools.ts';
-import type { AnthropicRequest } from '../../wire/anthropic.ts';
+import { allowedToolNames, translateToolChoice, translateTools } from './tools.ts';
+import { anthropicUserId } from '../user-id.ts';
+import type { AnthropicMessage, AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
 export interface ChatTranslationRules extends ModelRules {
@@ -32,6 +33,32 @@ function stopSequences(stop: ChatCompletionRequest['stop']): string[] {
   return (typeof stop === 'string' ? [stop] : stop).filter((sequence) => sequence.trim() !== '');
 }
 
+/** Only the tools an allowed_tools choice names (each must be one of `tools`). */
+function onlyAllowed(tools: AnthropicTool[], allowed: Set<string> | null): AnthropicTool[] {
+  if (allowed === null) return tools;
+  for (const name of allowed) {
+    if (!tools.some((tool) => tool.name === name)) {
+      throw invalidRequest(`'tool_choice.allowed_tools.tools' names ${JSON.stringify(name)}, which is not in tools`, 'tool_choice.allowed_tools.tools');
+    }
+  }
+  return tools.filter((tool) => allowed.has(tool.name));
+}
+
+/**
+ * Tools for a conversation that carries tool calls but offers no tools (a summary or "final answer" call):
+ * Anthropic refuses tool_use blocks in a request without tools, so each tool the history used is defined
+ * again, and tool_choice `none` keeps the model from calling it.
+ */
+function historyTools(messages: AnthropicMessage[]): AnthropicTool[] {
+  const names = new Set<string>();
+  for (const message of messages) for (const block of message.content) if (block.type === 'tool_use') names.add(block.name);
+  return [...names].map((name) => ({
+    name,
+    description: 'Called earlier in this conversation; not offered in this request.',
+    input_schema: { type: 'object', properties: {} },
+  }));
+}
+
 export function translateChatRequest(request: ChatCompletionRequest, rules: ChatTranslationRules): TranslatedChatRequest {
   if (request.n !== null && request.n !== undefined && request.n !== 1) {
     throw invalidRequest(`'n' must be 1: the upstream returns one choice per request (got ${request.n})`, 'n', 'unsupported_n');
@@ -40,7 +67,7 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
   const thinking = thinkingFor(request, rules.reasoningBudgets);
   const thinkingIsOn = thinkingOn(thinking);
 
-  const tools = translateTools(request);
+  const tools = onlyAllowed(translateTools(request), allowedToolNames(request));
   let toolChoice = translateToolChoice(request);
   const chosen = toolChoice?.type === 'tool' ? toolChoice.name : null;
   if (chosen !== null && !tools.some((tool) => tool.name === chosen)) {
@@ -48,10 +75,18 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     const where = request.tool_choice != null ? 'tool_choice.function.name' : 'function_call.name';
     throw invalidRequest(`'${where}' ${JSON.stringify(chosen)} names no function in ${request.tool_choice != null ? 'tools' : 'functions'}`, where);
   }
+  const clientTools = tools.length > 0;
   const formatTool = responseFormatTool(request.response_format);
   if (formatTool) {
-    toolChoice = toolChoiceWithFormatTool(toolChoice, tools.length > 0);
+    toolChoice = toolChoiceWithFormatTool(toolChoice, clientTools);
     tools.push(formatTool);
+  }
+  if (!clientTools) {
+    const earlier = historyTools(messages);
+    if (earlier.length > 0) {
+      tools.push(...earlier);
+      if (!formatTool) toolChoice = { type: 'none' };
+    }
   }
   if (thinkingIsOn) toolChoice = toolChoiceWithThinking(toolChoice);
 
@@ -71,8 +106,8 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
   if (typeof request.temperature === 'number' && !thinkingIsOn) body.temperature = Math.min(request.temperature, 1);
   if (typeof request.top_p === 'number') body.top_p = thinkingIsOn ? topPWithThinking(request.top_p) : request.top_p;
   if (typeof request.top_k === 'number' && !thinkingIsOn) body.top_k = request.top_k;
-  const userId = request.user ?? request.safety_identifier;
-  if (typeof userId === 'string' && userId !== '') body.metadata = { user_id: userId };
+  const userId = anthropicUserId(request.user) ?? anthropicUserId(request.safety_identifier);
+  if (userId !== undefined) body.metadata = { user_id: userId };
   if (thinking) body.thinking = thinking;
   const stream = request.stream === true;
   if (stream) body.stream = true;

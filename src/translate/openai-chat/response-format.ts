@@ -2,6 +2,7 @@
 // mode and z.ai has no native structured outputs, so a tool is the portable way to get valid JSON; the
 // response (and stream) translators turn that tool's input back into `message.content`.
 import { invalidRequest } from '../../errors.ts';
+import { anthropicInputSchema } from '../tool-schema.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { ChatResponseFormat } from '../../wire/openai-chat.ts';
 
@@ -21,11 +22,13 @@ export function responseFormatTool(format: ChatResponseFormat | null | undefined
   }
   if (format.type === 'json_schema') {
     const spec = format.json_schema;
-    const schema = spec?.schema ?? OPEN_OBJECT_SCHEMA;
-    if (schema.type !== undefined && schema.type !== 'object') {
+    // The schema becomes a tool's input_schema, so it gets the same normalisation as tool parameters.
+    const normalised = anthropicInputSchema(spec?.schema ?? OPEN_OBJECT_SCHEMA);
+    if ('problem' in normalised) {
       const at = param === 'response_format' ? 'response_format.json_schema.schema' : `${param}.schema`;
       throw invalidRequest(`'${at}' must describe an object (type "object")`, at);
     }
+    const schema = normalised.schema;
     const name = spec?.name ? ` named ${JSON.stringify(spec.name)}` : '';
     const description = `Give the answer as JSON matching the schema${name}.${spec?.description ? ` ${spec.description}` : ''}`;
     return { name: RESPONSE_FORMAT_TOOL, description, input_schema: schema };

@@ -38,7 +38,9 @@ t.test('tool_choice: auto, none, required, named; parallel_tool_calls:false', as
   t.same(choice({ tool_choice: 'none', parallel_tool_calls: false }), { type: 'none' });
   t.same(choice({ parallel_tool_calls: true }), undefined);
   t.equal(failure(() => choice({ tool_choice: 'sometimes' })).param, 'tool_choice');
-  t.equal(failure(() => choice({ tool_choice: { type: 'allowed_tools' } })).param, 'tool_choice.type');
+  t.equal(failure(() => choice({ tool_choice: { type: 'custom' } })).param, 'tool_choice.type');
+  t.match(failure(() => choice({ tool_choice: { type: 'custom' } })).message, /custom \(free-form\) tools/);
+  t.equal(failure(() => choice({ tool_choice: { type: 'allowed_tools' } })).param, 'tool_choice.allowed_tools.tools', 'allowed_tools without its list');
   t.notOk('tool_choice' in translate({ tool_choice: 'auto' }).body, 'no tool_choice without tools');
 });
 

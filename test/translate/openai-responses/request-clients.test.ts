@@ -20,7 +20,10 @@ t.test('openai SDK responses.parse: text.format json_schema -> the forced JSON t
   const request = clientRequest('openai-sdk-parse', 0);
   const translated = translate(request);
   t.equal(translated.responseFormatTool, 'json_tool_call');
-  t.strictSame(translated.body.tools, [{ name: 'json_tool_call', description: 'Give the answer as JSON matching the schema named "weather".', input_schema: request.text!.format!.schema }]);
+  // The schema as sent, less `$schema` (the client validator's draft marker, which does not travel upstream).
+  const { $schema: draft, ...schema } = request.text!.format!.schema as Record<string, unknown>;
+  t.equal(draft, 'http://json-schema.org/draft-07/schema#', 'the recording carries a $schema');
+  t.strictSame(translated.body.tools, [{ name: 'json_tool_call', description: 'Give the answer as JSON matching the schema named "weather".', input_schema: schema }]);
   t.strictSame(translated.body.tool_choice, { type: 'tool', name: 'json_tool_call', disable_parallel_tool_use: true });
 });
 
