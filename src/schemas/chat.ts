@@ -202,8 +202,16 @@ export const chatCompletionSchema = {
         prompt_tokens: { type: 'integer' },
         completion_tokens: { type: 'integer' },
         total_tokens: { type: 'integer' },
-        prompt_tokens_details: { type: 'object', properties: { cached_tokens: { type: 'integer' }, cache_creation_tokens: { type: 'integer' } } },
-        completion_tokens_details: { type: 'object', properties: { reasoning_tokens: { type: 'integer' } } },
+        prompt_tokens_details: {
+          type: 'object',
+          properties: {
+            cached_tokens: { type: 'integer', description: 'Anthropic cache_read_input_tokens' },
+            cache_creation_tokens: { type: 'integer', description: 'Anthropic cache_creation_input_tokens' },
+            cache_creation: { type: 'object', additionalProperties: { type: 'integer' }, description: "Anthropic's cache writes by TTL, when reported" },
+          },
+        },
+        completion_tokens_details: { type: 'object', properties: { reasoning_tokens: { type: 'integer', description: 'Anthropic output_tokens_details.thinking_tokens' } } },
+        server_tool_use: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Anthropic server tool requests (web_search_requests...), when reported' },
       },
       required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],
     },

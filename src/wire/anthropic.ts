@@ -109,6 +109,12 @@ export interface AnthropicUsage {
   output_tokens?: number | null;
   cache_read_input_tokens?: number | null;
   cache_creation_input_tokens?: number | null;
+  /** Cache writes by TTL: ephemeral_5m_input_tokens, ephemeral_1h_input_tokens. */
+  cache_creation?: Record<string, number> | null;
+  /** Breakdown of output_tokens; thinking_tokens counts the model's reasoning. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
+  /** Requests of server-side tools, e.g. web_search_requests. */
+  server_tool_use?: Record<string, number> | null;
 }
 
 /** A non-streaming Messages API answer, as far as we read it. */

@@ -61,6 +61,16 @@ t.test('usage: prompt = input + cache read + cache creation; cached_tokens = cac
   });
 });
 
+t.test('usage: thinking tokens are reasoning_tokens; cache writes by TTL and server tool requests are kept', async (t) => {
+  const answer = chatCompletionFrom({ content: [], usage: { input_tokens: 1, output_tokens: 9, output_tokens_details: { thinking_tokens: 7 }, cache_creation: { ephemeral_1h_input_tokens: 4 }, server_tool_use: { web_search_requests: 3 } } }, OPTIONS);
+  t.strictSame(answer.usage, {
+    prompt_tokens: 1, completion_tokens: 9, total_tokens: 10,
+    prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 4 } },
+    completion_tokens_details: { reasoning_tokens: 7 },
+    server_tool_use: { web_search_requests: 3 },
+  });
+});
+
 t.test('thinking becomes reasoning_content plus replayable thinking_blocks', async (t) => {
   const answer = chatCompletionFrom({
     id: 'msg_t',
