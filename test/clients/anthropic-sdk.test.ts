@@ -1,5 +1,5 @@
-// The official `@anthropic-ai/sdk` against the passthrough: create, stream, a tool round trip, count_tokens,
-// with the requests it sends recorded as fixtures.
+// The official `@anthropic-ai/sdk` against the passthrough: create, stream, a tool round trip, count_tokens
+// and the model list in Anthropic's shape, with the requests it sends recorded as fixtures.
 import Anthropic from '@anthropic-ai/sdk';
 import t from 'tap';
 import { checkClientFixture, clientHarness, normaliseRequest, packageVersion } from './harness.ts';
@@ -58,4 +58,25 @@ t.test('count_tokens is forwarded', async (t) => {
   const counted = await client.messages.countTokens({ model: 'glm-4.5', messages: [{ role: 'user', content: 'Hi' }], tools });
   t.same(counted, { input_tokens: 42 });
   t.equal(mock.lastRequest.path, '/v1/messages/count_tokens');
+});
+
+t.test('models.list and models.retrieve answer in Anthropic shape', async (t) => {
+  const { client, inbound } = await setup(t, { OPENAI_MODELS_LIST_JSON: '["glm-4.5","glm-4.6"]' });
+  const ids: string[] = [];
+  for await (const model of client.models.list()) {
+    ids.push(model.id);
+    t.equal(model.type, 'model');
+    t.equal(typeof model.display_name, 'string');
+    t.ok(!Number.isNaN(Date.parse(model.created_at)), `created_at is a date: ${model.created_at}`);
+  }
+  t.same(ids, ['glm-4.5', 'glm-4.6']);
+  const page = await client.models.list();
+  t.equal(page.has_more, false);
+  t.equal(page.first_id, 'glm-4.5');
+  t.equal(page.last_id, 'glm-4.6');
+  const one = await client.models.retrieve('glm-4.6');
+  t.equal(one.id, 'glm-4.6');
+  t.equal(one.type, 'model');
+  await t.rejects(client.models.retrieve('no-such-model'), Anthropic.NotFoundError);
+  checkClientFixture(t, 'anthropic-sdk-models', { client: CLIENT, scenario: 'models.list (twice), models.retrieve', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
