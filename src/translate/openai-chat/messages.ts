@@ -149,8 +149,12 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   }
 
   const messages = turns.messages();
+  if (messages.length === 0 && system.length > 0) {
+    // Only instructions (OpenAI takes that): Anthropic needs a turn, so they become the user turn.
+    return { system: [], messages: [{ role: 'user', content: system }], hasImage: context.hasImage };
+  }
   if (messages.length === 0) {
-    throw invalidRequest("'messages' must contain at least one user or assistant message with content", 'messages');
+    throw invalidRequest("'messages' must contain at least one message with content: the upstream needs a non-empty turn", 'messages');
   }
   return { system, messages, hasImage: context.hasImage };
 }

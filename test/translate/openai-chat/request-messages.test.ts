@@ -157,7 +157,14 @@ t.test('per-role requirements are 400s naming the field', async (t) => {
   t.equal(failure(() => translate([{ role: 'user' }])).param, 'messages[0].content');
   t.equal(failure(() => translate([{ role: 'user', content: 'x' }, { role: 'tool', content: 'r' }])).param, 'messages[1].tool_call_id');
   t.equal(failure(() => translate([{ role: 'system', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }])).param, 'messages[0].content[0].type');
-  const onlySystem = failure(() => translate([{ role: 'system', content: 'rules' }]));
-  t.equal(onlySystem.param, 'messages');
-  t.equal(onlySystem.statusCode, 400);
+  const nothing = failure(() => translate([{ role: 'system', content: '  ' }, { role: 'assistant', content: '' }]));
+  t.equal(nothing.param, 'messages');
+  t.equal(nothing.statusCode, 400);
+});
+
+t.test('a conversation of instructions only (OpenAI takes it): they become the user turn', async (t) => {
+  const cached = { type: 'ephemeral' };
+  const body = translate([{ role: 'system', content: 'Write a haiku.' }, { role: 'developer', content: [{ type: 'text', text: 'About snow.', cache_control: cached }] }]);
+  t.notOk('system' in body);
+  t.same(body.messages, [{ role: 'user', content: [{ type: 'text', text: 'Write a haiku.' }, { type: 'text', text: 'About snow.', cache_control: cached }] }]);
 });
