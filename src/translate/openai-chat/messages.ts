@@ -25,6 +25,14 @@ export function anthropicToolId(id: string): string {
   return id.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
+/**
+ * A tool name in the history as Anthropic accepts it (`^[a-zA-Z0-9_-]{1,64}$`, the rule OpenAI has for
+ * defined tools too): a call to a name no tool could have had is kept, with the other characters replaced.
+ */
+function historyToolName(name: string): string {
+  return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+}
+
 /** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("", null and none -> {}). */
 export function toolInput(args: string | null | undefined, param: string): Record<string, unknown> {
   if (args === undefined || args === null || args.trim() === '') return {};
@@ -64,7 +72,12 @@ function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
   if (typeof call.function?.name !== 'string' || call.function.name === '') {
     throw invalidRequest(`'${param}.function.name' is required`, `${param}.function.name`);
   }
-  const block: ToolUseBlock = { type: 'tool_use', id: anthropicToolId(call.id), name: call.function.name, input: toolInput(call.function.arguments, `${param}.function.arguments`) };
+  const block: ToolUseBlock = {
+    type: 'tool_use',
+    id: anthropicToolId(call.id),
+    name: historyToolName(call.function.name),
+    input: toolInput(call.function.arguments, `${param}.function.arguments`),
+  };
   if (call.cache_control) block.cache_control = call.cache_control;
   return block;
 }

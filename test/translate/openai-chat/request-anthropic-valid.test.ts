@@ -116,6 +116,19 @@ t.test("tool call ids from other providers are made Anthropic's shape, alike in 
   t.equal((body.messages[2].content[0] as { tool_use_id: string }).tool_use_id, 'functions_f_0');
 });
 
+t.test('a tool name in the history that no tool could have is given a valid form (and defined when tools are missing)', async (t) => {
+  const body = accepted(t, {
+    model: 'm',
+    messages: [
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'bad name!', arguments: '' } }] },
+      { role: 'tool', tool_call_id: 'call_1', content: 'done' },
+    ],
+  }, 'odd tool name in history');
+  t.equal((body.messages[1].content[0] as { name: string }).name, 'bad_name_');
+  t.same(body.tools?.map((tool) => tool.name), ['bad_name_']);
+});
+
 t.test('nulls OpenAI accepts are accepted and read as absent', async (t) => {
   accepted(t, {
     model: 'm',
