@@ -82,7 +82,7 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     tools.push(formatTool);
   }
   if (!clientTools) {
-    const earlier = historyTools(messages);
+    const earlier = historyTools(messages).filter((tool) => !tools.some((defined) => defined.name === tool.name));
     if (earlier.length > 0) {
       tools.push(...earlier);
       if (!formatTool) toolChoice = { type: 'none' };

@@ -48,6 +48,12 @@ t.test('tool history without tools (a summary call): the tools it used are defin
   t.equal(json.tool_choice?.type, 'tool', 'the JSON tool stays forced');
   t.same(json.tools?.map((tool) => tool.name), ['json_tool_call', 'get_weather']);
 
+  const jsonHistory = toolConversation();
+  delete jsonHistory.tools;
+  jsonHistory.messages[1].tool_calls[0].function.name = 'json_tool_call';
+  jsonHistory.response_format = { type: 'json_object' };
+  t.same(accepted(t, jsonHistory, 'a history call named like the JSON tool').tools?.map((tool) => tool.name), ['json_tool_call'], 'no tool defined twice');
+
   const withTools = toolConversation();
   t.same(translate(withTools).tools?.map((tool) => tool.name), ['get_weather'], 'nothing is added when the request has tools');
   t.notOk(translate({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }).tools, 'nor without tool history');
