@@ -5,7 +5,7 @@
 
 type Schema = Record<string, unknown>;
 
-export type InputSchemaResult = { schema: Schema } | { problem: string };
+type InputSchemaResult = { schema: Schema } | { problem: string };
 
 const COMBINERS = ['allOf', 'anyOf', 'oneOf'] as const;
 

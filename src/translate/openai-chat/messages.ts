@@ -21,7 +21,7 @@ export function legacyCallId(messageIndex: number): string {
  * A tool call id as Anthropic accepts it (`^[a-zA-Z0-9_-]+$`): ids made by other providers (`functions.f:0`)
  * get their other characters replaced, the same way in the call and in its result so they still match.
  */
-export function anthropicToolId(id: string): string {
+function anthropicToolId(id: string): string {
   return id.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
