@@ -5,6 +5,7 @@
 // counterpart and are only echoed in the response.
 import { invalidRequest } from '../../errors.ts';
 import { resolveModel } from '../model.ts';
+import { anthropicUserId } from '../user-id.ts';
 import { maxTokensWithThinking, thinkingFor, thinkingOn, toolChoiceWithThinking, topPWithThinking } from '../openai-chat/reasoning.ts';
 import type { ChatTranslationRules } from '../openai-chat/request.ts';
 import { RESPONSE_FORMAT_TOOL, responseFormatTool, toolChoiceWithFormatTool } from '../openai-chat/response-format.ts';
@@ -92,8 +93,9 @@ export function translateResponsesRequest(request: ResponsesRequest, input: stri
   if (stop.length > 0) body.stop_sequences = stop;
   if (typeof request.temperature === 'number' && !thinkingIsOn) body.temperature = Math.min(request.temperature, 1);
   if (typeof request.top_p === 'number') body.top_p = thinkingIsOn ? topPWithThinking(request.top_p) : request.top_p;
-  const userId = request.safety_identifier ?? request.user;
-  if (typeof userId === 'string' && userId !== '') body.metadata = { user_id: userId };
+  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: translate/user-id.ts).
+  const userId = anthropicUserId(request.safety_identifier) ?? anthropicUserId(request.user);
+  if (userId !== undefined) body.metadata = { user_id: userId };
   if (thinking) body.thinking = thinking;
   const stream = request.stream === true;
   if (stream) body.stream = true;

@@ -173,6 +173,7 @@ t.test('max_output_tokens, temperature (capped at 1), top_p, stop, safety_identi
   t.strictSame(body.stop_sequences, ['END']);
   t.strictSame(body.metadata, { user_id: 'user-42' });
   t.strictSame(translate({ input: 'x', user: 'old' }).body.metadata, { user_id: 'old' });
+  t.match(translate({ input: 'x', safety_identifier: 'ann@example.com' }).body.metadata?.user_id, /^sha256:[0-9a-f]{64}$/, 'an e-mail goes as a hash, as on chat');
   t.notOk('metadata' in translate({ input: 'x', metadata: { a: 'b' }, prompt_cache_key: 'k', service_tier: 'auto', truncation: 'auto', include: ['reasoning.encrypted_content'], store: false }).body);
 });
 
