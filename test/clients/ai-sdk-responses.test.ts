@@ -7,7 +7,7 @@ import t from 'tap';
 import { z } from 'zod';
 import { lastToolResults, messageReply, textBlock, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import type { MockHandler } from '../helpers/mock-upstream.ts';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness, translatedRequestProblems } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `ai@${packageVersion('ai')} + @ai-sdk/openai@${packageVersion('@ai-sdk/openai')} openai(model)`;
@@ -39,6 +39,7 @@ t.test('generateText and streamText', async (t) => {
   t.equal(await streamed.finishReason, 'stop');
   t.equal((await streamed.usage).outputTokens, 9);
   t.ok(harness.inbound.requests.every((request) => request.path === '/v1/responses'), 'the default provider uses /v1/responses');
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-ai-sdk-text', recorded(harness, 'generateText, then streamText'));
 });
 
@@ -53,6 +54,7 @@ t.test('a multi-step tool loop, generated and streamed', async (t) => {
   for await (const delta of streamed.textStream) text += delta;
   t.equal(text, weatherAnswer(WEATHER_RESULT));
   t.equal((await streamed.steps).length, 2);
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-ai-sdk-tools', recorded(harness, 'generateText with a tool loop, then streamText with the same loop'));
 });
 
@@ -60,6 +62,7 @@ t.test('generateObject', async (t) => {
   const { harness, model } = await setup(t);
   const { object } = await generateObject({ model, schema: Weather, prompt: `Weather in ${WEATHER_CITY}`, maxRetries: 0 });
   t.same(object, STRUCTURED);
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-ai-sdk-object', recorded(harness, 'generateObject with a zod schema'));
 });
 
@@ -88,5 +91,6 @@ t.test('a thinking model in a tool loop: the reasoning comes back as an item_ref
   }
   const sent = harness.inbound.requests[1].body.input;
   t.ok(sent.some((item: any) => item.type === 'item_reference' && /^rs_/.test(item.id)), 'the SDK referred to the stored reasoning item');
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-ai-sdk-reasoning', recorded(harness, 'a tool loop with reasoning (generateText, then streamText)'));
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { lastToolResults, messageReply, textBlock, toolResultText, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import type { MockHandler } from '../helpers/mock-upstream.ts';
-import { binPath, checkClientFixture, clientHarness, normaliseRequest, packageVersion, runCli, tempWorkspace } from './harness.ts';
+import { binPath, checkClientFixture, clientHarness, normaliseRequest, packageVersion, runCli, tempWorkspace, translatedRequestProblems } from './harness.ts';
 import { STRUCTURED, STRUCTURED_SCHEMA, WEATHER_CITY } from './scenarios.ts';
 
 const CLIENT = `@openai/codex@${packageVersion('@openai/codex')}`;
@@ -74,6 +74,7 @@ t.test('codex exec: a tool call Codex runs, then the final answer', { skip }, as
   const assistant = upstream[1].messages.at(-2);
   t.strictSame(assistant, { role: 'assistant', content: [THINKING, textBlock('Running it.'), toolUseBlock('toolu_codex_1', 'exec_command', { cmd: `echo ${MARKER}` })] }, 'the signed thinking came back through encrypted_content, first in its turn');
   t.match(toolResultText(upstream[1].messages.at(-1).content[0]), MARKER, 'the command output as the tool result');
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-codex-exec', {
     client: CLIENT,
     scenario: 'codex exec with a custom provider: exec_command, then the final answer',

@@ -136,7 +136,10 @@ export interface ClientHarness {
 export function translatedRequestProblems(harness: Pick<ClientHarness, 'mock' | 'inbound'>): string[] {
   const translated = harness.inbound.requests.some((request) => request.path !== '/v1/messages' && request.path !== '/v1/messages/count_tokens');
   if (!translated) return [];
-  return harness.mock.requests.flatMap((request, i) => anthropicRequestProblems(request.body).map((problem) => `upstream request ${i}: ${problem}`));
+  // Token counts (count_tokens) have no max_tokens and rules of their own; the Messages requests are judged.
+  return harness.mock.requests.flatMap((request, i) =>
+    request.path.endsWith('/v1/messages') ? anthropicRequestProblems(request.body).map((problem) => `upstream request ${i}: ${problem}`) : [],
+  );
 }
 
 export async function clientHarness(t: Teardown, options: ClientHarnessOptions = {}): Promise<ClientHarness> {

@@ -4,7 +4,7 @@ import { HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from '@lan
 import { ChatOpenAI } from '@langchain/openai';
 import t from 'tap';
 import { z } from 'zod';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, translatedRequestProblems } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `@langchain/openai@${packageVersion('@langchain/openai')} useResponsesApi`;
@@ -31,5 +31,6 @@ t.test('invoke, stream, a tool round trip and structured output', async (t) => {
   const structured = await model.withStructuredOutput(z.object({ city: z.string(), temp_c: z.number(), conditions: z.string() }), { name: 'weather' }).invoke(`Weather in ${WEATHER_CITY}`);
   t.same(structured, STRUCTURED);
   t.ok(harness.inbound.requests.every((request) => request.path === '/v1/responses'));
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-langchain', { client: CLIENT, scenario: 'invoke, stream, bindTools round trip, withStructuredOutput', requests: harness.inbound.requests.map((request) => normaliseRequest(request)) });
 });

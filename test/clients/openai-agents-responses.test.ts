@@ -7,7 +7,7 @@ import t, { type Test } from 'tap';
 import { z } from 'zod';
 import { lastToolResults, messageReply, textBlock, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import type { MockHandler } from '../helpers/mock-upstream.ts';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, type ClientHarness, translatedRequestProblems } from './harness.ts';
 import { STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `@openai/agents@${packageVersion('@openai/agents')}`;
@@ -48,6 +48,7 @@ t.test('a run with a function tool, not streamed and streamed', async (t) => {
     ['/v1/responses', false], ['/v1/responses', false], ['/v1/responses', true], ['/v1/responses', true],
   ]);
   t.strictSame(harness.mock.requests[1].body.system, [{ type: 'text', text: 'Be brief.' }]);
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-openai-agents', recorded(harness, 'run with a function tool, then the same run streamed'));
 });
 
@@ -62,6 +63,7 @@ t.test('a thinking model: the reasoning items sent back whole reach Anthropic si
     t.strictSame(harness.mock.requests[index].body.messages[1], { role: 'assistant', content: [thinking, toolUseBlock('toolu_agent_1', WEATHER_TOOL, { city: WEATHER_CITY })] }, `turn ${index}: the signed thinking replayed`);
   }
   t.ok(harness.inbound.requests[1].body.input.some((item: any) => item.type === 'reasoning' && typeof item.encrypted_content === 'string'), 'the SDK sent the reasoning item back with its encrypted_content');
+  t.same(translatedRequestProblems(harness), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-openai-agents-reasoning', recorded(harness, 'the same runs with a thinking model: reasoning items sent back whole'));
 });
 

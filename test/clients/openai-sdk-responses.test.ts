@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { zodTextFormat } from 'openai/helpers/zod';
 import t, { type Test } from 'tap';
 import { z } from 'zod';
-import { checkClientFixture, clientHarness, normaliseRequest, packageVersion } from './harness.ts';
+import { checkClientFixture, clientHarness, normaliseRequest, packageVersion, translatedRequestProblems } from './harness.ts';
 import { PLAIN_ANSWER, STRUCTURED, WEATHER_CITY, WEATHER_RESULT, WEATHER_TOOL, weatherAnswer, weatherModel } from './scenarios.ts';
 
 const CLIENT = `openai@${packageVersion('openai')}`;
@@ -49,6 +49,7 @@ t.test('responses.create and responses.stream + finalResponse', async (t) => {
   t.equal(types[0], 'response.created');
   t.equal(types.at(-1), 'response.completed');
   t.ok(types.includes('response.content_part.done') && types.includes('response.output_item.done'));
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-openai-sdk-text', { client: CLIENT, scenario: 'responses.create, then responses.stream', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
 
@@ -59,6 +60,7 @@ t.test('responses.parse with a JSON schema (zodTextFormat)', async (t) => {
   t.strictSame(parsed.output_parsed, STRUCTURED);
   t.strictSame(JSON.parse(parsed.output_text), STRUCTURED);
   t.equal(mock.requests[0].body.tool_choice.name, 'json_tool_call');
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-openai-sdk-parse', { client: CLIENT, scenario: 'responses.parse with zodTextFormat', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
 
@@ -86,6 +88,7 @@ t.test('a function-call loop: the items sent back whole, then with previous_resp
   if (!streamedCall || streamedCall.type !== 'function_call') return;
   const after = await client.responses.stream({ model: 'glm-4.5', previous_response_id: streamed.id, input: [{ ...output, call_id: streamedCall.call_id }], tools }).finalResponse();
   t.equal(after.output_text, weatherAnswer(WEATHER_RESULT), 'a streamed response is stored too');
+  t.same(translatedRequestProblems({ inbound, mock }), [], 'every upstream request is one Anthropic accepts');
   checkClientFixture(t, 'responses-openai-sdk-tools', { client: CLIENT, scenario: 'a function-call loop: items sent back, previous_response_id, streamed', requests: inbound.requests.map((request) => normaliseRequest(request)) });
 });
 
