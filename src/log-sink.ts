@@ -2,7 +2,9 @@
 // stdout pipe whose reader has gone) marks the sink failed: from then on its lines are dropped and counted,
 // nothing is retried synchronously, and the failure is reported once. A destination that stalls (a log
 // shipper that stops reading) holds at most `maxBacklogBytes`; lines beyond that are dropped too. Nothing
-// here ever blocks the event loop on a write, so logging can neither stop serving nor delay exit.
+// here ever blocks the event loop on a write, so logging can neither stop serving nor delay exit. Lines are
+// written together, never one write per line: a busy proxy logs a line per request, and each write costs a
+// system call (files: a hand-off to libuv's thread pool and back).
 import { close, fstat, mkdir, mkdirSync, open, openSync, stat, write, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -12,6 +14,15 @@ export const DEFAULT_MAX_BACKLOG_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_CHECK_INTERVAL_MS = 5000;
 /** Pause before retrying a write the destination refused for now (EAGAIN on a non-blocking fd). */
 const BUSY_RETRY_MS = 50;
+/**
+ * A file sink writes at most once per this long: lines that come sooner wait for the next write, so that under
+ * load a write carries many lines (measured: one asynchronous write per line or few cost a busy proxy about a
+ * thread-pool round trip and a futex wake-up per request). After a quiet spell a line goes at the end of its
+ * event-loop turn.
+ */
+export const DEFAULT_WRITE_INTERVAL_MS = 10;
+/** How long close() lets a write in flight finish before it closes the file anyway. */
+const CLOSE_WAIT_MS = 1000;
 
 export interface SinkEvents {
   /** The sink stopped writing; called once per failure (not again until it has recovered). */
@@ -83,6 +94,11 @@ abstract class BaseSink implements LogSink {
     this.events.recovered(this);
   }
 
+  /** Someone waits in flush() (then queued lines go at once, not after the write interval). */
+  protected get flushWaiting(): boolean {
+    return this.idleWaiters.length > 0;
+  }
+
   protected settleWaiters(): void {
     if (!this.idle && this.failure === null) return;
     const waiters = this.idleWaiters;
@@ -111,14 +127,17 @@ export interface FileSinkOptions {
   /** Write each line at once with a blocking call (tests that read the file right after a request). */
   sync?: boolean;
   maxBacklogBytes?: number;
+  /** At most one write per this many ms (DEFAULT_WRITE_INTERVAL_MS). Ignored when `sync`. */
+  writeIntervalMs?: number;
   checkIntervalMs?: number;
   events?: SinkEvents;
 }
 
 /**
  * Writes to a file by path (reopened, folder included, when it was removed or replaced; a failed one is
- * tried again at each check) or to an inherited fd such as stdout redirected to a file. Lines queued while
- * a write is in flight go out together in the next one.
+ * tried again at each check) or to an inherited fd such as stdout redirected to a file. Asynchronous: lines
+ * are queued and go out together in one write, at the end of the event-loop turn, or, when the last write
+ * started less than `writeIntervalMs` ago or is still in flight, once that interval is over.
  */
 export class FileSink extends BaseSink {
   private fd: number | null = null;
@@ -128,7 +147,15 @@ export class FileSink extends BaseSink {
   private queue: string[] = [];
   private queuedBytes = 0;
   private inFlightLines = 0;
+  private inFlightBytes = 0;
   private writing = false;
+  /** close() was called: new lines are dropped, queued ones still written, then the file is closed. */
+  private closing = false;
+  /** A write of the queue is due (at the end of this turn, or when the interval is over). */
+  private scheduled = false;
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private intervalTimer: NodeJS.Timeout | null = null;
+  private readonly writeIntervalMs: number;
   private reopening = false;
   private readonly checkTimer: NodeJS.Timeout | null = null;
 
@@ -136,6 +163,7 @@ export class FileSink extends BaseSink {
     super(name, options.events ?? NO_EVENTS);
     this.sync = options.sync ?? false;
     this.maxBacklogBytes = options.maxBacklogBytes ?? DEFAULT_MAX_BACKLOG_BYTES;
+    this.writeIntervalMs = options.writeIntervalMs ?? DEFAULT_WRITE_INTERVAL_MS;
     if ('fd' in target) {
       this.path = null;
       this.fd = target.fd;
@@ -152,7 +180,7 @@ export class FileSink extends BaseSink {
   }
 
   write(line: string): void {
-    if (this.failure !== null || this.fd === null) {
+    if (this.failure !== null || this.fd === null || this.closing) {
       this.drop(1);
       return;
     }
@@ -160,14 +188,52 @@ export class FileSink extends BaseSink {
       this.writeNow(line);
       return;
     }
-    if (this.queuedBytes + line.length > this.maxBacklogBytes) {
+    // The backlog is everything not yet written: the lines waiting and those of a write still in flight.
+    if (this.inFlightBytes + this.queuedBytes + line.length > this.maxBacklogBytes) {
       this.drop(1);
       return;
     }
     this.queue.push(line);
     this.queuedBytes += line.length;
-    if (!this.writing) this.writeQueued();
+    if (!this.writing && !this.scheduled) this.scheduleWrite();
   }
+
+  /** Queued lines are written at once (exit, close), not at the end of the interval. */
+  override flush(timeoutMs: number): Promise<boolean> {
+    this.writeScheduled();
+    return super.flush(timeoutMs);
+  }
+
+  /**
+   * The timer is not unref'd: it fires within `writeIntervalMs` and carries lines that would be lost if the
+   * process ended without it (exits in main.ts flush first, which writes at once).
+   */
+  private scheduleWrite(): void {
+    this.scheduled = true;
+    const wait = this.lastWriteAt + this.writeIntervalMs - performance.now();
+    if (wait > 0) this.intervalTimer = setTimeout(this.writeScheduled, wait);
+    else setImmediate(this.writeScheduled);
+  }
+
+  /** Writes what is queued, if a write is due; a flush may come first (then the timer is cleared). */
+  private readonly writeScheduled = (): void => {
+    if (!this.scheduled || this.writing) return;
+    this.scheduled = false;
+    if (this.intervalTimer !== null) {
+      clearTimeout(this.intervalTimer);
+      this.intervalTimer = null;
+    }
+    if (this.queue.length === 0) return;
+    if (this.failure !== null || this.fd === null) {
+      // Failed (a reopen that did not work) or closed while the lines waited: dropped like later ones.
+      this.drop(this.queue.length);
+      this.queue = [];
+      this.queuedBytes = 0;
+      this.settleWaiters();
+      return;
+    }
+    this.writeQueued();
+  };
 
   private writeNow(line: string): void {
     try {
@@ -180,43 +246,50 @@ export class FileSink extends BaseSink {
   }
 
   private writeQueued(): void {
+    this.lastWriteAt = performance.now();
     const bytes = Buffer.from(this.queue.length === 1 ? this.queue[0] : this.queue.join(''));
     this.inFlightLines = this.queue.length;
+    this.inFlightBytes = this.queuedBytes;
     this.queue = [];
     this.queuedBytes = 0;
     this.writing = true;
-    this.writeFrom(bytes, 0);
+    this.writeFrom(this.fd!, bytes, 0);
   }
 
-  private writeFrom(bytes: Buffer, offset: number): void {
-    write(this.fd!, bytes, offset, bytes.length - offset, null, (error, written) => {
+  /** The rest of a write goes to the fd it began on, even if the file was reopened meanwhile. */
+  private writeFrom(fd: number, bytes: Buffer, offset: number): void {
+    write(fd, bytes, offset, bytes.length - offset, null, (error, written) => {
       if (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'EAGAIN' || code === 'EBUSY') {
-          setTimeout(() => this.writeFrom(bytes, offset), BUSY_RETRY_MS).unref();
+          setTimeout(() => this.writeFrom(fd, bytes, offset), BUSY_RETRY_MS).unref();
           return;
         }
         this.writing = false;
         const lost = this.inFlightLines + this.queue.length;
+        this.inFlightBytes = 0;
         this.queue = [];
         this.queuedBytes = 0;
         this.fail(error, this.path, lost);
         return;
       }
       if (offset + written < bytes.length) {
-        this.writeFrom(bytes, offset + written);
+        this.writeFrom(fd, bytes, offset + written);
         return;
       }
       this.writing = false;
+      this.inFlightBytes = 0;
       this.wroteAgain();
-      if (this.queue.length > 0 && this.failure === null) this.writeQueued();
-      else this.settleWaiters();
+      if (this.queue.length === 0 || this.failure !== null) this.settleWaiters();
+      // A flush or close waits: no pause before the next write.
+      else if (this.flushWaiting || this.closing) this.writeQueued();
+      else this.scheduleWrite();
     });
   }
 
   /** The file was removed or replaced (an operator, log rotation), or the sink failed: open it anew. */
   private check(): void {
-    if (this.path === null || this.writing || this.reopening) return;
+    if (this.path === null || this.writing || this.reopening || this.closing) return;
     if (this.failure !== null) {
       this.reopen();
       return;
@@ -246,6 +319,10 @@ export class FileSink extends BaseSink {
     this.reopening = true;
     const opened = (error: NodeJS.ErrnoException | null, fd?: number) => {
       this.reopening = false;
+      if (this.closing) {
+        if (fd !== undefined) close(fd, () => undefined);
+        return;
+      }
       if (error || fd === undefined) {
         this.fail(error, path, 0);
         return;
@@ -266,15 +343,24 @@ export class FileSink extends BaseSink {
     });
   }
 
+  /**
+   * Lines already queued are still written (a write in flight finishes first: closing under it would fail it
+   * with EBADF), then the file is closed; lines that come later are dropped. An fd sink (stdout) is left open.
+   */
   close(): void {
     if (this.checkTimer) clearInterval(this.checkTimer);
     const fd = this.fd;
-    if (this.path === null || fd === null) return;
-    this.fd = null;
-    this.failure ??= 'closed';
-    const closeFd = () => close(fd, () => undefined);
-    if (this.writing) void this.flush(1000).then(closeFd);
-    else closeFd();
+    if (this.path === null || fd === null || this.closing) return;
+    this.closing = true;
+    const closeFd = () => {
+      const current = this.fd;
+      this.fd = null;
+      this.failure ??= 'closed';
+      this.settleWaiters();
+      if (current !== null) close(current, () => undefined);
+    };
+    if (this.idle) closeFd();
+    else void this.flush(CLOSE_WAIT_MS).then(closeFd);
   }
 }
 

@@ -127,8 +127,8 @@ export function createLogger(config: Config, secrets: readonly string[], options
       logger?.warn({ sink: sink.name, dropped_lines: sink.droppedLines }, 'log destination writes again');
     },
   };
-  // Asynchronous writes: lines queued while one write is in flight go out together, so a busy proxy does not
-  // pay one blocking syscall per access line.
+  // Asynchronous, batched writes (log-sink.ts): the lines of a turn, or of a few ms under load, go out in one
+  // write, so a busy proxy does not pay a system call per access line.
   const sinks: LogSink[] = [];
   let stdout = options.stdout;
   if (stdout === undefined) {

@@ -1,7 +1,9 @@
 // Interleaved A/B comparison of service builds or settings, for trying an optimisation: one mock upstream,
 // every variant running at once as its own process, and rounds of the same load against each in turn (A B C
-// A B C ...), so that a busy machine slows them alike. Reports per variant the median CPU time per request
-// (from /proc, with its main thread's share), requests/s, and each as a ratio of the first variant.
+// B C A ...), so that a busy machine slows them alike. Reports per variant the median CPU time per request
+// (from /proc, with its main thread's share), requests/s, and each as a ratio of the first variant: the median
+// of the per-round ratios (each round's variants ran minutes apart at most, so a load that drifts over the
+// run cancels out), with the quartiles of those ratios.
 //
 // Usage: node scripts/bench/ab.ts --scenario=chat-json [--json-bytes=N | --events=N] [--connections=10]
 //          [--duration=4] [--warmup=1] [--rounds=5] [--node-flags="..." (default: the service's, package.json config)]
@@ -87,7 +89,10 @@ async function main(): Promise<void> {
   // Everything each variant answered, warm-ups included: divides a CPU profile's totals into per-request costs.
   const served = variants.map(() => 0);
   for (let round = 0; round < Number(args.rounds); round++) {
-    for (const [i, variant] of variants.entries()) {
+    // Each round starts with the next variant, so that none always runs first (right after a pause) or last.
+    for (let k = 0; k < variants.length; k++) {
+      const i = (round + k) % variants.length;
+      const variant = variants[i];
       const scenario = scenarioFor(variant.entry === 'bare' ? 'bare' : column, kind, mockPort, shape);
       const spec = { url: `http://127.0.0.1:${servers[i].port}${scenario.path}`, body: scenario.body, headers: scenario.headers, connections, durationS: Number(args.duration) };
       if (Number(args.warmup) > 0) served[i] += (await runLoad(loader, { ...spec, durationS: Number(args.warmup) })).requests;
@@ -103,8 +108,16 @@ async function main(): Promise<void> {
       log(`round ${round + 1} ${variant.name}: ${cpu.toFixed(0)} µs/request (main thread ${mainThread.toFixed(0)}), ${Math.round(result.requestsPerS)} req/s`);
     }
   }
+  /** Median and quartiles of this variant's per-round ratios to the first variant's same round. */
+  const perRound = (i: number, pick: (run: (typeof runs)[number][number]) => number) => {
+    const ratios = runs[i].map((run, round) => pick(run) / pick(runs[0][round])).sort((a, b) => a - b);
+    const at = (q: number) => ratios[Math.min(ratios.length - 1, Math.round(q * (ratios.length - 1)))];
+    return { median: median(ratios)!, q1: at(0.25), q3: at(0.75) };
+  };
   const rows = variants.map((variant, i) => ({
     name: variant.name,
+    cpuRatio: perRound(i, (run) => run.cpu),
+    rpsRatio: perRound(i, (run) => run.rps),
     cpu: median(runs[i].map((run) => run.cpu))!,
     main: median(runs[i].map((run) => run.main))!,
     rps: median(runs[i].map((run) => run.rps))!,
@@ -113,10 +126,11 @@ async function main(): Promise<void> {
     rss: memoryOf(servers[i].pid),
     served: served[i],
   }));
-  process.stdout.write(`${args.scenario}${shape.jsonBytes ? ` ${shape.jsonBytes} B` : shape.events ? ` ${shape.events} events` : ''} @${connections}, ${args.rounds} rounds of ${args.duration}s, medians\n`);
-  process.stdout.write('variant            CPU µs/req  (range)    vs first  main thread µs  req/s   vs first  p50 ms  RSS / peak MB  requests served\n');
+  process.stdout.write(`${args.scenario}${shape.jsonBytes ? ` ${shape.jsonBytes} B` : shape.events ? ` ${shape.events} events` : ''} @${connections}, ${args.rounds} rounds of ${args.duration}s, medians; "vs first": median of the per-round ratios [quartiles]\n`);
+  process.stdout.write('variant            CPU µs/req  (range)    vs first  [quartiles]    main thread µs  req/s   vs first  p50 ms  RSS / peak MB  requests served\n');
+  const quartiles = (ratio: { q1: number; q3: number }) => `[${ratio.q1.toFixed(2)}-${ratio.q3.toFixed(2)}]`;
   for (const row of rows) {
-    process.stdout.write(`${row.name.padEnd(18)} ${row.cpu.toFixed(0).padStart(10)}  ${row.spread.padEnd(10)} ${(row.cpu / rows[0].cpu).toFixed(3).padStart(8)}  ${row.main.toFixed(0).padStart(14)}  ${Math.round(row.rps).toString().padStart(6)}  ${(row.rps / rows[0].rps).toFixed(3).padStart(8)}  ${row.p50.toFixed(2).padStart(6)}  ${`${row.rss.rssMb.toFixed(0)} / ${row.rss.peakMb.toFixed(0)}`.padStart(13)}  ${row.served}\n`);
+    process.stdout.write(`${row.name.padEnd(18)} ${row.cpu.toFixed(0).padStart(10)}  ${row.spread.padEnd(10)} ${row.cpuRatio.median.toFixed(3).padStart(8)}  ${quartiles(row.cpuRatio).padEnd(13)} ${row.main.toFixed(0).padStart(14)}  ${Math.round(row.rps).toString().padStart(6)}  ${row.rpsRatio.median.toFixed(3).padStart(8)}  ${row.p50.toFixed(2).padStart(6)}  ${`${row.rss.rssMb.toFixed(0)} / ${row.rss.peakMb.toFixed(0)}`.padStart(13)}  ${row.served}\n`);
   }
   for (const server of servers) await server.stop();
   await stopChild(mockChild);

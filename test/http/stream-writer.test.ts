@@ -1,12 +1,13 @@
 // The streaming writer's contract, with a scripted transform on a test route of the real app and a mock
 // upstream over real sockets: what the writer does is the same whatever the transform (chat, passthrough,
 // Responses), so it is tested here once, apart from any translation.
+import type { Socket } from 'node:net';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import type { ProxyError } from '../../src/errors.ts';
 import { cutOpenStreams, upstreamWaitFor } from '../../src/http/lifecycle.ts';
 import { OPENAI_API } from '../../src/http/route-policy.ts';
-import { streamReply } from '../../src/http/stream-writer.ts';
+import { HEAD_WAIT_MS, streamReply } from '../../src/http/stream-writer.ts';
 import type { StreamFailure, StreamTransform } from '../../src/stream/stream-transform.ts';
 import type { AnthropicUsage } from '../../src/wire/anthropic.ts';
 import { buildTestApp, listen } from '../helpers/app.ts';
@@ -60,6 +61,22 @@ interface Setup {
   url: string;
   logs: string[];
   transforms: Scripted[];
+  /** What each write to a client socket carried (one entry per write or writev the socket made), in order. */
+  socketWrites: string[];
+}
+
+/** Records the writes a server-side socket makes (each `_write` or `_writev` is one system call's worth). */
+function recordWrites(socket: Socket, into: string[]): void {
+  const write = socket._write.bind(socket);
+  const writev = socket._writev!.bind(socket);
+  socket._write = (chunk, encoding, callback) => {
+    into.push(String(chunk));
+    write(chunk, encoding, callback);
+  };
+  socket._writev = (chunks, callback) => {
+    into.push(chunks.map(({ chunk }) => String(chunk)).join(''));
+    writev(chunks, callback);
+  };
 }
 
 async function setup(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<Setup> {
@@ -67,7 +84,14 @@ async function setup(t: { teardown(fn: () => unknown): void }, env: Record<strin
   t.teardown(() => mock.close());
   const { app, logs } = await buildTestApp(t, { UPSTREAM_BASE: mock.url, MAX_RETRIES: '0', ...env });
   const transforms: Scripted[] = [];
+  const socketWrites: string[] = [];
+  const recorded = new WeakSet<Socket>();
   app.post('/v1/stream-writer-test', { config: { policy: OPENAI_API } }, async (request, reply) => {
+    const socket = reply.raw.socket!;
+    if (!recorded.has(socket)) {
+      recorded.add(socket);
+      recordWrites(socket, socketWrites);
+    }
     const wait = upstreamWaitFor(app.lifecycle, reply.raw);
     const upstream = await app.upstream.request({ path: '/v1/messages', headers: { 'content-type': 'application/json' }, body: '{}', signal: wait.signal });
     const transform = new Scripted();
@@ -77,7 +101,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, env: Record<strin
     return reply;
   });
   const base = await listen(app);
-  return { app, mock, url: `${base}/v1/stream-writer-test`, logs, transforms };
+  return { app, mock, url: `${base}/v1/stream-writer-test`, logs, transforms, socketWrites };
 }
 
 const chunks = (pieces: string[], extra: Partial<Extract<MockReply, { kind: 'sse' }>> = {}): MockReply => ({ kind: 'sse', chunks: pieces, delayMs: 20, ...extra });
@@ -96,6 +120,29 @@ t.test('the transform output goes out as it comes, with the route status, conten
   t.equal(await client.readAll(), 'ONE TWO <end>');
   t.ok(transforms[0].pushes >= 1);
   t.notOk(logLines(logs).some((line) => line.msg === 'stream ended with an error event'), 'a clean end logs no failure');
+});
+
+t.test('the response head leaves with the first output, in the same socket write', async (t) => {
+  const { mock, url, socketWrites } = await setup(t);
+  mock.enqueue(chunks(['one ', 'two ']));
+  const client = await postSse(url, {});
+  t.equal(await client.readAll(), 'ONE TWO <end>');
+  t.match(socketWrites[0], /^HTTP\/1\.1 201 /, 'the first write is the head');
+  t.match(socketWrites[0], /\r\n\r\n[0-9a-f]+\r\nONE \r\n$/, '...with the first output (one write, not two)');
+});
+
+t.test('an upstream slow to its first event: the head goes alone after a short wait, the event when it comes', async (t) => {
+  const { mock, url, socketWrites } = await setup(t);
+  // The upstream's head at once, its first event half a second later.
+  mock.enqueue(chunks(['', 'one '], { delayMs: 500 }));
+  const started = performance.now();
+  const client = await postSse(url, {});
+  const headAfter = performance.now() - started;
+  t.equal(client.response.statusCode, 201);
+  t.ok(headAfter >= HEAD_WAIT_MS - 5, `not before the wait (${headAfter.toFixed(0)} ms)`);
+  t.ok(headAfter < 200, `the head arrived after ${headAfter.toFixed(0)} ms, long before the first event`);
+  t.match(socketWrites[0], /^HTTP\/1\.1 201 [^]*\r\n\r\n$/, 'the head alone');
+  t.equal(await client.readAll(), 'ONE <end>');
 });
 
 t.test('a stream finished early: the rest of the upstream body is read and dropped, not aborted', async (t) => {

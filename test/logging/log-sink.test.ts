@@ -2,10 +2,11 @@
 // file sink writes again once it can (and says so once), a stream whose reader stalls holds a bounded
 // backlog, and nothing ever throws into the caller.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import t from 'tap';
+import { dirname, join } from 'node:path';
+import t, { type Test } from 'tap';
 import { FileSink, StreamSink, type LogSink, type SinkEvents } from '../../src/log-sink.ts';
 import { createLogger, logHealthOf } from '../../src/logging.ts';
 import { testConfig } from '../helpers/app.ts';
@@ -104,4 +105,146 @@ t.test('a stream sink holds a bounded backlog for a stalled reader, and fails on
   sink.write(line);
   t.equal(sink.droppedLines, 41);
   t.same(events.log, ['failed stdout: EPIPE']);
+});
+
+/** log-sink.ts with node:fs's asynchronous write counted, and started `delayMs` late (the real write still happens). */
+async function countingFileSink(t: Test, delayMs = 0): Promise<{ FileSink: typeof FileSink; writes: string[] }> {
+  const fs = await import('node:fs');
+  const writes: string[] = [];
+  const write = ((fd: number, buffer: Buffer, offset: number, length: number, position: null, callback: (error: NodeJS.ErrnoException | null, written: number) => void) => {
+    writes.push(buffer.toString('utf8', offset, offset + length));
+    if (delayMs === 0) fs.write(fd, buffer, offset, length, position, callback);
+    else setTimeout(() => fs.write(fd, buffer, offset, length, position, callback), delayMs);
+  }) as typeof fs.write;
+  const module = await t.mockImport<typeof import('../../src/log-sink.ts')>('../../src/log-sink.ts', { 'node:fs': { ...fs, write } });
+  return { FileSink: module.FileSink, writes };
+}
+
+t.test('a file sink writes the lines of one event-loop turn with one write, in order', async (t) => {
+  const { FileSink: CountedSink, writes } = await countingFileSink(t);
+  const path = join(mkdtempSync(join(tmpdir(), 'proxy-sink-')), 'turn.log');
+  const sink = new CountedSink('turn.log', { path });
+  t.teardown(() => sink.close());
+  const lines = Array.from({ length: 200 }, (_, i) => `line ${i}\n`);
+  for (const line of lines) sink.write(line);
+  t.same(writes, [], 'nothing written before the turn is over');
+  t.ok(await sink.flush(1000));
+  t.equal(writes.length, 1, 'one write');
+  t.equal(readFileSync(path, 'utf8'), lines.join(''), 'every line, in order');
+});
+
+t.test('under steady logging a file sink writes at most once per interval, every line kept in order', async (t) => {
+  const { FileSink: CountedSink, writes } = await countingFileSink(t);
+  const path = join(mkdtempSync(join(tmpdir(), 'proxy-sink-')), 'steady.log');
+  const sink = new CountedSink('steady.log', { path }, { writeIntervalMs: 50 });
+  t.teardown(() => sink.close());
+  const lines: string[] = [];
+  const started = performance.now();
+  // A line or two per event-loop turn for about 300 ms, as a busy proxy writes access lines.
+  for (let i = 0; performance.now() - started < 300; i++) {
+    lines.push(`request ${i}\n`);
+    sink.write(lines.at(-1)!);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  t.ok(await sink.flush(1000));
+  const elapsed = performance.now() - started;
+  t.ok(lines.length > 100, `${lines.length} lines`);
+  t.ok(writes.length <= Math.ceil(elapsed / 50) + 1, `${writes.length} writes for ${lines.length} lines in ${elapsed.toFixed(0)} ms`);
+  t.equal(readFileSync(path, 'utf8'), lines.join(''), 'every line, in order');
+});
+
+t.test('a file sink writes a line after a quiet spell at the end of its turn, and flush() writes what waits at once', async (t) => {
+  const path = join(mkdtempSync(join(tmpdir(), 'proxy-sink-')), 'quiet.log');
+  const sink = new FileSink('quiet.log', { path }, { writeIntervalMs: 60_000 });
+  t.teardown(() => sink.close());
+  sink.write('first\n');
+  t.ok(await until(() => readFileSync(path, 'utf8') === 'first\n', 2000), 'the first line does not wait for the interval');
+  sink.write('second\n');
+  await sleep(100);
+  t.equal(readFileSync(path, 'utf8'), 'first\n', 'a line within the interval waits');
+  t.ok(await sink.flush(1000), 'flush writes it without waiting for the interval');
+  t.equal(readFileSync(path, 'utf8'), 'first\nsecond\n');
+});
+
+t.test('lines a file sink batched for a destination that fails are all dropped and counted', async (t) => {
+  const events = recordingEvents();
+  const sink = new FileSink('full', { fd: openSync('/dev/full', 'w') }, { events });
+  for (let i = 0; i < 10; i++) sink.write(`line ${i}\n`);
+  t.equal(await sink.flush(1000), false);
+  t.equal(sink.failure, 'ENOSPC');
+  t.equal(sink.droppedLines, 10, 'the ten lines of the failed write');
+  sink.write('later\n');
+  t.equal(sink.droppedLines, 11);
+  t.same(events.log, ['failed full: ENOSPC']);
+});
+
+t.test('behind a write in flight, flush() and close() write the waiting lines at once, and close() closes after them', async (t) => {
+  const { FileSink: SlowSink, writes } = await countingFileSink(t, 100);
+  const path = join(mkdtempSync(join(tmpdir(), 'proxy-sink-')), 'slow.log');
+  const sink = new SlowSink('slow.log', { path }, { writeIntervalMs: 60_000 });
+  t.teardown(() => sink.close());
+  sink.write('one\n');
+  await sleep(20);
+  t.same(writes, ['one\n'], 'the first write is in flight');
+  sink.write('two\n');
+  const started = performance.now();
+  t.ok(await sink.flush(2000), 'flush does not wait for the interval');
+  t.ok(performance.now() - started < 1000, 'nor for its flush timeout');
+  t.equal(readFileSync(path, 'utf8'), 'one\ntwo\n');
+
+  const closedPath = join(dirname(path), 'closed.log');
+  const closed = new SlowSink('closed.log', { path: closedPath }, { writeIntervalMs: 60_000 });
+  closed.write('three\n');
+  await sleep(20);
+  t.same(writes.slice(2), ['three\n'], 'a write is in flight');
+  closed.write('four\n');
+  closed.close();
+  closed.write('after close\n');
+  t.ok(await until(() => readFileSync(closedPath, 'utf8').endsWith('four\n'), 2000), 'the line waiting at close is written');
+  t.equal(readFileSync(closedPath, 'utf8'), 'three\nfour\n', 'every line in order, none after close');
+  t.equal(closed.droppedLines, 1, 'the line after close is dropped and counted');
+  t.ok(await until(() => closed.failure !== null, 1000));
+  t.equal(closed.failure, 'closed');
+});
+
+t.test('a file sink whose write stalls (a full pipe) holds at most its backlog, the write in flight included', async (t) => {
+  const fifo = join(mkdtempSync(join(tmpdir(), 'proxy-fifo-')), 'out');
+  execFileSync('mkfifo', [fifo]);
+  const readFd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writeFd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  t.teardown(() => {
+    closeSync(writeFd);
+    closeSync(readFd);
+  });
+  let filled = 0;
+  try {
+    for (;;) filled += writeSync(writeFd, Buffer.alloc(4096, 0x2e));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+  }
+  const sink = new FileSink('pipe', { fd: writeFd }, { maxBacklogBytes: 1000 });
+  const line = (c: string) => `${c.repeat(99)}\n`;
+  for (let i = 0; i < 5; i++) sink.write(line('a'));
+  await sleep(30);
+  for (let i = 0; i < 50; i++) sink.write(line('b'));
+  t.equal(sink.droppedLines, 45, 'five lines in flight and five waiting fill the 1000 bytes; the rest dropped and counted');
+  t.equal(sink.failure, null, 'a full pipe is not a failure');
+
+  // The reader catches up: what the sink held arrives whole and in order.
+  const chunks: Buffer[] = [];
+  let received = 0;
+  const deadline = Date.now() + 5000;
+  while (received < filled + 1000 && Date.now() < deadline) {
+    const buffer = Buffer.alloc(65536);
+    try {
+      const read = readSync(readFd, buffer);
+      chunks.push(buffer.subarray(0, read));
+      received += read;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      await sleep(10);
+    }
+  }
+  t.equal(Buffer.concat(chunks).subarray(filled).toString(), line('a').repeat(5) + line('b').repeat(5));
+  t.ok(await sink.flush(1000));
 });
