@@ -33,19 +33,24 @@ function historyToolName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 
-/** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("", null and none -> {}). */
-export function toolInput(args: string | null | undefined, param: string): Record<string, unknown> {
+/** The key under which tool-call `arguments` that are not a JSON object travel, as the client sent them. */
+export const RAW_ARGUMENTS = 'raw_arguments';
+
+/**
+ * A tool call's `arguments` -> the object Anthropic's tool_use `input` must be. OpenAI takes any string
+ * here (a model's truncated or malformed JSON comes back in the history as it was), so nothing is refused:
+ * "", null and none -> {}; a JSON object -> itself; anything else (invalid JSON, or JSON that is not an
+ * object) -> `{"raw_arguments": "<the text as sent>"}`, so the model still sees what it wrote.
+ */
+export function toolInput(args: string | null | undefined): Record<string, unknown> {
   if (args === undefined || args === null || args.trim() === '') return {};
-  let input: unknown;
   try {
-    input = JSON.parse(args);
+    const input: unknown = JSON.parse(args);
+    if (input !== null && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
   } catch {
-    throw invalidRequest(`'${param}' is not valid JSON`, param, 'invalid_tool_arguments');
+    // not JSON: kept as text below
   }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw invalidRequest(`'${param}' must be a JSON object`, param, 'invalid_tool_arguments');
-  }
-  return input as Record<string, unknown>;
+  return { [RAW_ARGUMENTS]: args };
 }
 
 /** Earlier thinking replayed as the leading block(s): thinking_blocks as given, else reasoning_content + signature. */
@@ -76,7 +81,7 @@ function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
     type: 'tool_use',
     id: anthropicToolId(call.id),
     name: historyToolName(call.function.name),
-    input: toolInput(call.function.arguments, `${param}.function.arguments`),
+    input: toolInput(call.function.arguments),
   };
   if (call.cache_control) block.cache_control = call.cache_control;
   return block;

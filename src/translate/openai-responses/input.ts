@@ -138,7 +138,7 @@ export function translateInput(
       case 'function_call':
         turns.add('assistant', [], [{
           type: 'tool_use', id: callId(item, at), name: toolName(item, at, tools),
-          input: toolInput(typeof item.arguments === 'string' ? item.arguments : undefined, `${at}.arguments`),
+          input: toolInput(typeof item.arguments === 'string' ? item.arguments : undefined),
         }]);
         break;
       case 'custom_tool_call':
