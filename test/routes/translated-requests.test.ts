@@ -14,7 +14,8 @@ async function setup(t: Test) {
     const before = mock.requests.length;
     const reply = await app.inject({ method: 'POST', url, headers: { authorization: 'Bearer sk-client' }, payload });
     const upstream = mock.requests.length > before ? mock.lastRequest.body : null;
-    return { status: reply.statusCode, json: reply.json(), text: reply.body, upstream };
+    const json = reply.headers['content-type']?.toString().startsWith('application/json') ? reply.json() : null;
+    return { status: reply.statusCode, json, text: reply.body, upstream };
   };
   return { mock, post };
 }
@@ -87,4 +88,51 @@ t.test('more than 4 cache_control markers: all reach the upstream where they wer
     t.equal(json.error.type, 'invalid_request_error');
     t.match(json.error.message, upstreamMessage, "the upstream's reason, word for word");
   }
+});
+
+t.test('chat: a custom tool is offered upstream and its call comes back as type "custom", streamed and not', async (t) => {
+  const { mock, post } = await setup(t);
+  const patch = '*** Begin Patch\n+Hello "world"\n*** End Patch';
+  const request = {
+    model: 'm',
+    messages: [{ role: 'user', content: 'Add hello.txt' }],
+    tools: [{ type: 'custom', custom: { name: 'apply_patch', description: 'Edit files.', format: { type: 'text' } } }],
+    tool_choice: { type: 'custom', custom: { name: 'apply_patch' } },
+  };
+  mock.enqueue({ kind: 'json', body: { id: 'msg_c', type: 'message', role: 'assistant', model: 'glm-4.6', content: [{ type: 'tool_use', id: 'toolu_c', name: 'apply_patch', input: { input: patch } }], stop_reason: 'tool_use', stop_sequence: null, usage: { input_tokens: 5, output_tokens: 5 } } });
+  const plain = await post('/v1/chat/completions', request);
+  t.equal(plain.status, 200);
+  t.same(anthropicRequestProblems(plain.upstream), []);
+  t.strictSame(plain.upstream.tools.map((tool: { name: string; input_schema: unknown }) => [tool.name, tool.input_schema]), [['apply_patch', { type: 'object', properties: { input: { type: 'string', description: 'The raw text input of the tool, exactly as the tool expects it.' } }, required: ['input'] }]]);
+  t.strictSame(plain.upstream.tool_choice, { type: 'tool', name: 'apply_patch' });
+  t.strictSame(plain.json.choices[0].message.tool_calls, [{ id: 'toolu_c', type: 'custom', custom: { name: 'apply_patch', input: patch } }]);
+  t.equal(plain.json.choices[0].finish_reason, 'tool_calls');
+
+  const encoded = JSON.stringify({ input: patch });
+  mock.enqueue({ kind: 'sse', events: [
+    { data: { type: 'message_start', message: { id: 'msg_s', type: 'message', role: 'assistant', model: 'glm-4.6', content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } } },
+    { data: { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_s', name: 'apply_patch', input: {} } } },
+    { data: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: encoded.slice(0, 15) } } },
+    { data: { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: encoded.slice(15) } } },
+    { data: { type: 'content_block_stop', index: 0 } },
+    { data: { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } } },
+    { data: { type: 'message_stop' } },
+  ] });
+  const streamed = await post('/v1/chat/completions', { ...request, stream: true });
+  t.equal(streamed.status, 200);
+  const chunks = streamed.text.split('\n\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)));
+  t.strictSame(chunks.flatMap((chunk) => chunk.choices[0]?.delta?.tool_calls ?? []), [
+    { index: 0, id: 'toolu_s', type: 'custom', custom: { name: 'apply_patch', input: '' } },
+    { index: 0, custom: { input: patch } },
+  ]);
+
+  // The client sends the call back with its result: a valid tool_use / tool_result pair upstream.
+  const again = await post('/v1/chat/completions', {
+    ...request,
+    tool_choice: 'auto',
+    messages: [...request.messages, plain.json.choices[0].message, { role: 'tool', tool_call_id: 'toolu_c', content: 'Done.' }],
+  });
+  t.equal(again.status, 200);
+  t.same(anthropicRequestProblems(again.upstream), []);
+  t.strictSame(again.upstream.messages[1].content, [{ type: 'tool_use', id: 'toolu_c', name: 'apply_patch', input: { input: patch } }]);
 });

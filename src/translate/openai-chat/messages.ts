@@ -2,6 +2,7 @@
 // messages are hoisted in order; tool results go into user turns ahead of any text.
 import { invalidRequest } from '../../errors.ts';
 import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
+import { customToolUseInput } from '../custom-tool.ts';
 import { TurnBuilder } from '../turns.ts';
 import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
 import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
@@ -72,16 +73,17 @@ function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThi
   return replay;
 }
 
+/** A function call (`function.arguments` JSON) or a custom tool call (`custom.input` raw text) -> tool_use. */
 function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
   if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
-  if (typeof call.function?.name !== 'string' || call.function.name === '') {
-    throw invalidRequest(`'${param}.function.name' is required`, `${param}.function.name`);
-  }
+  const kind = call.type === 'custom' ? 'custom' : 'function';
+  const name = kind === 'custom' ? call.custom?.name : call.function?.name;
+  if (typeof name !== 'string' || name === '') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
   const block: ToolUseBlock = {
     type: 'tool_use',
     id: anthropicToolId(call.id),
-    name: historyToolName(call.function.name),
-    input: toolInput(call.function.arguments),
+    name: historyToolName(name),
+    input: kind === 'custom' ? customToolUseInput(call.custom?.input) : toolInput(call.function?.arguments),
   };
   if (call.cache_control) block.cache_control = call.cache_control;
   return block;

@@ -6,7 +6,7 @@ import { translateMessages } from './messages.ts';
 import { resolveModel, type ModelRules } from '../model.ts';
 import { thinkingFor, type ReasoningBudgets } from './reasoning.ts';
 import { RESPONSE_FORMAT_TOOL, responseFormatTool } from './response-format.ts';
-import { allowedToolNames, translateToolChoice, translateTools } from './tools.ts';
+import { allowedToolNames, customToolNames, namedChoiceParam, translateToolChoice, translateTools } from './tools.ts';
 import { anthropicRequestBody } from '../anthropic-request.ts';
 import type { AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
@@ -25,6 +25,8 @@ export interface TranslatedChatRequest {
   responseFormatTool: string | null;
   /** The client uses legacy `functions` (and no `tools`): answers carry `function_call`. */
   legacyFunctions: boolean;
+  /** The names of the request's custom tools: their calls come back as `type: "custom"` with the raw text. */
+  customTools: ReadonlySet<string>;
 }
 
 /** Only the tools an allowed_tools choice names (each must be one of `tools`). */
@@ -50,8 +52,8 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
   const chosen = toolChoice?.type === 'tool' ? toolChoice.name : null;
   if (chosen !== null && !tools.some((tool) => tool.name === chosen)) {
     // Caught here, naming the field, rather than as the upstream's 400 about a tool it never heard of.
-    const where = request.tool_choice != null ? 'tool_choice.function.name' : 'function_call.name';
-    throw invalidRequest(`'${where}' ${JSON.stringify(chosen)} names no function in ${request.tool_choice != null ? 'tools' : 'functions'}`, where);
+    const where = namedChoiceParam(request);
+    throw invalidRequest(`'${where}' ${JSON.stringify(chosen)} names no ${where === 'tool_choice.custom.name' ? 'custom tool' : 'function'} in ${request.tool_choice != null ? 'tools' : 'functions'}`, where);
   }
   const formatTool = responseFormatTool(request.response_format);
   const stream = request.stream === true;
@@ -78,5 +80,6 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     includeUsage: stream && request.stream_options?.include_usage === true,
     responseFormatTool: formatTool ? RESPONSE_FORMAT_TOOL : null,
     legacyFunctions: (request.functions?.length ?? 0) > 0 && (request.tools?.length ?? 0) === 0,
+    customTools: customToolNames(request),
   };
 }
