@@ -28,7 +28,6 @@ export const ERROR_CATALOGUE = {
   invalid_image_url: badRequest,
   invalid_file: badRequest,
   invalid_tool_name: badRequest,
-  invalid_tool_arguments: badRequest,
   json_too_deep: badRequest,
   json_too_complex: badRequest,
   invalid_http: badRequest,

@@ -41,7 +41,7 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     return whileClientWaits(request, reply, model, async () => {
       const { upstream, wait, message } = await messagesExchange(request, reply, translated.body);
       const created = Math.floor(now() / 1000);
-      const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions };
+      const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });
       const transform = new ChatSseTranslator({ ...answer, includeUsage: translated.includeUsage, fallbackId: `chatcmpl-${request.id}`, fallbackModel: model });
       await streamReply({ request, reply, upstream, wait, transform, model });

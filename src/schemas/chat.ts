@@ -38,17 +38,23 @@ const contentPart = {
 
 const toolCall = {
   type: 'object',
+  description: 'A function call ({type:"function", function:{name, arguments}}) or a custom tool call ({type:"custom", custom:{name, input}})',
   properties: {
     id: { type: 'string' },
-    type: { type: 'string', enum: ['function'] },
+    type: { type: 'string', enum: ['function', 'custom'] },
     function: {
       type: 'object',
       properties: { name: { type: 'string' }, arguments: nullable('string') },
       required: ['name'],
     },
+    custom: {
+      type: 'object',
+      properties: { name: { type: 'string' }, input: nullable('string') },
+      required: ['name'],
+    },
     cache_control: cacheControl,
   },
-  required: ['id', 'function'],
+  required: ['id'],
 } as const;
 
 const functionCall = {
@@ -92,6 +98,19 @@ const functionDefinition = {
   required: ['name'],
 } as const;
 
+const customToolDefinition = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    description: nullable('string'),
+    format: {
+      ...nullable('object'),
+      properties: { type: { type: 'string' }, grammar: { ...nullable('object'), properties: { definition: { type: 'string' }, syntax: { type: 'string' } } } },
+    },
+  },
+  required: ['name'],
+} as const;
+
 export const chatCompletionRequestSchema = {
   $id: 'ChatCompletionRequest',
   type: 'object',
@@ -112,13 +131,17 @@ export const chatCompletionRequestSchema = {
       ...nullable('array'),
       items: {
         type: 'object',
-        properties: { type: { type: 'string' }, function: functionDefinition, cache_control: cacheControl },
-        required: ['type', 'function'],
+        properties: { type: { type: 'string' }, function: functionDefinition, custom: customToolDefinition, cache_control: cacheControl },
+        required: ['type'],
       },
     },
     tool_choice: {
       type: ['string', 'object', 'null'],
-      properties: { type: { type: 'string' }, function: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } },
+      properties: {
+        type: { type: 'string' },
+        function: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        custom: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+      },
       required: ['type'],
     },
     parallel_tool_calls: nullable('boolean'),
@@ -150,12 +173,14 @@ export const chatCompletionRequestSchema = {
 
 const toolCallOut = {
   type: 'object',
+  description: 'type "function" carries `function`, type "custom" (a custom tool) carries `custom`',
   properties: {
     id: { type: 'string' },
-    type: { type: 'string', enum: ['function'] },
+    type: { type: 'string', enum: ['function', 'custom'] },
     function: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'string' } }, required: ['name', 'arguments'] },
+    custom: { type: 'object', properties: { name: { type: 'string' }, input: { type: 'string' } }, required: ['name', 'input'] },
   },
-  required: ['id', 'type', 'function'],
+  required: ['id', 'type'],
 } as const;
 
 /** The non-streaming answer (a stream answers text/event-stream chunks instead). */

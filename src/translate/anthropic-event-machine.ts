@@ -24,6 +24,15 @@ export abstract class AnthropicEventMachine<Emit> {
   protected abstract messageStop(emit: Emit): void;
   protected abstract upstreamError(event: AnthropicStreamEvent, emit: Emit): void;
 
+  /** The open block a delta or stop event names; without one the upstream broke the protocol and the stream fails. */
+  protected openBlockOf<Block extends { open: boolean }>(blocks: ReadonlyMap<number, Block>, event: AnthropicStreamEvent, emit: Emit): Block | null {
+    const index = event.index;
+    const block = typeof index === 'number' ? blocks.get(index) : undefined;
+    if (block && block.open) return block;
+    this.fail(upstreamProtocolError(`${event.type} for content block ${String(index)}, which is not open`), emit);
+    return null;
+  }
+
   /**
    * Translates one parsed upstream event. Unknown event types are skipped on purpose; events after the end
    * are ignored, since the client's stream is already complete.

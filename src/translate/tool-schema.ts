@@ -3,6 +3,9 @@
 // LangChain), a schema without `type`, `type: ["object", "null"]`, or `anyOf`/`oneOf`/`allOf` at the root
 // (Anthropic: "input_schema does not support oneOf, allOf, or anyOf at the top level"). Pure.
 
+/** Anthropic's rule for tool names (OpenAI has the same one for defined tools). */
+export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
 type Schema = Record<string, unknown>;
 
 type InputSchemaResult = { schema: Schema } | { problem: string };

@@ -22,7 +22,10 @@ export type ChatContent = string | ChatContentPart[] | null | undefined;
 export interface ChatToolCall {
   id: string;
   type?: string;
-  function: { name: string; arguments?: string | null };
+  /** A function tool's call (type "function", the default). */
+  function?: { name: string; arguments?: string | null };
+  /** A custom tool's call (type "custom"): the raw text input. */
+  custom?: { name: string; input?: string | null };
   cache_control?: CacheControl | null;
 }
 
@@ -54,13 +57,22 @@ export interface ChatFunctionDefinition {
   strict?: unknown;
 }
 
+/** OpenAI's custom tool: free-form text input, optionally constrained by a grammar. */
+export interface ChatCustomToolDefinition {
+  name: string;
+  description?: string | null;
+  /** `{type:"text"}` or `{type:"grammar", grammar:{definition, syntax:"lark"|"regex"}}`. */
+  format?: { type: string; grammar?: { definition?: string; syntax?: string } | null } | null;
+}
+
 export interface ChatTool {
   type: string;
   function?: ChatFunctionDefinition;
+  custom?: ChatCustomToolDefinition;
   cache_control?: CacheControl | null;
 }
 
-export type ChatToolChoice = string | { type: string; function?: { name: string } };
+export type ChatToolChoice = string | { type: string; function?: { name: string }; custom?: { name: string } };
 
 export interface ChatResponseFormat {
   type: string;
@@ -105,11 +117,9 @@ export interface OpenAIUsage {
   server_tool_use?: Record<string, number>;
 }
 
-export interface ChatToolCallOut {
-  id: string;
-  type: 'function';
-  function: { name: string; arguments: string };
-}
+export type ChatToolCallOut =
+  | { id: string; type: 'function'; function: { name: string; arguments: string } }
+  | { id: string; type: 'custom'; custom: { name: string; input: string } };
 
 export interface ChatCompletionMessage {
   role: 'assistant';
@@ -137,7 +147,9 @@ export interface ChatCompletion {
 
 export type ChunkToolCall =
   | { index: number; id: string; type: 'function'; function: { name: string; arguments: string } }
-  | { index: number; function: { arguments: string } };
+  | { index: number; function: { arguments: string } }
+  | { index: number; id: string; type: 'custom'; custom: { name: string; input: string } }
+  | { index: number; custom: { input: string } };
 
 /**
  * A JSON string kept as the upstream wrote it (`JSON.rawJSON`): JSON.stringify emits it verbatim. Only the

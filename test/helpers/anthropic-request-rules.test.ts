@@ -38,6 +38,7 @@ t.test('each refusal is found', async (t) => {
     ['tool_choice naming no tool', (b) => (b.tool_choice = { type: 'tool', name: 'nope' }), /not one of the tools/],
     ['too many cache breakpoints', (b) => b.messages.forEach((m: any) => m.content.forEach((c: any) => (c.cache_control = { type: 'ephemeral' }))), /maximum of 4/],
     ['thinking with temperature', (b) => { b.thinking = { type: 'enabled', budget_tokens: 1024 }; b.max_tokens = 2048; b.temperature = 0.2; }, /temperature/],
+    ['temperature and top_p together', (b) => { b.temperature = 0.5; b.top_p = 0.9; }, /temperature and top_p cannot both be specified/],
     ['thinking budget over max_tokens', (b) => (b.thinking = { type: 'enabled', budget_tokens: 1024 }), /greater than/],
     ['unsigned thinking', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm' }), /signature/],
   ];

@@ -80,6 +80,8 @@ export function anthropicRequestProblems(body: unknown): string[] {
     if (body.top_p !== undefined && (body.top_p < 0.95 || body.top_p > 1)) problem('top_p: must be between 0.95 and 1 when thinking is enabled');
     if (isObject(choice) && (choice.type === 'any' || choice.type === 'tool')) problem('tool_choice: thinking may not be enabled when tool_choice forces tool use');
   }
+  // Current models refuse both at once ("`temperature` and `top_p` cannot both be specified for this model").
+  if (body.temperature !== undefined && body.top_p !== undefined) problem('temperature and top_p cannot both be specified for this model');
   if (body.temperature !== undefined && (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 1)) problem('temperature: must be 0..1');
   if (body.top_p !== undefined && (typeof body.top_p !== 'number' || body.top_p < 0 || body.top_p > 1)) problem('top_p: must be 0..1');
   if (body.top_k !== undefined && (!Number.isInteger(body.top_k) || body.top_k < 0)) problem('top_k: must be an integer >= 0');

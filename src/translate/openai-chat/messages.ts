@@ -2,6 +2,7 @@
 // messages are hoisted in order; tool results go into user turns ahead of any text.
 import { invalidRequest } from '../../errors.ts';
 import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
+import { customToolUseInput } from '../custom-tool.ts';
 import { TurnBuilder } from '../turns.ts';
 import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
 import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
@@ -33,19 +34,24 @@ function historyToolName(name: string): string {
   return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 
-/** A tool call's `arguments` JSON -> the object Anthropic's tool_use `input` must be ("", null and none -> {}). */
-export function toolInput(args: string | null | undefined, param: string): Record<string, unknown> {
+/** The key under which tool-call `arguments` that are not a JSON object travel, as the client sent them. */
+export const RAW_ARGUMENTS = 'raw_arguments';
+
+/**
+ * A tool call's `arguments` -> the object Anthropic's tool_use `input` must be. OpenAI takes any string
+ * here (a model's truncated or malformed JSON comes back in the history as it was), so nothing is refused:
+ * "", null and none -> {}; a JSON object -> itself; anything else (invalid JSON, or JSON that is not an
+ * object) -> `{"raw_arguments": "<the text as sent>"}`, so the model still sees what it wrote.
+ */
+export function toolInput(args: string | null | undefined): Record<string, unknown> {
   if (args === undefined || args === null || args.trim() === '') return {};
-  let input: unknown;
   try {
-    input = JSON.parse(args);
+    const input: unknown = JSON.parse(args);
+    if (input !== null && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
   } catch {
-    throw invalidRequest(`'${param}' is not valid JSON`, param, 'invalid_tool_arguments');
+    // not JSON: kept as text below
   }
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw invalidRequest(`'${param}' must be a JSON object`, param, 'invalid_tool_arguments');
-  }
-  return input as Record<string, unknown>;
+  return { [RAW_ARGUMENTS]: args };
 }
 
 /** Earlier thinking replayed as the leading block(s): thinking_blocks as given, else reasoning_content + signature. */
@@ -67,16 +73,17 @@ function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThi
   return replay;
 }
 
+/** A function call (`function.arguments` JSON) or a custom tool call (`custom.input` raw text) -> tool_use. */
 function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
   if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
-  if (typeof call.function?.name !== 'string' || call.function.name === '') {
-    throw invalidRequest(`'${param}.function.name' is required`, `${param}.function.name`);
-  }
+  const kind = call.type === 'custom' ? 'custom' : 'function';
+  const name = kind === 'custom' ? call.custom?.name : call.function?.name;
+  if (typeof name !== 'string' || name === '') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
   const block: ToolUseBlock = {
     type: 'tool_use',
     id: anthropicToolId(call.id),
-    name: historyToolName(call.function.name),
-    input: toolInput(call.function.arguments, `${param}.function.arguments`),
+    name: historyToolName(name),
+    input: kind === 'custom' ? customToolUseInput(call.custom?.input) : toolInput(call.function?.arguments),
   };
   if (call.cache_control) block.cache_control = call.cache_control;
   return block;

@@ -3,6 +3,7 @@
 import { finishReasonFor } from './finish-reason.ts';
 import type { AnthropicResponse, RedactedThinkingBlock, ThinkingBlock } from '../../wire/anthropic.ts';
 import type { ChatCompletion, ChatCompletionMessage, ChatToolCallOut } from '../../wire/openai-chat.ts';
+import { customToolInputText } from '../custom-tool.ts';
 import { openAIUsageFrom } from '../usage.ts';
 
 export interface CompletionOptions {
@@ -16,6 +17,8 @@ export interface CompletionOptions {
   responseFormatTool: string | null;
   /** Answer a legacy `functions` request with `function_call`. */
   legacyFunctions: boolean;
+  /** The request's custom tools (free-form text input): their calls come back as `type: "custom"`. */
+  customTools?: ReadonlySet<string>;
 }
 
 export function chatCompletionFrom(answer: AnthropicResponse, options: CompletionOptions): ChatCompletion {
@@ -43,12 +46,15 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
         break;
       case 'tool_use': {
         const args = JSON.stringify(block.input ?? {});
+        // Without an id (some compatible upstreams), the same fallback as a streamed call: the client must
+        // be able to send the call back, and an empty id would be refused then.
+        const id = str(block.id) || `call_${index}`;
         if (options.responseFormatTool !== null && block.name === options.responseFormatTool) {
           formatJson ??= args;
+        } else if (options.customTools?.has(str(block.name))) {
+          toolCalls.push({ id, type: 'custom', custom: { name: str(block.name), input: customToolInputText(block.input) } });
         } else {
-          // Without an id (some compatible upstreams), the same fallback as a streamed call: the client must
-          // be able to send the call back, and an empty id would be refused then.
-          toolCalls.push({ id: str(block.id) || `call_${index}`, type: 'function', function: { name: str(block.name), arguments: args } });
+          toolCalls.push({ id, type: 'function', function: { name: str(block.name), arguments: args } });
         }
         break;
       }
@@ -63,8 +69,9 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
   let finishReason = finishReasonFor(answer.stop_reason);
   if (toolCalls.length === 0 && finishReason === 'tool_calls') finishReason = 'stop';
   if (toolCalls.length > 0) {
-    if (options.legacyFunctions) {
-      message.function_call = toolCalls[0].function;
+    const first = toolCalls[0];
+    if (options.legacyFunctions && first.type === 'function') {
+      message.function_call = first.function;
       if (finishReason === 'tool_calls') finishReason = 'function_call';
     } else {
       message.tool_calls = toolCalls;

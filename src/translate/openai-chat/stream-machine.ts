@@ -5,6 +5,7 @@ import { toOpenAIError, upstreamProtocolError, upstreamTruncatedError, type Prox
 import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAIErrorBody, RawJsonString } from '../../wire/openai-chat.ts';
 import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
+import { customToolInputText } from '../custom-tool.ts';
 import { finishReasonFor } from './finish-reason.ts';
 import { upstreamErrorFromEvent } from '../upstream-error.ts';
 import { mergeUsage, openAIUsageFrom } from '../usage.ts';
@@ -27,6 +28,12 @@ export interface ChatStreamOptions {
    * "function_call"; further calls are dropped (that API has one call per answer, as non-streaming answers).
    */
   legacyFunctions?: boolean;
+  /**
+   * The request's custom tools: their calls stream as `type: "custom"`, the raw text in one
+   * `custom.input` delta once the call is complete (the upstream streams it JSON-encoded, which must be
+   * unwrapped whole).
+   */
+  customTools?: ReadonlySet<string>;
 }
 
 /** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
@@ -37,7 +44,7 @@ export type ChatStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed
  * web_search_tool_result, ...) and block types we do not know: the upstream ran them, the client has
  * nothing to call.
  */
-type BlockKind = 'text' | 'thinking' | 'redacted_thinking' | 'tool' | 'response_format' | 'hidden';
+type BlockKind = 'text' | 'thinking' | 'redacted_thinking' | 'tool' | 'custom' | 'response_format' | 'hidden';
 
 interface Block {
   kind: BlockKind;
@@ -48,7 +55,7 @@ interface Block {
   gotArguments: boolean;
   /** tool_use input given in content_block_start (normally `{}`), used when no fragments follow. */
   startInput: unknown;
-  /** Thinking text so far, or redacted_thinking data. */
+  /** Thinking text so far, redacted_thinking data, or a custom tool call's input JSON so far. */
   text: string;
   signature: string | null;
 }
@@ -62,6 +69,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   private readonly includeUsage: boolean;
   private readonly responseFormatTool: string | null;
   private readonly legacyFunctions: boolean;
+  private readonly customTools: ReadonlySet<string>;
   private id: string;
   private model: string;
   private currentStatus: ChatStreamStatus = 'awaiting_start';
@@ -90,6 +98,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     this.includeUsage = options.includeUsage;
     this.responseFormatTool = options.responseFormatTool;
     this.legacyFunctions = options.legacyFunctions ?? false;
+    this.customTools = options.customTools ?? new Set();
     this.id = options.fallbackId ?? 'chatcmpl-stream';
     this.model = options.fallbackModel ?? '';
   }
@@ -181,6 +190,11 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
         block.kind = 'tool';
         block.toolIndex = this.toolCalls++;
         const id = typeof content.id === 'string' && content.id !== '' ? content.id : `call_${index}`;
+        if (this.customTools.has(name)) {
+          block.kind = 'custom';
+          emit(this.chunk({ tool_calls: [{ index: block.toolIndex, id, type: 'custom', custom: { name, input: '' } }] }, null));
+          return;
+        }
         emit(this.chunk(this.legacyFunctions
           ? { function_call: { name, arguments: '' } }
           : { tool_calls: [{ index: block.toolIndex, id, type: 'function', function: { name, arguments: '' } }] }, null));
@@ -191,18 +205,8 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     }
   }
 
-  private openBlock(event: AnthropicStreamEvent, emit: ChatStreamEmit): Block | null {
-    const index = event.index;
-    const block = typeof index === 'number' ? this.blocks.get(index) : undefined;
-    if (!block || !block.open) {
-      this.fail(upstreamProtocolError(`${event.type} for content block ${String(index)}, which is not open`), emit);
-      return null;
-    }
-    return block;
-  }
-
   protected blockDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    const block = this.openBlock(event, emit);
+    const block = this.openBlockOf(this.blocks, event, emit);
     if (!block || block.kind === 'hidden') return;
     const delta = event.delta;
     const deltaType = delta?.type;
@@ -223,10 +227,14 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
         if (typeof delta?.signature === 'string') block.signature = (block.signature ?? '') + delta.signature;
         return;
       case 'input_json_delta': {
-        if (block.kind !== 'tool' && block.kind !== 'response_format') break;
+        if (block.kind !== 'tool' && block.kind !== 'custom' && block.kind !== 'response_format') break;
         const fragment = delta?.partial_json;
         if (typeof fragment !== 'string' || fragment === '') return;
         block.gotArguments = true;
+        if (block.kind === 'custom') {
+          block.text += fragment;
+          return;
+        }
         emit(this.chunk(block.kind === 'tool' ? this.argumentsDelta(block, fragment) : { content: fragment }, null));
         return;
       }
@@ -237,7 +245,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   }
 
   protected blockStop(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    const block = this.openBlock(event, emit);
+    const block = this.openBlockOf(this.blocks, event, emit);
     if (!block) return;
     block.open = false;
     this.openBlocks--;
@@ -256,6 +264,11 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
           emit(this.chunk(this.argumentsDelta(block, argumentsFromStartInput(block.startInput)), null));
         }
         break;
+      case 'custom': {
+        const input = customToolInputText(block.gotArguments ? block.text : block.startInput);
+        if (input !== '') emit(this.chunk({ tool_calls: [{ index: block.toolIndex, custom: { input } }] }, null));
+        break;
+      }
       case 'response_format':
         if (!block.gotArguments) emit(this.chunk({ content: argumentsFromStartInput(block.startInput) }, null));
         break;

@@ -1,12 +1,11 @@
 // OpenAI tools / legacy functions, tool_choice / function_call and parallel_tool_calls -> Anthropic tools
 // and tool_choice.
 import { invalidRequest } from '../../errors.ts';
-import { anthropicInputSchema } from '../tool-schema.ts';
+import { customToolDefinition } from '../custom-tool.ts';
+import { TOOL_NAME_PATTERN, anthropicInputSchema } from '../tool-schema.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest, ChatFunctionDefinition } from '../../wire/openai-chat.ts';
 
-/** Anthropic's rule for tool names. */
-export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
 /**
  * One function definition -> an Anthropic tool with an object input schema (shared by chat's tools and the
@@ -25,18 +24,25 @@ export function toolFrom(definition: ChatFunctionDefinition, param: string): Ant
 
 /**
  * `tools` (or legacy `functions`) -> Anthropic tools with object input schemas; `strict` has no Anthropic
- * counterpart and is dropped. OpenAI's custom (free-form text) tools have no Anthropic form.
+ * counterpart and is dropped. Custom (free-form text) tools get the Responses API's rule (custom-tool.ts).
  */
 export function translateTools(request: Pick<ChatCompletionRequest, 'tools' | 'functions'>): AnthropicTool[] {
   const tools: AnthropicTool[] = [];
   const list = request.tools ?? [];
   for (let i = 0; i < list.length; i++) {
     const entry = list[i];
-    if (entry.type !== 'function') {
-      throw invalidRequest(`'tools[${i}].type' ${JSON.stringify(entry.type)} is not supported: the upstream's tools take JSON arguments, so only "function" tools are`, `tools[${i}].type`);
+    let tool: AnthropicTool;
+    if (entry.type === 'custom') {
+      const custom = entry.custom;
+      if (custom === null || typeof custom !== 'object') throw invalidRequest(`'tools[${i}].custom' is required for a custom tool`, `tools[${i}].custom`);
+      const grammar = custom.format?.type === 'grammar' ? custom.format.grammar ?? null : null;
+      tool = customToolDefinition({ name: custom.name, description: custom.description, grammar }, custom.name, `tools[${i}].custom`);
+    } else if (entry.type === 'function') {
+      if (entry.function === null || typeof entry.function !== 'object') throw invalidRequest(`'tools[${i}].function' is required for a function tool`, `tools[${i}].function`);
+      tool = toolFrom(entry.function, `tools[${i}].function`);
+    } else {
+      throw invalidRequest(`'tools[${i}].type' ${JSON.stringify(entry.type)} must be "function" or "custom"`, `tools[${i}].type`);
     }
-    if (entry.function === null || typeof entry.function !== 'object') throw invalidRequest(`'tools[${i}].function' is required for a function tool`, `tools[${i}].function`);
-    const tool = toolFrom(entry.function, `tools[${i}].function`);
     if (entry.cache_control) tool.cache_control = entry.cache_control;
     tools.push(tool);
   }
@@ -45,14 +51,26 @@ export function translateTools(request: Pick<ChatCompletionRequest, 'tools' | 'f
   return tools;
 }
 
-function namedChoice(choice: { type?: string; function?: { name: string }; name?: string }, param: string): string {
-  if (param === 'tool_choice' && choice.type !== 'function') {
-    const why = choice.type === 'custom' ? ': custom (free-form) tools have no upstream form' : '';
-    throw invalidRequest(`'tool_choice.type' ${JSON.stringify(choice.type)} is not supported${why}; use "function" or "allowed_tools"`, 'tool_choice.type');
+/** The names of the request's custom tools (their calls come back as `type: "custom"`). */
+export function customToolNames(request: Pick<ChatCompletionRequest, 'tools'>): Set<string> {
+  const names = new Set<string>();
+  for (const entry of request.tools ?? []) if (entry.type === 'custom' && typeof entry.custom?.name === 'string') names.add(entry.custom.name);
+  return names;
+}
+
+/** Where a named tool_choice (or legacy function_call) keeps its name, for error messages. */
+export function namedChoiceParam(request: Pick<ChatCompletionRequest, 'tool_choice'>): string {
+  if (request.tool_choice == null) return 'function_call.name';
+  return typeof request.tool_choice === 'object' && request.tool_choice.type === 'custom' ? 'tool_choice.custom.name' : 'tool_choice.function.name';
+}
+
+function namedChoice(choice: { type?: string; function?: { name: string }; custom?: { name: string }; name?: string }, param: string): string {
+  if (param === 'tool_choice' && choice.type !== 'function' && choice.type !== 'custom') {
+    throw invalidRequest(`'tool_choice.type' ${JSON.stringify(choice.type)} is not supported; use "function", "custom" or "allowed_tools"`, 'tool_choice.type');
   }
-  const name = param === 'tool_choice' ? choice.function?.name : choice.name;
+  const name = param === 'tool_choice' ? (choice.type === 'custom' ? choice.custom?.name : choice.function?.name) : choice.name;
   if (typeof name !== 'string' || name === '') {
-    const where = param === 'tool_choice' ? 'tool_choice.function.name' : 'function_call.name';
+    const where = param === 'tool_choice' ? `tool_choice.${choice.type}.name` : 'function_call.name';
     throw invalidRequest(`'${where}' is required`, where);
   }
   return name;
@@ -77,7 +95,8 @@ export function allowedToolNames(request: Pick<ChatCompletionRequest, 'tool_choi
   }
   const names = new Set<string>();
   allowed.tools.forEach((tool: unknown, i: number) => {
-    const name = (tool as { function?: { name?: unknown }; name?: unknown } | null)?.function?.name ?? (tool as { name?: unknown } | null)?.name;
+    const entry = tool as { function?: { name?: unknown }; custom?: { name?: unknown }; name?: unknown } | null;
+    const name = entry?.function?.name ?? entry?.custom?.name ?? entry?.name;
     if (typeof name !== 'string' || name === '') {
       throw invalidRequest(`'tool_choice.allowed_tools.tools[${i}].function.name' is required`, `tool_choice.allowed_tools.tools[${i}].function.name`);
     }

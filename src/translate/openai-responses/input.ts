@@ -11,7 +11,8 @@ import { TurnBuilder } from '../turns.ts';
 import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
 import type { ContentPart, InputItem } from '../../wire/openai-responses.ts';
 import { decodeReasoning } from './encrypted-reasoning.ts';
-import { CUSTOM_TOOL_INPUT, upstreamToolName, type TranslatedTools } from './tools.ts';
+import { customToolUseInput } from '../custom-tool.ts';
+import { upstreamToolName, type TranslatedTools } from './tools.ts';
 
 export interface TranslatedInput {
   system: TextBlock[];
@@ -138,13 +139,13 @@ export function translateInput(
       case 'function_call':
         turns.add('assistant', [], [{
           type: 'tool_use', id: callId(item, at), name: toolName(item, at, tools),
-          input: toolInput(typeof item.arguments === 'string' ? item.arguments : undefined, `${at}.arguments`),
+          input: toolInput(typeof item.arguments === 'string' ? item.arguments : undefined),
         }]);
         break;
       case 'custom_tool_call':
         turns.add('assistant', [], [{
           type: 'tool_use', id: callId(item, at), name: toolName(item, at, tools),
-          input: { [CUSTOM_TOOL_INPUT]: typeof item.input === 'string' ? item.input : '' },
+          input: customToolUseInput(item.input),
         }]);
         break;
       case 'function_call_output':

@@ -1,14 +1,15 @@
 // A Responses API request (history already resolved) -> an Anthropic Messages request. Pure: the
 // config-derived rules come in as data. The parameter rules are chat's (same modules): model choice,
-// max_tokens and the thinking budget, temperature cap, top_p, stop, the structured-output tool, user id.
+// max_tokens and the thinking budget, temperature cap, top_p, stop, the structured-output tool, user id,
+// tools for tool history without tools (translate/anthropic-request.ts).
 // metadata, include, prompt_cache_key, service_tier, truncation and text.verbosity have no Anthropic
 // counterpart and are only echoed in the response.
 import { invalidRequest } from '../../errors.ts';
+import { anthropicRequestBody } from '../anthropic-request.ts';
 import { resolveModel } from '../model.ts';
-import { anthropicUserId } from '../user-id.ts';
-import { maxTokensWithThinking, thinkingFor, thinkingOn, toolChoiceWithThinking, topPWithThinking } from '../openai-chat/reasoning.ts';
+import { thinkingFor } from '../openai-chat/reasoning.ts';
 import type { ChatTranslationRules } from '../openai-chat/request.ts';
-import { RESPONSE_FORMAT_TOOL, responseFormatTool, toolChoiceWithFormatTool } from '../openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL, responseFormatTool } from '../openai-chat/response-format.ts';
 import type { AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
 import type { ChatResponseFormat } from '../../wire/openai-chat.ts';
 import type { InputItem, ResponsesRequest, TextFormat } from '../../wire/openai-responses.ts';
@@ -30,11 +31,6 @@ export interface TranslatedResponsesRequest {
 }
 
 const REASONING_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
-
-function stopSequences(stop: ResponsesRequest['stop']): string[] {
-  if (stop === null || stop === undefined) return [];
-  return (typeof stop === 'string' ? [stop] : stop).filter((sequence) => typeof sequence === 'string' && sequence.trim() !== '');
-}
 
 /** text.format is flat in the Responses API; chat nests the schema under json_schema. */
 function asChatFormat(format: TextFormat | null | undefined): ChatResponseFormat | null {
@@ -69,35 +65,23 @@ export function translateResponsesRequest(request: ResponsesRequest, input: stri
     throw invalidRequest(`'reasoning.effort' ${JSON.stringify(effort)} must be one of "none", "minimal", "low", "medium", "high", "xhigh"`, 'reasoning.effort');
   }
   const thinking = thinkingFor({ reasoning_effort: effort }, rules.reasoningBudgets);
-  const thinkingIsOn = thinkingOn(thinking);
-
-  let toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, tools);
+  const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, tools);
   const formatTool = responseFormatTool(asChatFormat(request.text?.format), 'text.format');
-  const upstreamTools: AnthropicRequest['tools'] = tools.tools as AnthropicTool[];
-  if (formatTool) {
-    toolChoice = toolChoiceWithFormatTool(toolChoice, upstreamTools.length > 0);
-    upstreamTools.push(formatTool);
-  }
-  if (thinkingIsOn) toolChoice = toolChoiceWithThinking(toolChoice);
-
-  let maxTokens = request.max_output_tokens ?? rules.defaultMaxTokens;
-  if (thinking && thinkingIsOn) maxTokens = maxTokensWithThinking(maxTokens, thinking);
-
-  const body: AnthropicRequest = { model: resolveModel(request.model, hasImage, rules), max_tokens: maxTokens, messages };
-  if (system.length > 0) body.system = system;
-  if (upstreamTools.length > 0) {
-    body.tools = upstreamTools;
-    if (toolChoice) body.tool_choice = toolChoice;
-  }
-  const stop = stopSequences(request.stop);
-  if (stop.length > 0) body.stop_sequences = stop;
-  if (typeof request.temperature === 'number' && !thinkingIsOn) body.temperature = Math.min(request.temperature, 1);
-  if (typeof request.top_p === 'number') body.top_p = thinkingIsOn ? topPWithThinking(request.top_p) : request.top_p;
-  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: translate/user-id.ts).
-  const userId = anthropicUserId(request.safety_identifier) ?? anthropicUserId(request.user);
-  if (userId !== undefined) body.metadata = { user_id: userId };
-  if (thinking) body.thinking = thinking;
   const stream = request.stream === true;
-  if (stream) body.stream = true;
+  const body = anthropicRequestBody({
+    model: resolveModel(request.model, hasImage, rules),
+    maxTokens: request.max_output_tokens ?? rules.defaultMaxTokens,
+    system,
+    messages,
+    tools: tools.tools as AnthropicTool[],
+    toolChoice,
+    formatTool,
+    thinking,
+    stop: request.stop,
+    temperature: request.temperature,
+    topP: request.top_p,
+    users: [request.safety_identifier, request.user],
+    stream,
+  });
   return { body, stream, responseFormatTool: formatTool ? RESPONSE_FORMAT_TOOL : null, toolsByUpstreamName: tools.byUpstreamName };
 }

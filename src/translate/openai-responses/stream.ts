@@ -30,7 +30,8 @@ import type {
 } from '../../wire/openai-responses.ts';
 import { encodeReasoning } from './encrypted-reasoning.ts';
 import { outputItemId } from './ids.ts';
-import { CUSTOM_TOOL_INPUT, type ClientTool } from './tools.ts';
+import { customToolInputText } from '../custom-tool.ts';
+import type { ClientTool } from './tools.ts';
 
 export type ResponsesEmit = (event: ResponsesStreamEvent) => void;
 
@@ -92,19 +93,6 @@ function responsesUsageFrom(usage: AnthropicUsage | null | undefined): Responses
 
 function inputJson(input: unknown): string {
   return input !== null && typeof input === 'object' && Object.keys(input).length > 0 ? JSON.stringify(input) : '{}';
-}
-
-/** A custom tool's raw text from the tool_use input `{"input": "..."}`; anything else as JSON text. */
-function customInput(json: string): string {
-  try {
-    const value = JSON.parse(json) as unknown;
-    if (value !== null && typeof value === 'object' && typeof (value as Record<string, unknown>)[CUSTOM_TOOL_INPUT] === 'string') {
-      return (value as Record<string, string>)[CUSTOM_TOOL_INPUT];
-    }
-    return json;
-  } catch {
-    return json;
-  }
 }
 
 export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit> {
@@ -372,18 +360,8 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
     emit(this.event('response.reasoning_summary_text.delta', { ...where, delta: text }));
   }
 
-  private openBlock(event: AnthropicStreamEvent, emit: ResponsesEmit): Block | null {
-    const index = event.index;
-    const block = typeof index === 'number' ? this.blocks.get(index) : undefined;
-    if (!block || !block.open) {
-      this.fail(upstreamProtocolError(`${event.type} for content block ${String(index)}, which is not open`), emit);
-      return null;
-    }
-    return block;
-  }
-
   protected blockDelta(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    const block = this.openBlock(event, emit);
+    const block = this.openBlockOf(this.blocks, event, emit);
     if (!block || block.kind === 'hidden') return;
     const delta = event.delta;
     const deltaType = delta?.type;
@@ -425,7 +403,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
   }
 
   protected blockStop(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    const block = this.openBlock(event, emit);
+    const block = this.openBlockOf(this.blocks, event, emit);
     if (!block) return;
     block.open = false;
     this.openBlocks--;
@@ -466,7 +444,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
       }
       case 'custom': {
         const item = block.item as OutputCustomToolCall;
-        item.input = customInput(block.gotFragments ? block.text : inputJson(block.startInput));
+        item.input = customToolInputText(block.gotFragments ? block.text : inputJson(block.startInput));
         const where = { item_id: item.id, output_index: block.outputIndex };
         if (item.input !== '') emit(this.event('response.custom_tool_call_input.delta', { ...where, delta: item.input }));
         emit(this.event('response.custom_tool_call_input.done', { ...where, input: item.input }));

@@ -3,12 +3,10 @@
 // tool with one string property; namespaces are flattened to their functions; hosted tools the upstream cannot
 // run are left out (clients send some by default), web_search becomes Anthropic's server tool when enabled.
 import { invalidRequest } from '../../errors.ts';
-import { TOOL_NAME_PATTERN, toolFrom } from '../openai-chat/tools.ts';
+import { customToolDefinition } from '../custom-tool.ts';
+import { toolFrom } from '../openai-chat/tools.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { CustomTool, FunctionTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
-
-/** The property of a custom tool's input that carries its free-form text. */
-export const CUSTOM_TOOL_INPUT = 'input';
 
 /** Anthropic's server-side web search tool (Anthropic's web search tool docs). */
 const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' } as const;
@@ -29,22 +27,8 @@ export interface TranslatedTools {
 }
 
 function customTool(tool: CustomTool, name: string, param: string): AnthropicTool {
-  if (typeof tool.name !== 'string' || !TOOL_NAME_PATTERN.test(name)) {
-    throw invalidRequest(`'${param}.name' ${JSON.stringify(tool.name)} must be 1 to 64 letters, digits, '_' or '-'`, `${param}.name`, 'invalid_tool_name');
-  }
-  const format = tool.format?.type === 'grammar' && typeof tool.format.definition === 'string'
-    ? `\n\nThe input must follow this ${tool.format.syntax ?? ''} grammar:\n${tool.format.definition}`
-    : '';
-  const description = `${tool.description ?? ''}${format}`.trim();
-  return {
-    name,
-    ...(description !== '' ? { description } : {}),
-    input_schema: {
-      type: 'object',
-      properties: { [CUSTOM_TOOL_INPUT]: { type: 'string', description: 'The raw text input of the tool, exactly as the tool expects it.' } },
-      required: [CUSTOM_TOOL_INPUT],
-    },
-  };
+  const grammar = tool.format?.type === 'grammar' ? { syntax: tool.format.syntax, definition: tool.format.definition } : null;
+  return customToolDefinition({ name: tool.name, description: tool.description, grammar }, name, param);
 }
 
 function functionTool(tool: FunctionTool, name: string, param: string, namespaceDescription?: string): AnthropicTool {

@@ -78,8 +78,7 @@ t.test('every request mapping reaches the upstream as one whole body', async (t)
     ],
     system: [{ type: 'text', text: 'Answer in English.' }],
     stop_sequences: ['###'],
-    temperature: 1,
-    top_p: 0.8,
+    temperature: 1, // top_p as well: only temperature goes (Anthropic refuses both at once)
     top_k: 20,
     metadata: { user_id: 'user-7' },
   });

@@ -33,12 +33,12 @@ t.test('invalid bodies are 400s whose message and param name the offending field
 t.test('the openai SDK sees a BadRequestError carrying param', async (t) => {
   const { client, mock } = await chatSetup(t);
   const error = await client.chat.completions
-    .create({ model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{oops' } }] }] })
+    .create({ model: 'm', messages: [{ role: 'user', content: 'x' }, { role: 'tool', content: 'result' } as never] })
     .catch((e: unknown) => e);
   t.type(error, OpenAI.BadRequestError);
   const bad = error as InstanceType<typeof OpenAI.BadRequestError>;
   t.equal(bad.status, 400);
-  t.equal(bad.param, 'messages[0].tool_calls[0].function.arguments');
-  t.match(bad.message, /is not valid JSON/);
+  t.equal(bad.param, 'messages[1].tool_call_id');
+  t.match(bad.message, /is required for a tool message/);
   t.equal(mock.requests.length, 0);
 });

@@ -5,6 +5,7 @@ import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 
 const messages = [{ role: 'user', content: 'hi' }];
+const pick = (body: object) => Object.fromEntries(Object.entries(body).filter(([key]) => key === 'temperature' || key === 'top_p'));
 const translate = (extra: Record<string, unknown>) => translateChatRequest({ model: 'glm-4.5', messages, ...extra } as ChatCompletionRequest, RULES);
 
 t.test('a plain request becomes a whole Anthropic body; OpenAI-only fields are dropped', async (t) => {
@@ -19,7 +20,6 @@ t.test('a plain request becomes a whole Anthropic body; OpenAI-only fields are d
     messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }],
     stop_sequences: ['END', '\n\nUser:'],
     temperature: 0.3,
-    top_p: 0.9,
     top_k: 40,
     metadata: { user_id: 'user-42' },
   });
@@ -31,6 +31,13 @@ t.test('max_completion_tokens wins over max_tokens; DEFAULT_MAX_TOKENS when neit
   t.equal(translate({ max_tokens: 10 }).body.max_tokens, 10);
   t.equal(translate({}).body.max_tokens, 4096);
   t.equal(translateChatRequest({ messages } as ChatCompletionRequest, { ...RULES, defaultMaxTokens: 123 }).body.max_tokens, 123);
+});
+
+t.test('temperature and top_p together (Anthropic refuses both at once): only temperature is sent', async (t) => {
+  t.strictSame(pick(translate({ temperature: 0.3, top_p: 0.9 }).body), { temperature: 0.3 });
+  t.strictSame(pick(translate({ top_p: 0.9 }).body), { top_p: 0.9 }, 'top_p alone is sent');
+  t.strictSame(pick(translate({ temperature: null, top_p: 0.9 }).body), { top_p: 0.9 }, 'a null temperature is absent');
+  t.strictSame(pick(translate({ temperature: 0.3, top_p: 0.9, reasoning_effort: 'low' }).body), { top_p: 0.95 }, 'thinking on: temperature is not allowed, so top_p stays');
 });
 
 t.test('temperature is capped at 1', async (t) => {

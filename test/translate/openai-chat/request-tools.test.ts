@@ -24,7 +24,9 @@ t.test('tool names must match Anthropic pattern', async (t) => {
     const error = failure(() => translate({ tools: [weather, { type: 'function', function: { name } }] }));
     t.equal(error.param, 'tools[1].function.name', JSON.stringify(name));
   }
-  t.equal(failure(() => translate({ tools: [{ type: 'custom', function: { name: 'x' } }] })).param, 'tools[0].type');
+  t.equal(failure(() => translate({ tools: [{ type: 'mystery', function: { name: 'x' } }] })).param, 'tools[0].type');
+  t.equal(failure(() => translate({ tools: [{ type: 'custom', function: { name: 'x' } }] })).param, 'tools[0].custom', 'a custom tool needs its custom object');
+  t.equal(failure(() => translate({ tools: [{ type: 'custom', custom: { name: 'has space' } }] })).param, 'tools[0].custom.name');
 });
 
 t.test('tool_choice: auto, none, required, named; parallel_tool_calls:false', async (t) => {
@@ -38,8 +40,8 @@ t.test('tool_choice: auto, none, required, named; parallel_tool_calls:false', as
   t.same(choice({ tool_choice: 'none', parallel_tool_calls: false }), { type: 'none' });
   t.same(choice({ parallel_tool_calls: true }), undefined);
   t.equal(failure(() => choice({ tool_choice: 'sometimes' })).param, 'tool_choice');
-  t.equal(failure(() => choice({ tool_choice: { type: 'custom' } })).param, 'tool_choice.type');
-  t.match(failure(() => choice({ tool_choice: { type: 'custom' } })).message, /custom \(free-form\) tools/);
+  t.equal(failure(() => choice({ tool_choice: { type: 'mystery' } })).param, 'tool_choice.type');
+  t.equal(failure(() => choice({ tool_choice: { type: 'custom' } })).param, 'tool_choice.custom.name', 'a custom choice needs its name');
   t.equal(failure(() => choice({ tool_choice: { type: 'allowed_tools' } })).param, 'tool_choice.allowed_tools.tools', 'allowed_tools without its list');
   t.notOk('tool_choice' in translate({ tool_choice: 'auto' }).body, 'no tool_choice without tools');
 });

@@ -105,9 +105,9 @@ t.test('the response_format tool comes back as JSON content with finish_reason s
   t.equal(answer.choices[0].finish_reason, 'stop');
   const mixed = chatCompletionFrom({ content: [{ type: 'tool_use', id: 't2', name: 'get_weather', input: { city: 'Oslo' } }], stop_reason: 'tool_use' }, options);
   t.equal(mixed.choices[0].finish_reason, 'tool_calls', 'a client tool call stays a tool call');
-  t.equal(mixed.choices[0].message.tool_calls?.[0].function.name, 'get_weather');
+  t.match(mixed.choices[0].message.tool_calls?.[0], { type: 'function', function: { name: 'get_weather' } });
   const plain = chatCompletionFrom({ content: [{ type: 'tool_use', id: 't3', name: 'json_tool_call', input: {} }], stop_reason: 'tool_use' }, OPTIONS);
-  t.equal(plain.choices[0].message.tool_calls?.[0].function.name, 'json_tool_call', 'without response_format the name is an ordinary tool');
+  t.match(plain.choices[0].message.tool_calls?.[0], { type: 'function', function: { name: 'json_tool_call' } }, 'without response_format the name is an ordinary tool');
 });
 
 t.test('legacy functions requests get function_call and finish_reason function_call', async (t) => {

@@ -57,7 +57,14 @@ t.test('parts the upstream cannot take are a 400 naming the field', async (t) =>
   t.match(failure(() => translate({ input: [{ role: 'tool', content: 'x' }] })), { statusCode: 400, param: 'input[0].role' });
   t.match(failure(() => translate({ input: [{ type: 'mystery_item' }] })), { statusCode: 400, param: 'input[0].type' });
   t.match(failure(() => translate({ input: [] })), { statusCode: 400, param: 'input' });
-  t.match(failure(() => translate({ input: [{ type: 'function_call', call_id: 'c', name: 'f', arguments: '{oops' }] })), { statusCode: 400, param: 'input[0].arguments', code: 'invalid_tool_arguments' });
+});
+
+t.test('function_call arguments that are not a JSON object travel as raw_arguments (chat\'s rule)', async (t) => {
+  const input = (args: unknown) => (translate({ input: [{ role: 'user', content: 'x' }, { type: 'function_call', call_id: 'c', name: 'f', arguments: args }, { type: 'function_call_output', call_id: 'c', output: 'ok' }] } as never).body.messages[1].content[0] as { input: unknown }).input;
+  t.strictSame(input('{oops'), { raw_arguments: '{oops' });
+  t.strictSame(input('[1]'), { raw_arguments: '[1]' });
+  t.strictSame(input('{"a":1}'), { a: 1 });
+  t.strictSame(input(''), {});
 });
 
 t.test('function_call output as parts; hosted-tool items are left out', async (t) => {
@@ -169,7 +176,8 @@ t.test('max_output_tokens, temperature (capped at 1), top_p, stop, safety_identi
   const { body } = translate({ input: 'x', max_output_tokens: 77, temperature: 1.7, top_p: 0.9, stop: ['END', ' '], safety_identifier: 'user-42', user: 'old' });
   t.equal(body.max_tokens, 77);
   t.equal(body.temperature, 1);
-  t.equal(body.top_p, 0.9);
+  t.notOk('top_p' in body, 'with temperature, top_p is not sent (Anthropic refuses both at once)');
+  t.equal(translate({ input: 'x', top_p: 0.9 }).body.top_p, 0.9, 'top_p alone is sent');
   t.strictSame(body.stop_sequences, ['END']);
   t.strictSame(body.metadata, { user_id: 'user-42' });
   t.strictSame(translate({ input: 'x', user: 'old' }).body.metadata, { user_id: 'old' });
