@@ -37,6 +37,7 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
     headers: upstreamHeadersFor(request.headers, app.config, { requestId: request.id }),
     body: JSON.stringify(body),
     signal: wait.signal,
+    whole: body.stream !== true,
   });
   log.upstreamStatus = upstream.statusCode;
   const relayed = relayedResponseHeaders(upstream.headers);

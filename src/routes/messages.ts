@@ -104,6 +104,7 @@ async function routes(app: FastifyInstance): Promise<void> {
         headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
         body: upstreamPayload(request, body, model),
         signal,
+        whole: body.stream !== true,
       });
       log.upstreamStatus = upstream.statusCode;
       return upstream;

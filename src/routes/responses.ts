@@ -206,6 +206,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
         headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
         body: JSON.stringify(count),
         signal,
+        whole: true,
       });
     } catch (error) {
       if (error instanceof ClientGoneError) return reply.hijack();

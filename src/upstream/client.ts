@@ -1,14 +1,19 @@
 // The only module that talks to the upstream: one keep-alive undici Pool per app, timeouts for connect,
 // response headers, stream idle time and total time, retries before any byte reached the client, and the
 // mapping of network failures to 502/504 errors that name the upstream host (never the key).
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Config } from '../config.ts';
 import { ClientGoneError, ProxyError } from '../errors.ts';
 import { headerValue } from './header-value.ts';
-import { ACCEPT_ENCODING, contentCodings, decodedBody, isDecodeError, undecodableCoding } from './content-encoding.ts';
+import { ACCEPT_ENCODING, contentCodings, decodedBody, isDecodeError, undecodableCoding, type BodyMethods } from './content-encoding.ts';
+import { DeadlineList, type Deadline } from './deadlines.ts';
+import { WholeAnswer, type AnswerStart } from './whole-answer.ts';
 
-type UpstreamBody = Dispatcher.ResponseData['body'];
+/** An upstream body: read whole with the body methods, or chunk by chunk (streamed answers). */
+export interface UpstreamBody extends BodyMethods, AsyncIterable<Buffer> {
+  readonly destroyed: boolean;
+  destroy(): unknown;
+}
 
 interface UpstreamRequest {
   /** Path below UPSTREAM_BASE, with its query string: `/v1/messages?beta=true`. */
@@ -17,6 +22,11 @@ interface UpstreamRequest {
   body: string | Buffer;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
+  /**
+   * The answer is read whole (a non-streaming request): collected as it arrives, up to BODY_LIMIT_BYTES
+   * (larger is a 502 upstream_invalid_response), with undici's dispatch API. Otherwise its body is a stream.
+   */
+  whole?: boolean;
 }
 
 export interface UpstreamResponse {
@@ -48,12 +58,68 @@ export interface UpstreamClientOptions {
 const RETRYABLE_STATUS = new Set([429, 503, 529]);
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_CLOSED']);
 
+/** What an exchange ends when it is ended from outside: the attempt in flight, the body being read, a wait. */
+interface Abortable {
+  abort(reason: Error): void;
+}
+
+/**
+ * One request's exchange with the upstream, over all its attempts and its body: the concurrency slot, the
+ * total time (UPSTREAM_TIMEOUT_MS, in the client's DeadlineList) and the client's signal. One object per
+ * request, which is also the signal's listener and the deadline entry: no timer of its own, and no
+ * AbortController for a whole answer (a streamed one still gives undici one). Measured: two AbortControllers, a
+ * timer and two listeners per request were part of the wrapper's cost; the entry leaves the list as soon as the
+ * body is read or dropped, so nothing of a request lives on for UPSTREAM_TIMEOUT_MS.
+ */
+class Exchange implements Deadline {
+  deadline = 0;
+  previousDeadline: Deadline | null = null;
+  nextDeadline: Deadline | null = null;
+  /** Why the exchange was ended from outside (client gone, drain, total time), or null. */
+  reason: Error | null = null;
+  /** What runs now and ends with the exchange. */
+  current: Abortable | null = null;
+  private settled = false;
+  private readonly client: UpstreamClient;
+  readonly signal: AbortSignal | undefined;
+
+  constructor(client: UpstreamClient, signal: AbortSignal | undefined) {
+    this.client = client;
+    this.signal = signal;
+  }
+
+  /** The total time passed (DeadlineList). */
+  expire(): void {
+    this.end(new DOMException(`The upstream request took longer than ${this.client.totalTimeoutMs} ms`, 'TimeoutError'));
+  }
+
+  /** The client's signal aborted (the client went away, a drain ran out of time). */
+  handleEvent(): void {
+    this.end(this.signal!.reason as Error);
+  }
+
+  end(reason: Error): void {
+    if (this.reason !== null || this.settled) return;
+    this.reason = reason;
+    this.current?.abort(reason);
+  }
+
+  /** Releases the slot, the deadline and the listener; once. */
+  readonly settle = (): void => {
+    if (this.settled) return;
+    this.settled = true;
+    this.current = null;
+    this.client.release(this);
+  };
+}
+
 export class UpstreamClient {
   readonly host: string;
   private readonly basePath: string;
   private readonly pool: Pool;
   private readonly config: Config;
   private readonly options: Required<Omit<UpstreamClientOptions, 'observer'>> & { observer: UpstreamObserver };
+  private readonly deadlines: DeadlineList;
   /** Upstream requests holding a slot: from sending until their body is consumed or dropped. */
   private active = 0;
 
@@ -69,6 +135,7 @@ export class UpstreamClient {
       random: options.random ?? Math.random,
       observer: options.observer ?? {},
     };
+    this.deadlines = new DeadlineList(config.upstreamTimeoutMs);
     this.pool = new Pool(base.origin, {
       connections: config.maxConcurrentUpstream,
       pipelining: 1,
@@ -77,6 +144,10 @@ export class UpstreamClient {
       headersTimeout: config.upstreamHeadersTimeoutMs,
       bodyTimeout: config.streamIdleTimeoutMs,
     });
+  }
+
+  get totalTimeoutMs(): number {
+    return this.config.upstreamTimeoutMs;
   }
 
   /**
@@ -90,33 +161,20 @@ export class UpstreamClient {
       });
     }
     this.active++;
-    // One controller and one timer per request, cleared (with the slot released) as soon as the answer's body
-    // is closed. (Measured: AbortSignal.timeout + AbortSignal.any kept every request's signals and timer
-    // alive for UPSTREAM_TIMEOUT_MS, 15 minutes by default, so memory grew with the request rate under load.)
-    const controller = new AbortController();
-    const timer = setTimeout(() => {
-      controller.abort(new DOMException(`The upstream request took longer than ${this.config.upstreamTimeoutMs} ms`, 'TimeoutError'));
-    }, this.config.upstreamTimeoutMs);
-    timer.unref();
+    const exchange = new Exchange(this, request.signal);
+    this.deadlines.add(exchange);
     const clientSignal = request.signal;
-    const onClientGone = () => controller.abort(clientSignal!.reason);
-    if (clientSignal?.aborted) onClientGone();
-    else clientSignal?.addEventListener('abort', onClientGone, { once: true });
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      this.active--;
-      clearTimeout(timer);
-      clientSignal?.removeEventListener('abort', onClientGone);
-    };
+    if (clientSignal?.aborted) exchange.handleEvent();
+    else clientSignal?.addEventListener('abort', exchange, { once: true });
     try {
-      const response = await this.attempts(request, controller.signal);
-      if (response.body.destroyed) settle();
-      else response.body.once('close', settle);
+      const response = await this.attempts(request, exchange);
+      // The slot is held until the body is read whole, fails or is dropped.
+      if (response.body.destroyed) exchange.settle();
+      else if (response.body instanceof WholeAnswer) response.body.whenOver(exchange.settle);
+      else (response.body as unknown as NodeJS.ReadableStream).once('close', exchange.settle);
       return response;
     } catch (error) {
-      settle();
+      exchange.settle();
       throw error;
     }
   }
@@ -126,25 +184,28 @@ export class UpstreamClient {
     return this.active;
   }
 
-  private async attempts(request: UpstreamRequest, signal: AbortSignal): Promise<UpstreamResponse> {
+  /** An exchange is over: its slot, deadline and listener are released (Exchange.settle). */
+  release(exchange: Exchange): void {
+    this.active--;
+    this.deadlines.remove(exchange);
+    exchange.signal?.removeEventListener('abort', exchange);
+  }
+
+  private async attempts(request: UpstreamRequest, exchange: Exchange): Promise<UpstreamResponse> {
+    const signal = exchange.signal;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
-      let response: Dispatcher.ResponseData;
+      let response: AnswerStart | Dispatcher.ResponseData;
       try {
-        response = await this.pool.request({
-          path: this.basePath + request.path,
-          method: 'POST',
-          headers: { ...request.headers, 'accept-encoding': ACCEPT_ENCODING },
-          body: request.body,
-          signal,
-        });
+        if (exchange.reason !== null) throw exchange.reason;
+        response = request.whole === true ? await this.whole(request, exchange) : await this.streamed(request, exchange);
       } catch (error) {
         const failure = this.failureOf(error, signal);
         this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? (failure.code ?? 'unknown') : 'client_gone', durationMs: performance.now() - started });
         if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.config.maxRetries) {
           const delay = this.backoff(attempt);
           this.options.observer.retry?.({ attempt, reason: failure.code ?? 'unknown', delayMs: delay });
-          await this.wait(delay, signal);
+          await this.wait(delay, exchange);
           continue;
         }
         throw failure;
@@ -155,7 +216,7 @@ export class UpstreamClient {
         if (delay !== null) {
           await response.body.dump().catch(() => undefined);
           this.options.observer.retry?.({ attempt, reason: `status_${response.statusCode}`, delayMs: delay });
-          await this.wait(delay, signal);
+          await this.wait(delay, exchange);
           continue;
         }
       }
@@ -163,8 +224,39 @@ export class UpstreamClient {
     }
   }
 
+  /** One attempt whose answer is read whole: undici's dispatch API with a collecting handler (whole-answer.ts). */
+  private whole(request: UpstreamRequest, exchange: Exchange): Promise<AnswerStart> {
+    return new Promise((resolve, reject) => {
+      const answer = new WholeAnswer({ resolve, reject }, this.config.bodyLimitBytes, this.tooLarge);
+      exchange.current = answer;
+      this.pool.dispatch(
+        { path: this.basePath + request.path, method: 'POST', headers: { ...request.headers, 'accept-encoding': ACCEPT_ENCODING }, body: request.body },
+        answer,
+      );
+    });
+  }
+
+  /** One attempt whose answer is streamed: `pool.request`, its body a Readable read as the client takes it. */
+  private streamed(request: UpstreamRequest, exchange: Exchange): Promise<Dispatcher.ResponseData> {
+    // undici takes an AbortSignal here: the exchange aborts it (client gone, drain, total time).
+    const controller = new AbortController();
+    exchange.current = controller;
+    return this.pool.request({
+      path: this.basePath + request.path,
+      method: 'POST',
+      headers: { ...request.headers, 'accept-encoding': ACCEPT_ENCODING },
+      body: request.body,
+      signal: controller.signal,
+    });
+  }
+
+  /** The error for a whole body over BODY_LIMIT_BYTES (made only when one is). */
+  private readonly tooLarge = (): ProxyError => {
+    return new ProxyError('upstream_invalid_response', `The upstream ${this.host} answered with a body larger than BODY_LIMIT_BYTES (${this.config.bodyLimitBytes} bytes)`);
+  };
+
   /** The body as the routes read it: decoded when the upstream compressed it (content-encoding.ts). */
-  private decoded(response: Dispatcher.ResponseData): UpstreamBody {
+  private decoded(response: AnswerStart | Dispatcher.ResponseData): UpstreamBody {
     const codings = contentCodings(response.headers['content-encoding']);
     if (codings.length === 0) return response.body;
     const unknown = undecodableCoding(codings);
@@ -172,6 +264,8 @@ export class UpstreamClient {
       void response.body.dump().catch(() => undefined);
       throw new ProxyError('upstream_invalid_response', `The upstream ${this.host} answered with content-encoding ${JSON.stringify(unknown)}, which the proxy cannot decode`);
     }
+    // A whole answer decodes itself once complete (whole-answer.ts).
+    if (response.body instanceof WholeAnswer) return response.body;
     return decodedBody(response.body, codings);
   }
 
@@ -193,6 +287,8 @@ export class UpstreamClient {
     const reason = signal?.aborted ? signal.reason : undefined;
     // A request ended on purpose (the client went away, a drain ran out of time) says so itself.
     if (reason instanceof ClientGoneError || reason instanceof ProxyError) return reason;
+    // The proxy's own verdict on an answer (a whole body over BODY_LIMIT_BYTES) is already the client's error.
+    if (error instanceof ProxyError) return error;
     if (isDecodeError(error)) {
       return new ProxyError('upstream_invalid_response', `The upstream ${this.host} sent a ${error.contentEncoding} body that cannot be decoded: ${error.message}`, { cause: error });
     }
@@ -249,11 +345,27 @@ export class UpstreamClient {
     return asked > this.options.maxRetryAfterMs ? null : asked;
   }
 
-  private async wait(delayMs: number, signal: AbortSignal): Promise<void> {
+  /** The pause before a retry; it ends early, failing, when the exchange is ended from outside. */
+  private async wait(delayMs: number, exchange: Exchange): Promise<void> {
     try {
-      await sleep(delayMs, undefined, { signal });
+      await new Promise<void>((resolve, reject) => {
+        if (exchange.reason !== null) {
+          reject(exchange.reason);
+          return;
+        }
+        const timer = setTimeout(() => {
+          exchange.current = null;
+          resolve();
+        }, delayMs);
+        exchange.current = {
+          abort(reason) {
+            clearTimeout(timer);
+            reject(reason);
+          },
+        };
+      });
     } catch (error) {
-      throw this.failureOf(error, signal);
+      throw this.failureOf(error, exchange.signal);
     }
   }
 }

@@ -4,6 +4,7 @@
 // translators read plain JSON and SSE, and the passthrough relays the decoded bytes without
 // `content-encoding` (it never forwards the client's accept-encoding, so it cannot know what the client takes).
 import { pipeline, type Transform } from 'node:stream';
+import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 
@@ -18,6 +19,16 @@ const DECODERS: Readonly<Record<string, () => Transform>> = {
   zstd: () => zlib.createZstdDecompress(),
 };
 
+type WholeDecoder = (bytes: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
+
+const WHOLE_DECODERS: Readonly<Record<string, WholeDecoder>> = {
+  gzip: promisify(zlib.gunzip),
+  'x-gzip': promisify(zlib.gunzip),
+  deflate: promisify(zlib.inflate),
+  br: promisify(zlib.brotliDecompress) as WholeDecoder,
+  zstd: promisify(zlib.zstdDecompress) as WholeDecoder,
+};
+
 /** A body error that came from decoding, not from the connection. */
 export interface DecodeError extends Error {
   contentEncoding: string;
@@ -28,7 +39,10 @@ export function isDecodeError(error: unknown): error is DecodeError {
 }
 
 /** The codings applied to a body, in the order they were applied; `identity` dropped. */
-export function contentCodings(header: string | string[] | undefined): string[] {
+const NO_CODINGS: readonly string[] = Object.freeze([]);
+
+export function contentCodings(header: string | string[] | undefined): readonly string[] {
+  if (header === undefined) return NO_CODINGS;
   const text = Array.isArray(header) ? header.join(',') : header ?? '';
   return text.split(',').map((coding) => coding.trim().toLowerCase()).filter((coding) => coding !== '' && coding !== 'identity');
 }
@@ -88,4 +102,22 @@ export function decodedBody<Body extends Readable>(body: Body, codings: readonly
     },
   };
   return Object.assign(decoded, methods) as unknown as Body;
+}
+
+/**
+ * A whole body decoded (on the thread pool), coding by coding; each step's output is bounded by `limitBytes`
+ * (a RangeError with code ERR_BUFFER_TOO_LARGE beyond it). A decoding error is marked with its coding.
+ */
+export async function decodeWhole(bytes: Buffer, codings: readonly string[], limitBytes: number): Promise<Buffer> {
+  let decoded = bytes;
+  for (let index = codings.length - 1; index >= 0; index--) {
+    const coding = codings[index]!;
+    try {
+      decoded = await WHOLE_DECODERS[coding]!(decoded, { maxOutputLength: limitBytes });
+    } catch (error) {
+      if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+      throw Object.assign(error as Error, { contentEncoding: coding });
+    }
+  }
+  return decoded;
 }

@@ -1,5 +1,7 @@
 // UPSTREAM_TIMEOUT_MS bounds the whole upstream exchange, the streamed body included, and a client that goes
-// away aborts the exchange: both through the one abort signal the client builds per request.
+// away aborts the exchange: both through the one Exchange the client keeps per request (its entry in the
+// client's deadline list, and the client signal's listener). These are streamed answers; whole ones are in
+// whole-answer.test.ts.
 import t from 'tap';
 import { ClientGoneError } from '../../src/errors.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
