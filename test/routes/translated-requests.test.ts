@@ -136,3 +136,46 @@ t.test('chat: a custom tool is offered upstream and its call comes back as type 
   t.same(anthropicRequestProblems(again.upstream), []);
   t.strictSame(again.upstream.messages[1].content, [{ type: 'tool_use', id: 'toolu_c', name: 'apply_patch', input: { input: patch } }]);
 });
+
+t.test('tool history Anthropic would refuse is made valid on both routes: an unanswered call, a result without its call', async (t) => {
+  const { post } = await setup(t);
+  const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
+  const chat = await post('/v1/chat/completions', {
+    model: 'm',
+    tools,
+    messages: [
+      { role: 'user', content: 'Weather?' },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'user', content: 'Never mind.' },
+      { role: 'tool', tool_call_id: 'call_gone', content: 'snow' },
+    ],
+  });
+  t.equal(chat.status, 200);
+  t.same(anthropicRequestProblems(chat.upstream), []);
+  t.strictSame(chat.upstream.messages[2].content, [
+    { type: 'tool_result', tool_use_id: 'call_1', content: 'No result: this tool call was not answered.', is_error: true },
+    { type: 'text', text: 'Result of tool call call_gone: snow' },
+    { type: 'text', text: 'Never mind.' },
+  ]);
+
+  const responses = await post('/v1/responses', {
+    model: 'm',
+    store: false,
+    input: [{ role: 'user', content: 'Weather?' }, { type: 'function_call_output', call_id: 'call_gone', output: 'snow' }],
+  });
+  t.equal(responses.status, 200);
+  t.same(anthropicRequestProblems(responses.upstream), []);
+  t.strictSame(responses.upstream.messages, [{ role: 'user', content: [{ type: 'text', text: 'Result of tool call call_gone: snow' }, { type: 'text', text: 'Weather?' }] }]);
+  t.notOk(responses.upstream.tools, 'no tool is left in the history, so none is defined');
+});
+
+t.test('responses: instructions alone are sent as the user turn, as chat does with system messages alone', async (t) => {
+  const { post } = await setup(t);
+  const { status, upstream } = await post('/v1/responses', { model: 'm', store: false, instructions: 'Say hello.', input: [] });
+  t.equal(status, 200);
+  t.strictSame(upstream.messages, [{ role: 'user', content: [{ type: 'text', text: 'Say hello.' }] }]);
+  t.notOk(upstream.system);
+  const none = await post('/v1/responses', { model: 'm', store: false, input: [] });
+  t.equal(none.status, 400);
+  t.equal(none.json.error.param, 'input');
+});

@@ -166,6 +166,10 @@ export function translateInput(
     }
   }
   const messages = turns.messages();
-  if (messages.length === 0) throw invalidRequest("'input' must contain at least one user or assistant message with content", 'input');
+  if (messages.length === 0 && system.length > 0) {
+    // Only instructions (OpenAI takes that, as chat does): Anthropic needs a turn, so they become the user turn.
+    return { system: [], messages: [{ role: 'user', content: system }], hasImage: context.hasImage };
+  }
+  if (messages.length === 0) throw invalidRequest("'input' must contain at least one message with content, or 'instructions': the upstream needs a non-empty turn", 'input');
   return { system, messages, hasImage: context.hasImage };
 }
