@@ -3,12 +3,12 @@
 import t from 'tap';
 import { TurnBuilder, UNANSWERED_TOOL_CALL, pairToolResults } from '../../src/translate/turns.ts';
 import { anthropicRequestProblems } from '../helpers/anthropic-request-rules.ts';
-import type { AnthropicMessage, ContentBlock } from '../../src/wire/anthropic.ts';
+import type { AnthropicMessage, ContentBlock, TextBlock } from '../../src/wire/anthropic.ts';
 
 const use = (id: string): ContentBlock => ({ type: 'tool_use', id, name: 'f', input: {} });
 const result = (id: string, content: string = `r-${id}`): ContentBlock => ({ type: 'tool_result', tool_use_id: id, content });
 const unanswered = (id: string): ContentBlock => ({ type: 'tool_result', tool_use_id: id, content: UNANSWERED_TOOL_CALL, is_error: true });
-const text = (value: string): ContentBlock => ({ type: 'text', text: value });
+const text = (value: string): TextBlock => ({ type: 'text', text: value });
 const valid = (messages: AnthropicMessage[]) =>
   anthropicRequestProblems({ model: 'm', max_tokens: 10, messages, tools: [{ name: 'f', input_schema: { type: 'object' } }] });
 
