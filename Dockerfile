@@ -43,7 +43,9 @@ RUN npm run build && mkdir -p /out/logs \
 # --- distroless runtime: non-root (65532), no shell, node runs directly (with --init from docker) and logs to
 # stdout by default. A NODE_OPTIONS given to the container replaces the flags of node-options.env.
 FROM ${NODE_DISTROLESS_IMAGE} AS distroless
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=
+# MALLOC_ARENA_MAX: the service's environment (package.json "config": {"service_env"}; the test of this file
+# checks they agree). glibc reads it before node starts, so it cannot come from node-options.env.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR= MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY package.json ./
 COPY --from=shipped /app/node_modules ./node_modules
@@ -61,7 +63,8 @@ CMD ["dist/main.js"]
 
 # --- default runtime (last: what `docker build .` gives): node:24-bookworm-slim, non-root `node` user ---
 FROM ${NODE_IMAGE} AS runtime
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=/app/logs
+# MALLOC_ARENA_MAX: as in the distroless runtime.
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=5000 LOG_DIR=/app/logs MALLOC_ARENA_MAX=2
 WORKDIR /app
 # Code stays owned by root (read-only to the service); only the log folder belongs to `node`.
 COPY package.json ./

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { anthropicErrorBody, sseText, textStreamEvents } from '../test/helpers/mock-upstream.ts';
 import { freePort, waitUntilUp } from '../test/helpers/process.ts';
-import { SERVICE_NODE_FLAGS } from './node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from './node-flags.ts';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 500);
@@ -146,11 +146,12 @@ await once(upstream, 'listening');
 const upstreamUrl = `http://127.0.0.1:${(upstream.address() as { port: number }).port}`;
 
 // ---------------------------------------------------------------------------------------------------------
-// The service, started as in production (npm start, the image): the same node flags.
+// The service, started as in production (npm start, the image): the same node flags and environment.
 const port = await freePort();
 const PROBE = fileURLToPath(new URL('./soak-heap-probe.ts', import.meta.url));
 const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--expose-gc', '--import', PROBE, MAIN], {
   env: {
+    ...SERVICE_ENV,
     PATH: process.env.PATH ?? '',
     HOST: '127.0.0.1',
     PORT: String(port),

@@ -87,10 +87,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('upstream', upstream);
   app.addHook('onClose', async () => upstream.close());
 
+  await app.register(routePolicyPlugin);
   await app.register(requestContextPlugin);
   // Before anything that may log: the request's keys are masked from its first line on.
   await app.register(secretsPlugin, { live: liveSecretsOf(logger) });
-  await app.register(routePolicyPlugin);
   await app.register(errorHandlerPlugin);
   await app.register(openApiPlugin, { version: VERSION });
   // onRequest hooks run in registration order. CORS first, so that every answer a page can get (a 401, a

@@ -11,6 +11,7 @@
 //   ENTRY: a service entry point (dist/main.js, a scratch worktree's dist/main.js, src/main.ts) or `bare` (the
 //   bare relay of bare-relay.ts). Each ENV=VALUE is set for that variant only (LOG_LEVEL=warn, ...);
 //   NODE_FLAGS=--a+--b replaces --node-flags for that variant (MALLOC_ARENA_MAX=2, NODE_FLAGS=--max-old-space-size=96+--expose-gc).
+//   Every variant starts with the service's environment (package.json config.service_env); ENV= (empty) unsets one.
 //   --scenario=<column>-<kind> as in scenarios.ts; a bare variant always gets the passthrough request.
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -20,7 +21,7 @@ import { runLoad, wrkAvailable } from './load.ts';
 import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild, stopChild, threadCpuOf, threadCpuPerRequest, waitUntilUp } from './processes.ts';
 import { startBareRelay, type Server } from './references.ts';
 import { median } from './report.ts';
-import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../node-flags.ts';
 import { scenarioFor, type Column, type Kind } from './scenarios.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,7 +61,8 @@ function parseVariant(text: string): Variant {
 }
 
 async function startVariant(variant: Variant, upstreamPort: number): Promise<Server> {
-  const { NODE_FLAGS: ownFlags, ...env } = variant.env;
+  const { NODE_FLAGS: ownFlags, ...env } = { ...SERVICE_ENV, ...variant.env };
+  for (const name of Object.keys(SERVICE_ENV)) if (env[name] === '') delete env[name];
   const flags = ownFlags === undefined ? nodeFlags : ownFlags.split('+').filter((flag) => flag !== '');
   if (variant.entry === 'bare') return startBareRelay(upstreamPort, flags, join(RESULTS, `ab-${variant.name}.log`), join(RESULTS, 'js'), env);
   const port = await freePort();

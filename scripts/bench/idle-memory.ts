@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, javascriptOf } from './processes.ts';
-import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../node-flags.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: args } = parseArgs({ options: { 'node-flags': { type: 'string', default: SERVICE_NODE_FLAGS.join(' ') }, app: { type: 'string', default: 'service' }, repeat: { type: 'string', default: '3' }, json: { type: 'boolean', default: false } } });
@@ -88,7 +88,7 @@ const mockPort = await new Promise<number>((done) => mockChild.stdout!.once('dat
 function measure(last: number): Omit<Row, 'step'> {
   const code = `${STEPS.slice(0, last + 1).map(([, step]) => step).join('\n')}\n${MEASURE}`;
   const flags = args['node-flags']!.split(' ').filter((flag) => flag !== '');
-  const result = spawnSync(process.execPath, [...flags, '--expose-gc', '--no-warnings', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort) }, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [...flags, '--expose-gc', '--no-warnings', '--input-type=module', '-e', code], { cwd: ROOT, encoding: 'utf8', env: { ...SERVICE_ENV, PATH: process.env.PATH ?? '', MOCK_PORT: String(mockPort) }, timeout: 60_000 });
   const line = result.stdout.split('\n').find((text) => text.startsWith('IDLE_MEMORY '));
   if (!line) throw new Error(`step "${STEPS[last][0]}" failed: ${result.stderr || result.stdout}`);
   return JSON.parse(line.slice('IDLE_MEMORY '.length)) as Omit<Row, 'step'>;

@@ -27,7 +27,7 @@ import { cpuMsOf, firstJsonLine, freePort, installCleanup, memoryOf, startChild,
 import { ensureDebianTools, startBareRelay, startNginx, startPortkey, type Server, type Skipped } from './references.ts';
 import { evaluateTargets, fitGrowth, formatMarkdown, formatText, summarize, type GrowthRow, type LatencyRow, type LoadRow, type LoadRun, type LogCostRow, type MemoryRow, type Report } from './report.ts';
 import { COLUMN_LABELS, COLUMNS, GROWTH_COLUMNS, GROWTH_SHAPES, scenarioFor, sizeOf, type Column, type Kind, type Scenario } from './scenarios.ts';
-import { SERVICE_NODE_FLAGS } from '../node-flags.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../node-flags.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RESULTS = join(ROOT, 'bench-results');
@@ -123,7 +123,9 @@ async function startService(entry: string, upstreamPort: number, logLevel: strin
   const child = startChild(process.execPath, [...nodeFlags, ...profileFlags(`service-${name}`), entry], {
     // A neutral working directory, so that a developer's .env cannot change what is measured.
     cwd: RESULTS,
+    // The environment the image sets too (package.json config.service_env).
     env: {
+      ...SERVICE_ENV,
       PATH: process.env.PATH ?? '',
       HOST: '127.0.0.1',
       PORT: String(port),
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
   const mock = await startMock();
   let service = await startService(entry, mock.port, 'info', 'info');
   const servers = new Map<Column, Server>([['direct', mock], ['chat', service], ['messages', service]]);
-  servers.set('bare', await startBareRelay(mock.port, [...nodeFlags, ...profileFlags('bare-relay')], join(RESULTS, 'bare-relay.log'), join(RESULTS, 'js')));
+  servers.set('bare', await startBareRelay(mock.port, [...nodeFlags, ...profileFlags('bare-relay')], join(RESULTS, 'bare-relay.log'), join(RESULTS, 'js'), SERVICE_ENV));
   const references: Array<[Column, boolean, () => Promise<Server | Skipped>]> = [
     ['nginx', !args['no-nginx'], () => startNginx(mock.port)],
     ['portkey', !args['no-portkey'], () => startPortkey(log, join(RESULTS, 'portkey.log'), !args['no-install'], join(RESULTS, 'js'))],
@@ -382,7 +384,7 @@ async function main(): Promise<void> {
       growthDurationS,
       latencyRequests,
       latencyWarmup,
-      service: `node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
+      service: `${Object.entries(SERVICE_ENV).map(([name, value]) => `${name}=${value} `).join('')}node ${nodeFlags.length ? `${nodeFlags.join(' ')} ` : ''}${args.src ? 'src/main.ts (type stripping)' : 'dist/main.js'}`,
       serviceLogLevel: 'info',
       serviceLogLines: serviceLog.lines,
       serviceLogErrorLines: serviceLog.errorLines,

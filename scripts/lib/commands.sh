@@ -72,9 +72,10 @@ cmd_run() {
   fi
   say "node dist/main.js in the foreground (Ctrl-C stops it); logs also in $(pretty_path "$LOG_PATH")/"
   cd "$ROOT" || exit
-  # The service's node flags (package.json), as npm start and the image run it.
+  # The service's node flags and environment (package.json), as npm start and the image run it.
   read -r -a flags <<<"$NODE_FLAGS"
-  exec node ${flags[@]+"${flags[@]}"} dist/main.js
+  read -r -a service_env <<<"$SERVICE_ENV"
+  exec env ${service_env[@]+"${service_env[@]}"} node ${flags[@]+"${flags[@]}"} dist/main.js
 }
 
 start_in_mode() { if [[ $MODE == docker ]]; then require_docker; docker_start; else pid_start; fi; }

@@ -228,11 +228,12 @@ pid_start() {
   # stdout is dropped so no line lands twice. stderr catches what it prints before its logger exists.
   if [[ -z $SETTING_LOG_DIR ]]; then out_target=$MAIN_LOG; fi
   offset=$(file_bytes "$ERROR_LOG")
-  # The service's node flags (package.json), as npm start and the image run it.
+  # The service's node flags and environment (package.json), as npm start and the image run it.
   read -r -a flags <<<"$NODE_FLAGS"
+  read -r -a service_env <<<"$SERVICE_ENV"
   (
     cd "$ROOT" || exit
-    nohup node ${flags[@]+"${flags[@]}"} dist/main.js </dev/null >>"$out_target" 2>>"$ERROR_LOG" &
+    nohup env ${service_env[@]+"${service_env[@]}"} node ${flags[@]+"${flags[@]}"} dist/main.js </dev/null >>"$out_target" 2>>"$ERROR_LOG" &
     printf '%s\n' "$!" >"$PID_FILE_PATH.tmp"
   )
   mv -f "$PID_FILE_PATH.tmp" "$PID_FILE_PATH"

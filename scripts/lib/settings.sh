@@ -41,11 +41,11 @@ load_settings() {
     for name in PROXY_MODE PID_FILE STOP_TIMEOUT START_TIMEOUT; do
       if [[ -n ${!name+set} ]]; then printf -v "SETTING_$name" '%s' "${!name}"; fi
     done
-    NODE_FLAGS='' VERSION=''
+    NODE_FLAGS='' SERVICE_ENV='' VERSION=''
   fi
   SETTING_PORT=${SETTING_PORT//[[:space:]]/}
   SETTING_HOST=${SETTING_HOST//[[:space:]]/}
-  readonly SETTING_PORT SETTING_HOST SETTING_LOG_DIR NODE_FLAGS VERSION
+  readonly SETTING_PORT SETTING_HOST SETTING_LOG_DIR NODE_FLAGS SERVICE_ENV VERSION
   PID_FILE_PATH=$(abs_path "${SETTING_PID_FILE-$SERVICE.pid}")
   # The service writes no files when LOG_DIR is empty; the scripts then keep what it prints in logs/.
   LOG_PATH=$(abs_path "${SETTING_LOG_DIR:-logs}")

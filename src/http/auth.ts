@@ -40,11 +40,14 @@ export const authPlugin = fp(
       return;
     }
     const matches = keyMatcher(config.proxyApiKeys);
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const { auth } = policyOf(request);
-      if (auth === 'none' || (auth === 'metrics' && !config.metricsRequireAuth)) return;
-      if (matches(clientKeyOf(request.headers)?.key ?? null)) return;
-      return sendError(request, reply, new ProxyError('invalid_api_key', 'Missing or invalid proxy API key: send one of PROXY_API_KEYS as "Authorization: Bearer <key>" or "x-api-key: <key>"'));
+      const keyed = auth === 'api' || (auth === 'metrics' && config.metricsRequireAuth);
+      if (!keyed || matches(clientKeyOf(request.headers)?.key ?? null)) {
+        done();
+        return;
+      }
+      sendError(request, reply, new ProxyError('invalid_api_key', 'Missing or invalid proxy API key: send one of PROXY_API_KEYS as "Authorization: Bearer <key>" or "x-api-key: <key>"'));
     });
   },
   { name: 'auth', fastify: '5.x', dependencies: ['route-policy', 'error-handler'], decorators: { fastify: ['config'] } },

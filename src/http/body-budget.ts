@@ -53,12 +53,14 @@ async function bodyBudget(app: FastifyInstance): Promise<void> {
     return overBudget(limitBytes);
   };
 
-  app.addHook('preParsing', async (request, reply, payload) => {
+  app.addHook('preParsing', (request, reply, payload, done) => {
     const declared = Number(request.headers['content-length']);
     const chunked = request.headers['transfer-encoding'] !== undefined;
-    if (!chunked && !(declared > 0)) return payload;
     // A body larger than BODY_LIMIT_BYTES is refused (413) before it is read: it never counts.
-    if (!chunked && declared > app.config.bodyLimitBytes) return payload;
+    if (!chunked && (!(declared > 0) || declared > app.config.bodyLimitBytes)) {
+      done(null, payload);
+      return;
+    }
     const holding: Holding = {
       held: 0,
       charge(bytes) {
@@ -79,14 +81,16 @@ async function bodyBudget(app: FastifyInstance): Promise<void> {
     if (!chunked) {
       if (state.inFlightBytes + declared > limitBytes) {
         request.log.warn({ content_length: declared, in_flight_bytes: state.inFlightBytes, limit_bytes: limitBytes }, 'body budget full: request refused before its body was read');
-        throw refuse();
+        done(refuse());
+        return;
       }
       holding.held = declared;
       state.inFlightBytes += declared;
-      return payload;
+      done(null, payload);
+      return;
     }
     // Chunked: counted as it arrives; the request fails as soon as it would take the total over.
-    return payload.pipe(new Transform({
+    done(null, payload.pipe(new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
         if (state.inFlightBytes + chunk.length > limitBytes) {
           request.log.warn({ received_bytes: holding.held, in_flight_bytes: state.inFlightBytes, limit_bytes: limitBytes }, 'body budget full: chunked request refused while its body arrived');
@@ -97,7 +101,7 @@ async function bodyBudget(app: FastifyInstance): Promise<void> {
         state.inFlightBytes += chunk.length;
         callback(null, chunk);
       },
-    }));
+    })));
   });
 }
 

@@ -28,8 +28,9 @@ declare module 'fastify' {
     proxyLog: ProxyLogInfo | null;
     /** The request body's bytes, on routes that forward them unchanged. */
     rawBody: Buffer | null;
-    /** Set by policyOf (route-policy.ts) on first use. */
+    /** Set by policyOf / routeUrlOf (route-policy.ts) on first use, with routeUrl. */
     policy: RoutePolicy | null;
+    routeUrl: string | null;
   }
   interface FastifyContextConfig {
     /** What the hooks do with the route's requests (route-policy.ts); every route of ours declares one. */

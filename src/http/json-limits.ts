@@ -148,17 +148,20 @@ async function jsonLimits(app: FastifyInstance): Promise<void> {
   const parse = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, boundedJsonParser(parse));
-  app.addHook('preValidation', async (request) => {
-    const body = request.body;
-    if (body === null || typeof body !== 'object') return;
-    // A body of fewer bytes than twice the limit cannot nest that deep: most requests skip the walk.
-    const length = Number(request.headers['content-length']);
-    if (Number.isFinite(length) && length < 2 * MAX_JSON_DEPTH) return;
-    const path = tooDeepPath(body);
-    if (path === null) return;
-    const param = paramOf(path.slice(0, NAMED_SEGMENTS)) || null;
-    throw invalidRequest(`Invalid request: '${param ?? 'the request body'}' is nested more than ${MAX_JSON_DEPTH} levels deep`, param, 'json_too_deep');
-  });
+  app.addHook('preValidation', (request, _reply, done) => done(tooDeepError(request) ?? undefined));
+}
+
+/** The 400 for a body nested deeper than MAX_JSON_DEPTH, else null. */
+function tooDeepError(request: FastifyRequest): ProxyError | null {
+  const body = request.body;
+  if (body === null || typeof body !== 'object') return null;
+  // A body of fewer bytes than twice the limit cannot nest that deep: most requests skip the walk.
+  const length = Number(request.headers['content-length']);
+  if (Number.isFinite(length) && length < 2 * MAX_JSON_DEPTH) return null;
+  const path = tooDeepPath(body);
+  if (path === null) return null;
+  const param = paramOf(path.slice(0, NAMED_SEGMENTS)) || null;
+  return invalidRequest(`Invalid request: '${param ?? 'the request body'}' is nested more than ${MAX_JSON_DEPTH} levels deep`, param, 'json_too_deep');
 }
 
 export const jsonLimitsPlugin = fp(jsonLimits, { name: 'json-limits', fastify: '5.x', dependencies: ['error-handler'] });

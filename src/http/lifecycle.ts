@@ -78,15 +78,18 @@ export async function waitForIdle(lifecycle: Lifecycle, timeoutMs: number, pollM
 export const lifecyclePlugin = fp(
   async (app: FastifyInstance, { lifecycle }: { lifecycle: Lifecycle }) => {
     app.decorate('lifecycle', lifecycle);
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       // Once a drain starts no connection is kept alive: each one closes after its answer, probes' too.
       if (lifecycle.draining) reply.header('connection', 'close');
-      if (!policyOf(request).drain) return;
-      if (lifecycle.draining) {
-        return sendError(request, reply, new ProxyError('shutting_down', 'The proxy is shutting down; retry on another instance', { headers: { 'retry-after': '1' } }));
+      if (policyOf(request).drain) {
+        if (lifecycle.draining) {
+          sendError(request, reply, new ProxyError('shutting_down', 'The proxy is shutting down; retry on another instance', { headers: { 'retry-after': '1' } }));
+          return;
+        }
+        lifecycle.inFlight++;
+        reply.raw.once('close', () => lifecycle.inFlight--);
       }
-      lifecycle.inFlight++;
-      reply.raw.once('close', () => lifecycle.inFlight--);
+      done();
     });
   },
   { name: 'lifecycle', fastify: '5.x', dependencies: ['route-policy', 'error-handler'] },

@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { LogHealth } from './log-health.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
-import { METRICS } from './route-policy.ts';
+import { METRICS, routeUrlOf } from './route-policy.ts';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -103,9 +103,9 @@ export function combineObservers(...observers: Array<UpstreamObserver | undefine
 export const metricsPlugin = fp(
   async (app: FastifyInstance, { metrics }: { metrics: Metrics }) => {
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unknown';
-      metrics.requestDone(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+    app.addHook('onResponse', (request, reply, done) => {
+      metrics.requestDone(routeUrlOf(request) ?? 'unknown', request.method, reply.statusCode, reply.elapsedTime / 1000);
+      done();
     });
     app.get('/metrics', {
       config: { policy: METRICS },
@@ -115,5 +115,5 @@ export const metricsPlugin = fp(
       return metrics.registry.metrics();
     });
   },
-  { name: 'metrics', fastify: '5.x' },
+  { name: 'metrics', fastify: '5.x', dependencies: ['route-policy'] },
 );

@@ -1,5 +1,5 @@
 // What a route wants from the service's request hooks, declared on the route itself
-// (`config: { policy: OPENAI_API }`) and read from `request.routeOptions.config` by every hook that decides
+// (`config: { policy: OPENAI_API }`) and read through policyOf (once per request) by every hook that decides
 // something: the error shape (error handler), the inbound key (auth), the drain (lifecycle) and load shedding.
 // Nothing decides by URL prefix, except the one default for requests no route declared a policy for.
 import fp from 'fastify-plugin';
@@ -44,12 +44,21 @@ export function defaultPolicy(path: string): RoutePolicy {
 }
 
 /**
- * The path a request is routed by: the matched route's pattern, else the percent-decoded path. Never the raw
- * URL: the router decodes `/%761/models` to `/v1/models`, so a check on the raw text could be walked around.
+ * What the hooks need from the matched route, read once per request: `request.routeOptions` builds a new
+ * object on every read, and a request is asked about by several hooks (policy, access line, metrics).
  */
-function routePathOf(request: FastifyRequest): string {
-  const route = request.routeOptions.url;
-  if (route !== undefined) return route;
+function resolveRoute(request: FastifyRequest): RoutePolicy {
+  const { url, config } = request.routeOptions;
+  request.routeUrl = url ?? null;
+  request.policy = config?.policy ?? defaultPolicy(url ?? decodedPathOf(request));
+  return request.policy;
+}
+
+/**
+ * The path a request without a route is routed by: the percent-decoded path, never the raw URL (the router
+ * decodes `/%761/models` to `/v1/models`, so a check on the raw text could be walked around).
+ */
+function decodedPathOf(request: FastifyRequest): string {
   const raw = request.url.split('?', 1)[0];
   try {
     return decodeURIComponent(raw);
@@ -58,18 +67,22 @@ function routePathOf(request: FastifyRequest): string {
   }
 }
 
-/** The request's policy, worked out once (routeOptions builds a new object on every read). */
+/** The request's policy: its route's, else the default for its path. */
 export function policyOf(request: FastifyRequest): RoutePolicy {
   // Undefined rather than null on a request the router refused: the decoration is not there yet.
-  if (request.policy) return request.policy;
-  const policy = request.routeOptions.config?.policy ?? defaultPolicy(routePathOf(request));
-  request.policy = policy;
-  return policy;
+  return request.policy ?? resolveRoute(request);
+}
+
+/** The matched route's pattern (`/v1/models/*`), or null for a request no route matched. */
+export function routeUrlOf(request: FastifyRequest): string | null {
+  if (!request.policy) resolveRoute(request);
+  return request.routeUrl;
 }
 
 export const routePolicyPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('policy', null);
+    app.decorateRequest('routeUrl', null);
   },
   { name: 'route-policy', fastify: '5.x' },
 );

@@ -58,13 +58,13 @@ export interface SecretsOptions {
 
 async function secrets(app: FastifyInstance, { live }: SecretsOptions): Promise<void> {
   if (live) {
-    app.addHook('onRequest', async (request, reply) => {
+    app.addHook('onRequest', (request, reply, done) => {
       const presented = [headerValue(request.headers, 'x-api-key')?.trim(), headerValue(request.headers, 'authorization')?.trim().match(/^Bearer\s+(\S+)$/i)?.[1]];
       if (request.url.includes('?')) presented.push(...withoutKeyParams(request.url).keys);
       const releases = presented.filter((key): key is string => key !== undefined && key !== '').map((key) => live.hold(key));
-      if (releases.length === 0) return;
       // Released once the answer is over and its last lines (the access line, a stream's failure) are written.
-      reply.raw.once('close', () => setImmediate(() => releases.forEach((release) => release())));
+      if (releases.length > 0) reply.raw.once('close', () => setImmediate(() => releases.forEach((release) => release())));
+      done();
     });
   }
   const serverKey = serverKeyToMask(app.config.serverApiKey);

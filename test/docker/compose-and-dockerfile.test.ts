@@ -74,6 +74,15 @@ t.test('both runtimes take the node flags from package.json through node-options
   t.match(distroless, /^CMD \["dist\/main\.js"\]$/m);
 });
 
+t.test('both runtimes set the service environment of package.json (config.service_env) in their ENV', async (t) => {
+  const pairs = String(JSON.parse(read('package.json')).config.service_env).split(' ').filter(Boolean);
+  t.ok(pairs.length > 0, 'package.json names the environment');
+  for (const stage of [runtime, distroless]) {
+    const env = stage.split('\n').filter((line) => line.startsWith('ENV ')).flatMap((line) => line.slice(4).split(' '));
+    for (const pair of pairs) t.ok(env.includes(pair), `${pair} in ${stage.split('\n')[0]}`);
+  }
+});
+
 t.test('.dockerignore keeps node_modules, logs, .env, .git and tests out of the context', async (t) => {
   const lines = read('.dockerignore').split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
   t.equal(lines[0], '*', 'an allowlist: everything is excluded first');

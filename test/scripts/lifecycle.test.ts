@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import t from 'tap';
 import { MockUpstream, textStreamEvents } from '../helpers/mock-upstream.ts';
 import { alive, exited, projectCopy, REPO, scriptEnv, waitFor } from '../helpers/scripts.ts';
+import { SERVICE_ENV, SERVICE_NODE_FLAGS } from '../../scripts/node-flags.ts';
+
+/** How the scripts run the service: node with the flags of package.json (config.node_flags). */
+const COMMAND = ['node', ...SERVICE_NODE_FLAGS, 'dist/main.js'].join(' ');
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 
 // Real processes, each start-up loading the whole service: generous but bounded on a busy machine.
 t.setTimeout(180_000);
@@ -37,7 +42,9 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
   t.equal(text.code, 0, text.stdout + text.stderr);
   t.match(firstLine(text.stdout), /^anthropic-proxy status: pid mode \(found: PID file anthropic-proxy\.pid names running PID \d+\)$/);
   t.match(text.stdout, new RegExp(`PID: +${pid}\\n`));
-  t.match(text.stdout, /command: +node --max-semi-space-size=8 dist\/main\.js\n/);
+  t.match(text.stdout, new RegExp(`command: +${escaped(COMMAND)}\\n`));
+  const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  for (const [name, value] of Object.entries(SERVICE_ENV)) t.ok(environ.includes(`${name}=${value}`), `started with ${name}=${value} (config.service_env)`);
   t.match(text.stdout, /started: +\S+/);
   t.match(text.stdout, /uptime: +\d+s\n/);
   t.match(text.stdout, new RegExp(`health: +GET ${base}/ -> 200 ok, version ${VERSION.replace(/\./g, '\\.')}, \\d+ ms`));
@@ -54,7 +61,7 @@ t.test('status reports the running service (text, --json, --quiet, node probe) w
     healthy: true,
     exit_code: 0,
     pid,
-    command: 'node --max-semi-space-size=8 dist/main.js',
+    command: COMMAND,
     health: { url: `${base}/`, http_status: 200, status: 'ok', version: VERSION },
     ready: { url: `${base}/readyz`, http_status: 200, status: 'ready' },
   });
@@ -161,7 +168,9 @@ t.test('run.sh runs the service in the foreground as its own process and stops c
   t.match(firstLine(out), /^anthropic-proxy run: pid mode \(PROXY_MODE=pid\)$/);
   t.match(out, /node dist\/main\.js in the foreground/);
   t.equal((await fetch(`${base}/healthz`)).status, 200);
-  t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), /node\0--max-semi-space-size=8\0dist\/main\.js/, 'the script became the service (exec)');
+  t.match(readFileSync(`/proc/${child.pid}/cmdline`, 'utf8'), new RegExp(escaped(COMMAND).replaceAll(' ', '\\0')), 'the script became the service (exec)');
+  const environ = readFileSync(`/proc/${child.pid}/environ`, 'utf8').split('\0');
+  for (const [name, value] of Object.entries(SERVICE_ENV)) t.ok(environ.includes(`${name}=${value}`), `with ${name}=${value} (config.service_env)`);
   child.kill('SIGTERM');
   t.equal(await exited(child), 0);
 });
