@@ -1,8 +1,8 @@
 // The Anthropic Messages stream -> OpenAI chat.completion.chunk state machine. Pure: parsed upstream events
 // in, chunk objects out through `emit`; the caller supplies the clock and the fallbacks. Mapping rules:
 // ../shared/reference/openai-anthropic-mapping.md §3.2 (Anthropic's "Streaming Messages" event flow).
-import { toOpenAIError, upstreamProtocolError, upstreamTruncatedError, type ProxyError } from '../../errors.ts';
-import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
+import { toOpenAIError, upstreamProtocolError, type ProxyError } from '../../errors.ts';
+import type { AnthropicStreamEvent } from '../../wire/anthropic.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAIErrorBody, RawJsonString } from '../../wire/openai-chat.ts';
 import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
 import { customToolInputText } from '../custom-tool.ts';
@@ -64,7 +64,7 @@ function argumentsFromStartInput(input: unknown): string {
   return input !== null && typeof input === 'object' && Object.keys(input).length > 0 ? JSON.stringify(input) : '{}';
 }
 
-export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
+export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Block> {
   private readonly created: number;
   private readonly includeUsage: boolean;
   private readonly responseFormatTool: string | null;
@@ -73,8 +73,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   private id: string;
   private model: string;
   private currentStatus: ChatStreamStatus = 'awaiting_start';
-  private readonly blocks = new Map<number, Block>();
-  private openBlocks = 0;
   private toolCalls = 0;
   private finishSent = false;
   /**
@@ -84,8 +82,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
    */
   private heldText = '';
   private responseFormatSeen = false;
-  private startUsage: AnthropicUsage | null = null;
-  private deltaUsage: AnthropicUsage | null = null;
   private startStopReason: unknown = null;
   /** The upstream stop_reason, for logs. */
   stopReason: string | null = null;
@@ -116,11 +112,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     return this.currentStatus !== 'awaiting_start';
   }
 
-  /** The upstream body ended: without message_stop the answer is incomplete, and the client must know. */
-  end(emit: ChatStreamEmit): void {
-    if (!this.finished) this.fail(upstreamTruncatedError(), emit);
-  }
-
   /** Ends the stream with an error chunk (timeouts, socket errors, shutdown, protocol errors). */
   fail(error: ProxyError, emit: ChatStreamEmit): void {
     if (this.finished) return;
@@ -128,11 +119,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     const body = toOpenAIError(error);
     this.failure = body.error;
     emit(body);
-  }
-
-  /** The usage reported so far (message_start merged with the latest message_delta), or null if none. */
-  get usage(): AnthropicUsage | null {
-    return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
   }
 
   protected messageStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
@@ -149,20 +135,12 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     emit(this.chunk({ role: 'assistant', content: '' }, null));
   }
 
-  protected blockStart(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    const index = event.index;
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
-      this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
-      return;
-    }
-    if (this.blocks.has(index)) {
-      this.fail(upstreamProtocolError(`content block ${index} started twice`), emit);
-      return;
-    }
+  protected newBlock(): Block {
+    return { kind: 'hidden', open: true, toolIndex: -1, gotArguments: false, startInput: null, text: '', signature: null };
+  }
+
+  protected blockStart(event: AnthropicStreamEvent, index: number, block: Block, emit: ChatStreamEmit): void {
     const content = event.content_block;
-    const block: Block = { kind: 'hidden', open: true, toolIndex: -1, gotArguments: false, startInput: null, text: '', signature: null };
-    this.blocks.set(index, block);
-    this.openBlocks++;
     switch (content?.type) {
       case 'text':
         block.kind = 'text';
@@ -205,9 +183,8 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     }
   }
 
-  protected blockDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    const block = this.openBlockOf(this.blocks, event, emit);
-    if (!block || block.kind === 'hidden') return;
+  protected blockDelta(event: AnthropicStreamEvent, block: Block, emit: ChatStreamEmit): void {
+    if (block.kind === 'hidden') return;
     const delta = event.delta;
     const deltaType = delta?.type;
     switch (deltaType) {
@@ -244,11 +221,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
     this.fail(upstreamProtocolError(`${String(deltaType)} in a ${block.kind} block`), emit);
   }
 
-  protected blockStop(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    const block = this.openBlockOf(this.blocks, event, emit);
-    if (!block) return;
-    block.open = false;
-    this.openBlocks--;
+  protected blockStop(block: Block, emit: ChatStreamEmit): void {
     switch (block.kind) {
       case 'thinking':
         if (block.text !== '' || block.signature !== null) {
@@ -285,12 +258,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   }
 
   protected messageDelta(event: AnthropicStreamEvent, emit: ChatStreamEmit): void {
-    if (this.openBlocks > 0) {
-      this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
-      return;
-    }
-    // Usage in message_delta is cumulative: the latest one wins.
-    if (event.usage) this.deltaUsage = event.usage;
     if (this.finishSent) return;
     this.finishSent = true;
     this.releaseHeldText(emit);
@@ -300,10 +267,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit> {
   }
 
   protected messageStop(emit: ChatStreamEmit): void {
-    if (this.openBlocks > 0) {
-      this.fail(upstreamProtocolError('message_stop while a content block is still open'), emit);
-      return;
-    }
     if (!this.finishSent) {
       // No message_delta: the stop reason, if any, came with message_start.
       this.finishSent = true;

@@ -10,7 +10,7 @@
 // -> one `reasoning` item each (thinking text as its summary, the block in encrypted_content); tool_use -> a
 // `function_call` or, for a custom tool, a `custom_tool_call`; the response_format tool -> a message whose
 // output_text is its JSON (text around it is dropped so the text parses, as in chat).
-import { ProxyError, upstreamProtocolError, upstreamTruncatedError } from '../../errors.ts';
+import { ProxyError, upstreamProtocolError } from '../../errors.ts';
 import { upstreamErrorFromEvent } from '../upstream-error.ts';
 import { mergeUsage, openAIUsageFrom } from '../usage.ts';
 import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
@@ -95,22 +95,18 @@ function inputJson(input: unknown): string {
   return input !== null && typeof input === 'object' && Object.keys(input).length > 0 ? JSON.stringify(input) : '{}';
 }
 
-export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit> {
+export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit, Block> {
   private readonly options: ResponsesStreamOptions;
   private readonly tools: ReadonlyMap<string, ClientTool>;
   private model: string;
   private sequence = 0;
   private currentStatus: ResponsesStreamStatus = 'awaiting_start';
-  private readonly blocks = new Map<number, Block>();
-  private openBlocks = 0;
   private readonly output: OutputItem[] = [];
   /** The message item consecutive text blocks write into, until another item starts. */
   private message: OutputMessage | null = null;
   private messageIndex = -1;
   private heldText = '';
   private formatSeen = false;
-  private startUsage: AnthropicUsage | null = null;
-  private deltaUsage: AnthropicUsage | null = null;
   private startStopReason: unknown = null;
   /** The upstream stop_reason, for logs. */
   stopReason: string | null = null;
@@ -140,16 +136,6 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
   /** The final response (completed, incomplete or failed), once finished. */
   get response(): ResponseObject | null {
     return this.final;
-  }
-
-  /** The usage reported so far, for metrics. */
-  get usage(): AnthropicUsage | null {
-    return this.startUsage || this.deltaUsage ? mergeUsage(this.startUsage, this.deltaUsage) : null;
-  }
-
-  /** The upstream body ended: without message_stop the answer is incomplete, and the client must know. */
-  end(emit: ResponsesEmit): void {
-    if (!this.finished) this.fail(upstreamTruncatedError(), emit);
   }
 
   /** Ends the stream with response.failed (timeouts, socket errors, shutdown, protocol errors). */
@@ -276,20 +262,12 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
     emit(this.event('response.content_part.done', { ...where, part: { ...part, annotations: [] } }));
   }
 
-  protected blockStart(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    const index = event.index;
-    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0) {
-      this.fail(upstreamProtocolError('content_block_start without a block index'), emit);
-      return;
-    }
-    if (this.blocks.has(index)) {
-      this.fail(upstreamProtocolError(`content block ${index} started twice`), emit);
-      return;
-    }
+  protected newBlock(): Block {
+    return { kind: 'hidden', open: true, item: null, outputIndex: -1, part: null, contentIndex: -1, gotFragments: false, startInput: null, text: '', signature: '', summaryStarted: false };
+  }
+
+  protected blockStart(event: AnthropicStreamEvent, index: number, block: Block, emit: ResponsesEmit): void {
     const content = event.content_block;
-    const block: Block = { kind: 'hidden', open: true, item: null, outputIndex: -1, part: null, contentIndex: -1, gotFragments: false, startInput: null, text: '', signature: '', summaryStarted: false };
-    this.blocks.set(index, block);
-    this.openBlocks++;
     const str = (value: unknown) => (typeof value === 'string' ? value : '');
     switch (content?.type) {
       case 'text': {
@@ -360,9 +338,8 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
     emit(this.event('response.reasoning_summary_text.delta', { ...where, delta: text }));
   }
 
-  protected blockDelta(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    const block = this.openBlockOf(this.blocks, event, emit);
-    if (!block || block.kind === 'hidden') return;
+  protected blockDelta(event: AnthropicStreamEvent, block: Block, emit: ResponsesEmit): void {
+    if (block.kind === 'hidden') return;
     const delta = event.delta;
     const deltaType = delta?.type;
     switch (deltaType) {
@@ -402,11 +379,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
     emit(this.event('response.function_call_arguments.delta', { item_id: item.id, output_index: block.outputIndex, delta: fragment }));
   }
 
-  protected blockStop(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    const block = this.openBlockOf(this.blocks, event, emit);
-    if (!block) return;
-    block.open = false;
-    this.openBlocks--;
+  protected blockStop(block: Block, emit: ResponsesEmit): void {
     switch (block.kind) {
       case 'text':
         this.closePart(block, emit);
@@ -465,20 +438,11 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit>
   }
 
   protected messageDelta(event: AnthropicStreamEvent, emit: ResponsesEmit): void {
-    if (this.openBlocks > 0) {
-      this.fail(upstreamProtocolError('message_delta while a content block is still open'), emit);
-      return;
-    }
-    if (event.usage) this.deltaUsage = event.usage;
     const stopReason = event.delta?.stop_reason;
     if (typeof stopReason === 'string') this.stopReason = stopReason;
   }
 
   protected messageStop(emit: ResponsesEmit): void {
-    if (this.openBlocks > 0) {
-      this.fail(upstreamProtocolError('message_stop while a content block is still open'), emit);
-      return;
-    }
     if (this.stopReason === null && typeof this.startStopReason === 'string') this.stopReason = this.startStopReason;
     const incomplete = this.stopReason !== null && Object.hasOwn(INCOMPLETE_REASONS, this.stopReason);
     if (this.heldText !== '' && !this.formatSeen) {
