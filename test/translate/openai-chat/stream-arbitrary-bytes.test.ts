@@ -5,23 +5,12 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
+import { cutAt } from '../../helpers/byte-splits.ts';
 import { ChatSseTranslator, type ChatSseOptions } from '../../../src/translate/openai-chat/stream-translator.ts';
 import { ProxyError } from '../../../src/errors.ts';
 import { SseDecoder, type SseEvent } from '../../../src/stream/sse-decoder.ts';
 
 const RUNS = 250;
-
-/** Splits `bytes` at the given cut points (taken modulo the length, deduplicated, sorted). */
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let from = 0;
-  for (const point of [...points, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
 
 type DecodeResult = { events: SseEvent[]; error: unknown };
 
@@ -54,7 +43,7 @@ t.test('SseDecoder on arbitrary bytes', async (t) => {
       fc.property(anyBytes, cuts, (bytes, cutPoints) => {
         const whole = decodePieces([bytes]);
         assert.equal(whole.error, null);
-        const chunked = decodePieces(cut(bytes, cutPoints));
+        const chunked = decodePieces(cutAt(bytes, cutPoints));
         assert.equal(chunked.error, null);
         assert.deepStrictEqual(chunked.events, whole.events);
         // Every event is a plain record of strings.
@@ -73,7 +62,7 @@ t.test('SseDecoder on arbitrary bytes', async (t) => {
     fc.assert(
       fc.property(anyBytes, cuts, fc.integer({ min: 1, max: 64 }), (bytes, cutPoints, max) => {
         const whole = decodePieces([bytes], max);
-        const chunked = decodePieces(cut(bytes, cutPoints), max);
+        const chunked = decodePieces(cutAt(bytes, cutPoints), max);
         for (const result of [whole, chunked]) {
           if (result.error !== null) {
             assert.ok(result.error instanceof ProxyError, `unexpected ${String(result.error)}`);
@@ -116,7 +105,7 @@ t.test('SseDecoder on arbitrary bytes', async (t) => {
     fc.assert(
       fc.property(anyBytes, cuts, fc.integer({ min: 1, max: 64 }), (bytes, cutPoints, max) => {
         const whole = decodePieces([bytes], max);
-        const chunked = decodePieces(cut(bytes, cutPoints), max);
+        const chunked = decodePieces(cutAt(bytes, cutPoints), max);
         assert.equal(chunked.error === null, whole.error === null);
         assert.deepStrictEqual(chunked.events, whole.events);
       }),
@@ -176,7 +165,7 @@ function translate(options: ChatSseOptions, pieces: Uint8Array[]): { text: strin
 }
 
 function checkTranslation(options: ChatSseOptions, bytes: Uint8Array, cutPoints: number[]): void {
-  const { text, translator } = translate(options, cut(bytes, cutPoints));
+  const { text, translator } = translate(options, cutAt(bytes, cutPoints));
   assert.equal(translator.finished, true, 'finished after end()');
   const { ending } = checkOpenAIStream(text);
   assert.equal(translator.status, ending === 'done' ? 'done' : 'failed');
@@ -305,7 +294,7 @@ t.test('random Anthropic event sequences: the text-delta fast path gives the sam
   fc.assert(
     fc.property(translatorOptions, eventSequence, encoding, cuts, (options, events, enc, cutPoints) => {
       const bytes = encodeEvents([...events, { type: 'message_stop' }], enc);
-      const pieces = cut(bytes, cutPoints);
+      const pieces = cutAt(bytes, cutPoints);
       const fast = translate({ ...options, fastTextDeltas: true }, pieces).text;
       const general = translate({ ...options, fastTextDeltas: false }, pieces).text;
       assert.deepStrictEqual(checkOpenAIStream(fast), checkOpenAIStream(general));

@@ -1,6 +1,7 @@
 // Every recorded Anthropic stream, through decoder + state machine + encoder, gives exactly its expected
 // OpenAI chunk sequence, however the upstream bytes are split.
 import t from 'tap';
+import { checkEverySplit } from '../../helpers/byte-splits.ts';
 import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
 import { FIXTURE_CREATED, chatStreamFixtures, parseOpenAISse, withoutUsage, type ChatStreamFixture } from '../../helpers/stream-fixtures.ts';
 
@@ -40,16 +41,7 @@ for (const fixture of fixtures) {
   });
 
   t.test(`${fixture.name}: split at every byte boundary, and byte by byte`, async (t) => {
-    const whole = replay(fixture, [fixture.upstream]);
-    const bytes = fixture.upstream;
-    let mismatches = 0;
-    for (let cut = 1; cut < bytes.length; cut++) {
-      if (replay(fixture, [bytes.subarray(0, cut), bytes.subarray(cut)]) !== whole) mismatches++;
-    }
-    t.equal(mismatches, 0, `all ${bytes.length - 1} two-piece splits give the same output`);
-    const single: Buffer[] = [];
-    for (let i = 0; i < bytes.length; i++) single.push(bytes.subarray(i, i + 1));
-    t.equal(replay(fixture, single), whole, 'one byte at a time');
+    checkEverySplit(t, fixture.upstream, (pieces) => replay(fixture, pieces));
   });
 
   t.test(`${fixture.name}: CRLF and CR line endings give the same output`, async (t) => {

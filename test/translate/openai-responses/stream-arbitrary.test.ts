@@ -5,21 +5,11 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
+import { cutAt } from '../../helpers/byte-splits.ts';
 import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/pipeline.ts';
 import { fixtureOptions, parseResponsesSse } from '../../helpers/responses-fixtures.ts';
 
 const RUNS = 200;
-
-function cut(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
-  const pieces: Uint8Array[] = [];
-  let from = 0;
-  for (const point of [...points, bytes.length]) {
-    pieces.push(bytes.subarray(from, point));
-    from = point;
-  }
-  return pieces;
-}
 
 const options = fc.record({ responseFormatTool: fc.constantFrom<string | null>(null, 'json_tool_call'), customTools: fc.constantFrom<string[]>([], ['apply_patch']) });
 
@@ -79,7 +69,7 @@ t.test('random Anthropic event sequences: a well-formed, terminated Responses st
       const bytes = new Uint8Array(Buffer.from(events.map((event) => `event: ${String(event.type)}${eol}data: ${JSON.stringify(event)}${eol}${eol}`).join('')));
       const whole = run(fixture, [bytes]);
       endings.add(check(whole));
-      assert.equal(run(fixture, cut(bytes, cutPoints)), whole);
+      assert.equal(run(fixture, cutAt(bytes, cutPoints)), whole);
     }),
     { numRuns: RUNS },
   );
@@ -91,7 +81,7 @@ t.test('random bytes: never throws, always terminated', async (t) => {
     fc.property(options, fc.uint8Array({ maxLength: 200 }), cuts, (fixture, bytes, cutPoints) => {
       const whole = run(fixture, [bytes]);
       check(whole);
-      assert.equal(run(fixture, cut(bytes, cutPoints)), whole);
+      assert.equal(run(fixture, cutAt(bytes, cutPoints)), whole);
     }),
     { numRuns: RUNS },
   );

@@ -4,6 +4,7 @@
 // end, the final response carrying every item that was done).
 import t, { type Test } from 'tap';
 import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/pipeline.ts';
+import { checkEverySplit } from '../../helpers/byte-splits.ts';
 import { fixtureOptions, parseResponsesSse, responsesStreamFixtures, type ResponsesStreamFixture } from '../../helpers/responses-fixtures.ts';
 
 function replay(fixture: ResponsesStreamFixture, pieces: Buffer[]): string {
@@ -65,16 +66,7 @@ for (const fixture of fixtures) {
   });
 
   t.test(`${fixture.name}: split at every byte boundary, and byte by byte`, async (t) => {
-    const whole = replay(fixture, [fixture.upstream]);
-    const bytes = fixture.upstream;
-    let mismatches = 0;
-    for (let cut = 1; cut < bytes.length; cut++) {
-      if (replay(fixture, [bytes.subarray(0, cut), bytes.subarray(cut)]) !== whole) mismatches++;
-    }
-    t.equal(mismatches, 0, `all ${bytes.length - 1} two-piece splits give the same output`);
-    const single: Buffer[] = [];
-    for (let i = 0; i < bytes.length; i++) single.push(bytes.subarray(i, i + 1));
-    t.equal(replay(fixture, single), whole, 'one byte at a time');
+    checkEverySplit(t, fixture.upstream, (pieces) => replay(fixture, pieces));
   });
 
   t.test(`${fixture.name}: CRLF line endings give the same output`, async (t) => {
