@@ -449,7 +449,7 @@ try {
 
   // Memory. A leak shows in the live heap and in Buffer memory after a full GC: both must come back within
   // 10 MB of their idle figures. RSS does not come back to its idle figure by design: after this many
-  // sockets glibc's allocator keeps freed native memory for reuse (README, Operations). So for RSS:
+  // sockets glibc's allocator keeps freed native memory for reuse (docs/operations.md, Soak test). So for RSS:
   //  - no growth over the last third of the load: its highest sample there is within 5% + 8 MB of the
   //    highest in the middle third (the plateau after the warm-up);
   //  - no climb after the load: RSS after the settle is within 3% + 5 MB of the peak during it (the peak is

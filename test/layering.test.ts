@@ -1,4 +1,4 @@
-// The layers of src/ (README, Development): each folder imports only what lies below it. Read from the
+// The layers of src/ (docs/development.md): each folder imports only what lies below it. Read from the
 // import statements of every source file, so a new file that reaches upward fails here.
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';

@@ -1,5 +1,5 @@
 // Turns measurements into issue 17's targets and tables: a terminal rendering (highlighted) and the same as
-// Markdown for the README. Every number that is a ratio compares two columns measured in the same run (and,
+// Markdown for docs/performance.md. Every number that is a ratio compares two columns measured in the same run (and,
 // with --rounds, the same round; the tables show the median over rounds).
 import type { LoadResult } from './load.ts';
 import type { LatencyResult } from './latency.ts';

@@ -207,7 +207,7 @@ say "host scripts: start, status, restart and stop work in docker mode"
 compose down --volumes --remove-orphans --timeout 5 >/dev/null 2>&1
 say "${COMPOSE[*]} down: done"
 
-# The README's path, untouched by the override file: a copy of the project (working tree, as git sees it),
+# The README's Quick start (and docs/docker.md), untouched by the override file: a copy of the project (working tree, as git sees it),
 # .env from .env.example (only the port, and an upstream on a closed local port: nothing leaves the machine),
 # compose's own build with the NODE_IMAGE argument, and the relative ./logs folder created by the engine.
 say "as a user: a copy of the project, .env from .env.example, ${COMPOSE[*]} up -d --build"

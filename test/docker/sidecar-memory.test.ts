@@ -39,7 +39,7 @@ t.test('the manifest bounds heap and bodies, and they fit its memory limit', asy
   t.ok(heapFlag, 'NODE_OPTIONS sets --max-old-space-size');
   t.ok(Number(heapFlag![1]) * MB < memoryLimit, 'the heap below the memory limit');
   t.ok(budget >= bodyLimit, 'the budget takes a body of BODY_LIMIT_BYTES');
-  // The README's sizing rule: about 130 MB idle plus 5 bytes per byte of body held.
+  // The sizing rule of docs/operations.md (Memory): about 130 MB idle plus 5 bytes per byte of body held.
   t.ok(130 * MB + 5 * budget <= memoryLimit, `130 MB + 5 x ${budget} bytes within ${memoryLimit}`);
 });
 

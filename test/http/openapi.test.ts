@@ -31,7 +31,7 @@ t.test('every route is documented with schemas', async (t) => {
     }
   }
 
-  // The model id is a path parameter named as in the README; the route behind it is still the wildcard.
+  // The model id is a path parameter named as in docs/endpoints.md; the route behind it is still the wildcard.
   t.same(doc.paths['/v1/models/{id}'].get.parameters.map((p: { in: string; name: string; required: boolean }) => [p.in, p.name, p.required]), [['path', 'id', true]]);
   t.notOk(JSON.stringify(doc.paths).includes('{*}'), 'no parameter is called *');
   const withSlash = await app.inject({ method: 'GET', url: '/v1/models/glm-4.5' });

@@ -20,7 +20,7 @@ t.test('package.json holds the flags, and npm start uses them', async (t) => {
   t.match(manifest.scripts.start, / env \$npm_package_config_service_env node /, 'npm start sets the environment');
 });
 
-t.test('no other file of the project spells a flag out (README and tests aside)', async (t) => {
+t.test('no other file of the project spells a flag out (the Markdown docs and tests aside)', async (t) => {
   const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' }).split('\n')
     .filter((file) => file !== '' && file !== 'package.json' && file !== 'package-lock.json' && !file.startsWith('test/') && !file.endsWith('.md'));
   for (const flag of SERVICE_NODE_FLAGS) {

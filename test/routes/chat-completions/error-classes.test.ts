@@ -1,7 +1,7 @@
 // More upstream failures through the openai SDK: 409 and 422 keep their status (so the SDK raises
 // ConflictError / UnprocessableEntityError with the upstream message), and the two timeouts an upstream that
 // never answers runs into are 504s whose message names the upstream host and the variable that bounded the
-// wait (README "Errors" and "Failures of the upstream itself").
+// wait (docs/chat-completions.md "Errors", docs/passthrough.md "Failures of the upstream itself").
 import OpenAI from 'openai';
 import t from 'tap';
 import { anthropicErrorBody, textStreamEvents } from '../../helpers/mock-upstream.ts';

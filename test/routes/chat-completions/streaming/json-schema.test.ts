@@ -1,8 +1,8 @@
 // response_format json_schema with stream: true through the real route and the openai SDK's stream helper:
 // the upstream streams the forced response-format tool (input_json_delta pieces), the client gets that JSON
 // as message.content (parsed by the SDK), never as a tool call. With reasoning_effort (thinking on) the tool
-// is only offered (tool_choice auto, README "response_format"): an upstream answering in plain text then
-// gives that text as content with finish_reason stop, streamed or not.
+// is only offered (tool_choice auto, docs/chat-completions.md "response_format"): an upstream answering in
+// plain text then gives that text as content with finish_reason stop, streamed or not.
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import t from 'tap';
 import { anthropicMessage, type SseEvent } from '../../../helpers/mock-upstream.ts';
