@@ -25,7 +25,7 @@ import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import type { UpstreamClientOptions } from './upstream/client.ts';
 import { UpstreamDirectory } from './upstream/directory.ts';
-import { environmentTarget, type UpstreamTarget } from './upstream/target.ts';
+import { environmentRouting, type RoutingTable } from './routing.ts';
 import './http/decorations.ts';
 import { VERSION } from './version.ts';
 
@@ -35,8 +35,8 @@ export interface AppDeps {
   lifecycle?: Lifecycle;
   /** Retry pacing and observers for the upstream clients (tests make retries fast). */
   upstream?: UpstreamClientOptions;
-  /** The upstream targets (default: the one the environment configures). */
-  upstreamTargets?: readonly UpstreamTarget[];
+  /** The upstreams and model routes (default: the configuration's). */
+  routing?: RoutingTable;
   /** Clock for chat completions' `created` (tests fix it). */
   chatCompletions?: ChatCompletionRouteOptions;
   /** The Responses API's store (default: the one RESPONSES_STORE_URL chooses, sized by the config), clock and ids. */
@@ -87,7 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     lastDropWarning = Date.now();
     app.log.warn({ max_connections: config.maxConnections }, 'MAX_CONNECTIONS client connections are open: new connections are closed on arrival');
   });
-  const upstreams = new UpstreamDirectory(deps.upstreamTargets ?? [environmentTarget(config)], {
+  const upstreams = new UpstreamDirectory(deps.routing ?? environmentRouting(config), {
     bodyLimitBytes: config.bodyLimitBytes,
     ...deps.upstream,
     observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer),

@@ -16,7 +16,7 @@ import { Ajv } from 'ajv';
 import fastJsonStringify from 'fast-json-stringify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
-import { environmentTarget } from '../../src/upstream/target.ts';
+import { environmentTarget } from '../../src/routing.ts';
 import { Metrics } from '../../src/http/metrics.ts';
 import { requestIdFor } from '../../src/http/request-context.ts';
 import { createLogger } from '../../src/logging.ts';

@@ -1,7 +1,7 @@
 // Which key a client presented, and which key goes upstream. Pure: the client's headers and the target in.
 import type { IncomingHttpHeaders } from 'node:http';
 import { headerValue } from './header-value.ts';
-import type { UpstreamKey, UpstreamTarget } from './target.ts';
+import type { UpstreamKey, UpstreamTarget } from '../routing.ts';
 
 type KeySource = 'client-x-api-key' | 'client-bearer' | 'server' | 'none';
 

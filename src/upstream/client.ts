@@ -7,7 +7,7 @@ import { headerValue } from './header-value.ts';
 import { ACCEPT_ENCODING, contentCodings, decodedBody, isDecodeError, undecodableCoding, type BodyMethods } from './content-encoding.ts';
 import { DeadlineList, type Deadline } from './deadlines.ts';
 import { WholeAnswer, type AnswerStart } from './whole-answer.ts';
-import type { UpstreamTarget } from './target.ts';
+import type { UpstreamTarget } from '../routing.ts';
 
 /** An upstream body: read whole with the body methods, or chunk by chunk (streamed answers). */
 export interface UpstreamBody extends BodyMethods, AsyncIterable<Buffer> {

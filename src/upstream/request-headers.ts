@@ -3,7 +3,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { upstreamKeyFor } from './client-key.ts';
 import { headerValue } from './header-value.ts';
-import type { UpstreamTarget } from './target.ts';
+import type { UpstreamTarget } from '../routing.ts';
 
 // Client headers that may travel upstream as they are. Everything else (hop-by-hop headers, host,
 // content-length, cookies, the client's own auth headers) is dropped or rebuilt.

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppDeps } from '../../src/app.ts';
 import { configSecrets, loadConfig, type Config } from '../../src/config.ts';
-import { environmentTarget, type UpstreamTarget } from '../../src/upstream/target.ts';
+import { environmentTarget, type UpstreamTarget } from '../../src/routing.ts';
 import { createLogger } from '../../src/logging.ts';
 
 interface Teardown {

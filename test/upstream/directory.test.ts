@@ -2,8 +2,8 @@
 // pool; and the one upstream call every route makes fills the call record the access line reads.
 import t from 'tap';
 import { UpstreamDirectory } from '../../src/upstream/directory.ts';
-import type { UpstreamTarget } from '../../src/upstream/target.ts';
-import { profileForBaseUrl } from '../../src/upstream/target.ts';
+import type { UpstreamTarget } from '../../src/routing.ts';
+import { profileForBaseUrl } from '../../src/routing.ts';
 import { buildTestApp, listen, targetOf } from '../helpers/app.ts';
 import { anthropicMessage, MockUpstream } from '../helpers/mock-upstream.ts';
 
@@ -15,7 +15,7 @@ t.test('several targets: each client reaches its own base URL with its own key',
   const first = await MockUpstream.start();
   const second = await MockUpstream.start();
   t.teardown(() => Promise.all([first.close(), second.close()]));
-  const directory = new UpstreamDirectory([target('zai', `${first.url}/api/anthropic`), target('kimi', second.url)]);
+  const directory = new UpstreamDirectory({ targets: [target('zai', `${first.url}/api/anthropic`), target('kimi', second.url)], models: {} });
   t.teardown(() => directory.close());
   t.strictSame(directory.all.map((client) => client.target.name), ['zai', 'kimi']);
   for (const [name, mock, path] of [['zai', first, '/api/anthropic/v1/messages'], ['kimi', second, '/v1/messages']] as const) {
@@ -32,8 +32,8 @@ t.test('several targets: each client reaches its own base URL with its own key',
 });
 
 t.test('a directory refuses no targets and two targets with one name', async (t) => {
-  t.throws(() => new UpstreamDirectory([]), /at least one target/);
-  t.throws(() => new UpstreamDirectory([target('a', 'http://127.0.0.1:1'), target('a', 'http://127.0.0.1:2')]), /two upstream targets are named "a"/);
+  t.throws(() => new UpstreamDirectory({ targets: [], models: {} }), /at least one target/);
+  t.throws(() => new UpstreamDirectory({ targets: [target('a', 'http://127.0.0.1:1'), target('a', 'http://127.0.0.1:2')], models: {} }), /two upstream targets are named "a"/);
 });
 
 t.test('the provider dialect of a base URL that names none', async (t) => {
@@ -51,8 +51,8 @@ t.test('the provider dialect of a base URL that names none', async (t) => {
 t.test('the call record: the access line names the target, its key (never the key) and the usage', async (t) => {
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
-  const upstreamTargets = [target('zai', mock.url), target('spare', 'http://127.0.0.1:1')];
-  const { app, logs } = await buildTestApp(t, { UPSTREAM_BASE: mock.url }, { upstreamTargets });
+  const routing = { targets: [target('zai', mock.url), target('spare', 'http://127.0.0.1:1')], models: {} };
+  const { app, logs } = await buildTestApp(t, { UPSTREAM_BASE: mock.url }, { routing });
   const base = await listen(app);
   mock.enqueue({ kind: 'json', body: anthropicMessage({ text: 'hi', usage: { input_tokens: 11, output_tokens: 4, cache_read_input_tokens: 3 } }) });
   const response = await fetch(`${base}/v1/chat/completions`, {

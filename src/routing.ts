@@ -1,7 +1,8 @@
-// An upstream target: everything the upstream client needs to reach one Anthropic-protocol endpoint (where it
-// is, which key goes with a request, how long to wait, how much to send at once, which dialect it speaks).
-// Built from the configuration; the client never reads the whole Config.
-import type { Config } from '../config.ts';
+// The upstreams and model routes as configured. An upstream target is everything the upstream client needs to
+// reach one Anthropic-protocol endpoint (where it is, which keys go with a request, how long to wait, how much
+// to send at once, which dialect it speaks); the routes say which targets serve a public model name. Built
+// from the environment (one target named default) or the configuration file; the client never reads Config.
+import type { Config } from './config.ts';
 
 /** A key the service holds for a target; its name (never the key) appears in logs, metrics and records. */
 export interface UpstreamKey {
@@ -44,7 +45,31 @@ export interface UpstreamTarget {
   readonly defaultBeta: string | null;
   /** Headers added to every request to this target. */
   readonly extraHeaders: Readonly<Record<string, string>>;
+  /** When every key is at its maximum in flight, a request waits this long at most, behind this many others. */
+  readonly queue: { readonly maxWaitMs: number; readonly maxLength: number };
 }
+
+/** One way to serve a public model name: a target and the model id it knows the model by. */
+export interface ModelRoute {
+  readonly upstream: string;
+  readonly model: string;
+  /** Lower is tried first; default: the route's position in its list. */
+  readonly priority: number;
+  /** Routes of one priority share load by weight (default 1). */
+  readonly weight: number;
+  /** Capability overrides for this model on this upstream (the capability profiles read them). */
+  readonly capabilities?: Readonly<Record<string, unknown>>;
+}
+
+/** The upstreams and the model routes: from the configuration file, or the environment's one target. */
+export interface RoutingTable {
+  /** In the file's order; at least one. */
+  readonly targets: readonly UpstreamTarget[];
+  /** Public model name -> routes. A model not listed goes to the first target under its own name. */
+  readonly models: Readonly<Record<string, readonly ModelRoute[]>>;
+}
+
+export const DEFAULT_QUEUE = { maxWaitMs: 30_000, maxLength: 1000 } as const;
 
 /** The provider dialect a base URL's host speaks, for a configuration that names none. */
 export function profileForBaseUrl(baseUrl: string): string {
@@ -82,5 +107,11 @@ export function environmentTarget(config: Config): UpstreamTarget {
     anthropicVersion: config.anthropicVersion,
     defaultBeta: config.forceAnthropicBeta && config.defaultAnthropicBeta ? config.defaultAnthropicBeta : null,
     extraHeaders: {},
+    queue: DEFAULT_QUEUE,
   };
+}
+
+/** The routing of an environment-only configuration: one target, every model to it unchanged. */
+export function environmentRouting(config: Config): RoutingTable {
+  return { targets: [environmentTarget(config)], models: {} };
 }
