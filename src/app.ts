@@ -23,7 +23,9 @@ import { createResponsesStore } from './state/create-store.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
-import { UpstreamClient, type UpstreamClientOptions } from './upstream/client.ts';
+import type { UpstreamClientOptions } from './upstream/client.ts';
+import { UpstreamDirectory } from './upstream/directory.ts';
+import { environmentRouting, type RoutingTable } from './routing.ts';
 import './http/decorations.ts';
 import { VERSION } from './version.ts';
 
@@ -31,8 +33,10 @@ export interface AppDeps {
   /** A ready logger; by default one is built from the config (stdout + LOG_DIR files). */
   logger?: Logger;
   lifecycle?: Lifecycle;
-  /** Retry pacing and observers for the upstream client (tests make retries fast). */
+  /** Retry pacing and observers for the upstream clients (tests make retries fast). */
   upstream?: UpstreamClientOptions;
+  /** The upstreams and model routes (default: the configuration's). */
+  routing?: RoutingTable;
   /** Clock for chat completions' `created` (tests fix it). */
   chatCompletions?: ChatCompletionRouteOptions;
   /** The Responses API's store (default: the one RESPONSES_STORE_URL chooses, sized by the config), clock and ids. */
@@ -83,9 +87,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     lastDropWarning = Date.now();
     app.log.warn({ max_connections: config.maxConnections }, 'MAX_CONNECTIONS client connections are open: new connections are closed on arrival');
   });
-  const upstream = new UpstreamClient(config, { ...deps.upstream, observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer) });
-  app.decorate('upstream', upstream);
-  app.addHook('onClose', async () => upstream.close());
+  const upstreams = new UpstreamDirectory(deps.routing ?? environmentRouting(config), {
+    bodyLimitBytes: config.bodyLimitBytes,
+    ...deps.upstream,
+    observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer),
+  });
+  app.decorate('upstreams', upstreams);
+  app.addHook('onClose', async () => upstreams.close());
 
   await app.register(routePolicyPlugin);
   await app.register(requestContextPlugin);

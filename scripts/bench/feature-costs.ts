@@ -16,6 +16,7 @@ import { Ajv } from 'ajv';
 import fastJsonStringify from 'fast-json-stringify';
 import pino from 'pino';
 import { loadConfig } from '../../src/config.ts';
+import { environmentTarget } from '../../src/routing.ts';
 import { Metrics } from '../../src/http/metrics.ts';
 import { requestIdFor } from '../../src/http/request-context.ts';
 import { createLogger } from '../../src/logging.ts';
@@ -77,6 +78,7 @@ const costs: Cost[] = [];
 // The access line as the service writes it (pino, multistream, secret masking, ISO time, async destination),
 // through a child logger like fastify's per-request one; then cheaper ways to write the same line.
 const logTo = (name: string) => pino.destination({ dest: join(dir, name), sync: false });
+const target = environmentTarget(config);
 const serviceLogger = createLogger(config, ['sk-server-secret'], { stdout: logTo('service.log') });
 const child = serviceLogger.child({ reqId: 'b6d1f0e2-6a4b-4c69-9a43-1d2c3e4f5a6b' });
 const sync = pino({ base: { service: 'anthropic-proxy' }, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: join(dir, 'sync.log'), sync: true })).child({ reqId: 'b6d1f0e2-6a4b-4c69-9a43-1d2c3e4f5a6b' });
@@ -96,7 +98,7 @@ costs.push(await measure('metrics: upstream latency histogram (per attempt)', ()
 costs.push(await measure('metrics: token counters (4 labelled counters)', () => metrics.recordUsage('glm-4.5', answer.usage as never)));
 
 costs.push(await measure('request id (randomUUID)', () => requestIdFor({ headers: {} } as IncomingMessage)));
-costs.push(await measure('header rules: upstream request headers', () => upstreamHeadersFor(clientHeaders, config, { requestId: 'b6d1f0e2' })));
+costs.push(await measure('header rules: upstream request headers', () => upstreamHeadersFor(clientHeaders, target, { requestId: 'b6d1f0e2' })));
 costs.push(await measure('header rules: relayed + OpenAI response headers', () => openAIResponseHeaders(relayedResponseHeaders(upstreamHeaders))));
 costs.push(await measure('abort controller + timer + listener (upstream client, upstreamWaitFor)', () => {
   const a = new AbortController();

@@ -5,27 +5,22 @@ import type { BodyBudget } from './body-budget.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoutePolicy } from './route-policy.ts';
-import type { UpstreamClient } from '../upstream/client.ts';
-
-/** What a proxied request adds to its access log line. Written by the routes, read only by that line. */
-export interface ProxyLogInfo {
-  model?: string;
-  upstreamStatus?: number;
-  stream?: boolean;
-}
+import type { UpstreamDirectory } from '../upstream/directory.ts';
+import type { CallRecord } from './upstream-call.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     lifecycle: Lifecycle;
-    upstream: UpstreamClient;
+    upstreams: UpstreamDirectory;
     metrics: Metrics;
     /** The log destinations' state, when the logger came from createLogger. */
     logHealth: LogHealth | null;
     bodyBudget: BodyBudget;
   }
   interface FastifyRequest {
-    proxyLog: ProxyLogInfo | null;
+    /** The request's upstream call (upstream-call.ts), read by the access line and the metrics. */
+    callRecord: CallRecord | null;
     /** The request body's bytes, on routes that forward them unchanged. */
     rawBody: Buffer | null;
     /** Set by policyOf / routeUrlOf (route-policy.ts) on first use, with routeUrl. */

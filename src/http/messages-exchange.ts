@@ -1,91 +1,65 @@
-// The exchange every translated OpenAI route has with the upstream Messages API, written once: send the
-// translated request with the key and header rules, note it for the access line, turn an error answer into
-// the OpenAI error the client gets, hand over the headers the client may see, and read a whole answer.
-// What a route adds is its own translation before and after (and its stream transform).
+// What every translated OpenAI route does around its upstream call (upstream-call.ts), written once: send the
+// translated Messages request, turn an error answer into the OpenAI error the client gets, hand over the
+// headers the client may see, and read a whole answer as a message. What a route adds is its own translation
+// before and after (and its stream transform).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientGoneError, ProxyError } from '../errors.ts';
+import { ProxyError } from '../errors.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
-import type { UpstreamResponse } from '../upstream/client.ts';
-import { upstreamHeadersFor } from '../upstream/request-headers.ts';
-import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
 import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
-import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
-import { accessLogFields } from './request-context.ts';
+import { callUpstream, startCallRecord, type UpstreamCall } from './upstream-call.ts';
 
 export interface MessagesExchange {
   /** A 2xx answer: its body is Anthropic SSE for a streaming request, else one message. */
-  upstream: UpstreamResponse;
-  /** For streamReply: aborts when the client goes. */
-  wait: UpstreamWait;
-  /** Reads the whole (non-streaming) answer as a message and records its usage. */
+  call: UpstreamCall;
+  /** Reads the whole (non-streaming) answer as a message; its usage completes the call record. */
   message(): Promise<AnthropicResponse>;
 }
 
 /**
- * Sends `body` to the upstream's /v1/messages. An answer with an error status is thrown as the OpenAI error
- * for it (also for a streaming request: nothing was sent yet); the relayed upstream headers, with OpenAI's
- * rate-limit names, are set on the reply. Throws ClientGoneError when the client left (see whileClientWaits).
+ * Sends `body` to the upstream's /v1/messages for the model the client asked for. An answer with an error
+ * status is thrown as the OpenAI error for it (also for a streaming request: nothing was sent yet); the
+ * relayed upstream headers, with OpenAI's rate-limit names, are set on the reply.
  */
-export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest): Promise<MessagesExchange> {
-  const app = request.server;
-  const log = accessLogFields(request, { model: body.model, stream: body.stream === true });
-  const wait = upstreamWaitFor(app.lifecycle, reply.raw);
-  const upstream = await app.upstream.request({
-    path: '/v1/messages',
-    headers: upstreamHeadersFor(request.headers, app.config, { requestId: request.id }),
-    body: JSON.stringify(body),
-    signal: wait.signal,
-    whole: body.stream !== true,
-  });
-  log.upstreamStatus = upstream.statusCode;
-  const relayed = relayedResponseHeaders(upstream.headers);
-  /** Reads the body to the end, mapping failures (idle or total timeout, client gone) like the request's. */
-  const readText = async (): Promise<string> => {
-    try {
-      return await upstream.body.text();
-    } catch (error) {
-      throw app.upstream.failureOf(error, wait.signal, 'response');
-    }
-  };
-  if (upstream.statusCode < 200 || upstream.statusCode >= 300) {
-    throw upstreamErrorToOpenAI(upstream.statusCode, await readText(), relayed);
-  }
+export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest, modelAsked: unknown): Promise<MessagesExchange> {
+  startCallRecord(request, { asked: modelAsked, sent: body.model, stream: body.stream === true });
+  const call = await callUpstream(request, reply, { path: '/v1/messages', body: JSON.stringify(body), stream: body.stream === true });
+  const relayed = call.relayedHeaders();
+  if (!call.ok) throw await openAIErrorOf(call);
   reply.headers(openAIResponseHeaders(relayed));
   const message = async (): Promise<AnthropicResponse> => {
-    const text = await readText();
-    let answer: unknown;
-    try {
-      answer = JSON.parse(text);
-    } catch {
-      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with a body that is not JSON`);
-    }
-    if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
-      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON that is not a message`);
-    }
-    // Translating re-serializes tool inputs: an answer nested deeper than any request may be is not one to translate.
-    if (text.length >= 2 * MAX_JSON_DEPTH && tooDeepPath(answer) !== null) {
-      throw new ProxyError('upstream_invalid_response', `The upstream ${app.upstream.host} answered with JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
-    }
-    // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
-    if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
-    app.metrics.recordUsage(body.model, (answer as AnthropicResponse).usage);
-    return answer as AnthropicResponse;
+    const text = await call.text();
+    const answer = messageIn(text, call.host, relayed);
+    call.settle(answer.usage, answer.stop_reason);
+    return answer;
   };
-  return { upstream, wait, message };
+  return { call, message };
 }
 
-/**
- * Runs a route's work; when the client has gone meanwhile (the upstream request was aborted with the
- * connection) there is no one left to answer, and that is logged, not an error.
- */
-export async function whileClientWaits(request: FastifyRequest, reply: FastifyReply, model: string, work: () => Promise<unknown>): Promise<unknown> {
+/** An upstream error answer as the OpenAI error the client gets (its body read whole). */
+export async function openAIErrorOf(call: UpstreamCall): Promise<ProxyError> {
+  const text = await call.text();
+  call.settle(null, null);
+  return upstreamErrorToOpenAI(call.status, text, call.relayedHeaders());
+}
+
+/** A whole answer's body as a message, or the error it is. */
+function messageIn(text: string, host: string, relayed: Record<string, string>): AnthropicResponse {
+  let answer: unknown;
   try {
-    return await work();
-  } catch (error) {
-    if (!(error instanceof ClientGoneError)) throw error;
-    request.log.info({ model }, 'client closed the connection before the answer');
-    return reply.hijack();
+    answer = JSON.parse(text);
+  } catch {
+    throw new ProxyError('upstream_invalid_response', `The upstream ${host} answered with a body that is not JSON`);
   }
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+    throw new ProxyError('upstream_invalid_response', `The upstream ${host} answered with JSON that is not a message`);
+  }
+  // Translating re-serializes tool inputs: an answer nested deeper than any request may be is not one to translate.
+  if (text.length >= 2 * MAX_JSON_DEPTH && tooDeepPath(answer) !== null) {
+    throw new ProxyError('upstream_invalid_response', `The upstream ${host} answered with JSON nested more than ${MAX_JSON_DEPTH} levels deep`);
+  }
+  // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
+  if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
+  return answer as AnthropicResponse;
 }

@@ -1,9 +1,8 @@
 // Request ids (honour a sane incoming x-request-id, echo it back) and the one access line per request.
 import { randomUUID } from 'node:crypto';
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import type { ProxyLogInfo } from './decorations.ts';
 import { routeUrlOf } from './route-policy.ts';
 import { withoutKeyParams } from './secrets.ts';
 
@@ -16,18 +15,9 @@ export function requestIdFor(req: IncomingMessage): string {
   return randomUUID();
 }
 
-/**
- * What a route adds to its request's access line (model, stream): returned for the route to complete with
- * the upstream status. Only that line reads it; a route keeps its own facts in its own variables.
- */
-export function accessLogFields(request: FastifyRequest, fields: ProxyLogInfo): ProxyLogInfo {
-  request.proxyLog = fields;
-  return fields;
-}
-
 export const requestContextPlugin = fp(
   async (app: FastifyInstance) => {
-    app.decorateRequest('proxyLog', null);
+    app.decorateRequest('callRecord', null);
     app.decorateRequest('rawBody', null);
     // Synchronous hooks (`done` instead of async) throughout http/: an async hook costs a promise and a
     // microtask turn per request, for work that never waits.
@@ -44,10 +34,22 @@ export const requestContextPlugin = fp(
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       };
-      if (request.proxyLog) {
-        line.model = request.proxyLog.model;
-        line.upstream_status = request.proxyLog.upstreamStatus;
-        if (request.proxyLog.stream) line.stream = true;
+      const call = request.callRecord;
+      if (call) {
+        line.model = call.model;
+        line.upstream_status = call.status ?? undefined;
+        if (call.stream) line.stream = true;
+        if (call.upstream !== null) line.upstream = call.upstream;
+        if (call.keyName !== null) line.key_name = call.keyName;
+        if (call.attempts > 1) line.attempts = call.attempts;
+        if (call.usage) {
+          line.input_tokens = call.usage.input_tokens;
+          line.output_tokens = call.usage.output_tokens;
+          if (call.usage.cache_read_input_tokens) line.cache_read_tokens = call.usage.cache_read_input_tokens;
+          if (call.usage.cache_creation_input_tokens) line.cache_write_tokens = call.usage.cache_creation_input_tokens;
+        }
+        if (call.stopReason !== null) line.stop_reason = call.stopReason;
+        if (call.error !== null) line.upstream_error = call.error;
       }
       // 503 is an expected state (draining, shedding load); other 5xx answers are errors worth a look.
       const level = reply.statusCode >= 500 && reply.statusCode !== 503 ? 'error' : reply.statusCode === 503 ? 'warn' : 'info';

@@ -1,26 +1,27 @@
-// The one writer of streamed answers. A route hands it the upstream's SSE response and a transform (bytes
-// in, the client's bytes out: none for the passthrough, a translator for the OpenAI routes); the writer does
-// everything else the same way for every route: hijacking, headers, backpressure, the drain's cut, the
-// client going away, upstream failures, the final error event, usage metrics and the failure log line.
+// The one writer of streamed answers. The upstream call (upstream-call.ts) hands it the upstream's SSE body and
+// the route's transform (bytes in, the client's bytes out: none for the passthrough, a translator for the
+// OpenAI routes); the writer does everything else the same way for every route: headers, backpressure, the
+// drain's cut, the client going away, upstream failures, the final error event and the failure log line.
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ProxyError } from '../errors.ts';
-import type { UpstreamResponse } from '../upstream/client.ts';
+import type { UpstreamBody } from '../upstream/client.ts';
 import { SecretMaskingTransform } from '../stream/secret-mask.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
 import type { OpenStream, UpstreamWait } from './lifecycle.ts';
 import { serverKeyToMask } from './secrets.ts';
 
-interface StreamReplyOptions {
+export interface StreamReplyOptions {
   request: FastifyRequest;
+  /** Already hijacked: the writer writes to its raw response. */
   reply: FastifyReply;
-  /** A 2xx upstream answer whose body is Anthropic SSE. */
-  upstream: UpstreamResponse;
+  /** The body of a 2xx upstream answer (Anthropic SSE). */
+  body: UpstreamBody;
   /** From upstreamWaitFor: its signal aborts when the client goes. */
   wait: UpstreamWait;
   transform: StreamTransform;
-  /** The upstream model, for the token metrics. */
-  model: string;
+  /** Maps a failure while reading the body (the upstream client's failureOf, `response` phase). */
+  failureOf(error: unknown): ProxyError | ClientGoneError;
   /** Default 200. */
   status?: number;
   /** Default `text/event-stream`. */
@@ -69,16 +70,14 @@ function headersFor(reply: FastifyReply, contentType: string): Record<string, st
  * error event, never an exception.
  */
 export async function streamReply(options: StreamReplyOptions): Promise<void> {
-  const { request, reply, upstream, wait } = options;
+  const { request, reply, body, wait } = options;
   // The server's key never reaches a client, whatever the upstream echoes (secrets.ts does whole answers).
   const serverKey = serverKeyToMask(request.server.config.serverApiKey);
   const transform = serverKey === null ? options.transform : new SecretMaskingTransform(options.transform, serverKey);
   const { signal } = wait;
   const app = request.server;
-  const body = upstream.body;
   const raw = reply.raw;
   wait.streaming();
-  reply.hijack();
   if (signal.aborted || raw.destroyed) {
     body.destroy();
     raw.destroy();
@@ -128,7 +127,7 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       } catch (error) {
         if (ended) return;
         // The answer had begun: a failure now is the upstream breaking off, not one to reach it.
-        const failure = app.upstream.failureOf(error, signal, 'response');
+        const failure = options.failureOf(error);
         if (failure instanceof ClientGoneError) {
           ended = true;
           raw.destroy();
@@ -161,7 +160,6 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
     signal.removeEventListener('abort', onClientGone);
     app.lifecycle.openStreams.delete(open);
     if (!raw.writableEnded && !raw.destroyed) raw.destroy();
-    app.metrics.recordUsage(options.model, transform.usage);
     const failure = transform.failure;
     if (failure) request.log.warn({ code: failure.code, detail: failure.message }, 'stream ended with an error event');
   }

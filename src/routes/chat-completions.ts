@@ -1,9 +1,9 @@
 // POST /v1/chat/completions: validate -> translate -> call the upstream -> translate back (or stream).
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
-import { messagesExchange, whileClientWaits } from '../http/messages-exchange.ts';
+import { messagesExchange } from '../http/messages-exchange.ts';
 import { OPENAI_API } from '../http/route-policy.ts';
-import { streamReply } from '../http/stream-writer.ts';
+import { serveClient } from '../http/upstream-call.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
@@ -36,16 +36,16 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
       response: { 200: chatCompletionSchema, '4xx': openAIErrorRef, '5xx': openAIErrorRef },
     },
   }, async (request, reply) => {
-    const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
+    const body = request.body as ChatCompletionRequest;
+    const translated = translateChatRequest(body, rules);
     const model = translated.body.model;
-    return whileClientWaits(request, reply, model, async () => {
-      const { upstream, wait, message } = await messagesExchange(request, reply, translated.body);
+    return serveClient(request, reply, async () => {
+      const { call, message } = await messagesExchange(request, reply, translated.body, body.model);
       const created = Math.floor(now() / 1000);
       const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });
       const transform = new ChatSseTranslator({ ...answer, includeUsage: translated.includeUsage, fallbackId: `chatcmpl-${request.id}`, fallbackModel: model });
-      await streamReply({ request, reply, upstream, wait, transform, model });
-      return reply;
+      return call.stream(transform);
     });
   });
 }
@@ -55,5 +55,5 @@ export const chatCompletionRoutes = fp(routes, {
   fastify: '5.x',
   encapsulate: true,
   dependencies: ['lifecycle', 'metrics', 'error-handler'],
-  decorators: { fastify: ['config', 'upstream'] },
+  decorators: { fastify: ['config', 'upstreams'] },
 });

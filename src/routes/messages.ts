@@ -1,28 +1,21 @@
-// Anthropic-native passthrough: POST /v1/messages and /v1/messages/count_tokens reach UPSTREAM_BASE with the
+// Anthropic-native passthrough: POST /v1/messages and /v1/messages/count_tokens reach the upstream with the
 // service's key, header and model rules applied. The body goes upstream as the client sent it (the raw bytes
 // when the model needs no rewrite); answers come back unchanged, streams byte for byte.
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ClientGoneError, invalidRequest, type ProxyError } from '../errors.ts';
+import { invalidRequest } from '../errors.ts';
 import { lastUsageIn } from '../count/usage-sniff.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { AnthropicRelay } from '../http/anthropic-relay.ts';
-import type { ProxyLogInfo } from '../http/decorations.ts';
-import { upstreamWaitFor } from '../http/lifecycle.ts';
-import { accessLogFields } from '../http/request-context.ts';
+import { upstreamTokenCount } from '../http/count-tokens.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
 import { boundedJsonParser } from '../http/json-limits.ts';
 import { withoutKeyParams } from '../http/secrets.ts';
-import { streamReply } from '../http/stream-writer.ts';
+import { callUpstream, serveClient, startCallRecord, type UpstreamCall } from '../http/upstream-call.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
 import { anthropicBodyHasImage, resolveModel, type ModelRules } from '../translate/model.ts';
-import type { UpstreamResponse } from '../upstream/client.ts';
-import { headerValue } from '../upstream/header-value.ts';
-import { upstreamHeadersFor } from '../upstream/request-headers.ts';
-import { relayedResponseHeaders } from '../upstream/response-headers.ts';
-import type { AnthropicUsage } from '../wire/anthropic.ts';
 
 type Body = Record<string, unknown>;
 
@@ -60,59 +53,22 @@ function bodyAndModel(request: FastifyRequest, rules: ModelRules): { body: Body;
   return { body, model: resolveModel(body.model, anthropicBodyHasImage(body.messages), rules) };
 }
 
-function isEventStream(upstream: UpstreamResponse): boolean {
-  return (headerValue(upstream.headers, 'content-type') ?? '').includes('text/event-stream');
-}
-
-/** A whole (non-streaming) answer: read at once and sent as one buffer with its length, no stream piping. */
-async function relayWhole(
-  app: FastifyInstance,
-  reply: FastifyReply,
-  upstream: UpstreamResponse,
-  signal: AbortSignal,
-  onUsage?: (usage: AnthropicUsage) => void,
-): Promise<FastifyReply> {
-  let bytes: Buffer;
-  try {
-    bytes = Buffer.from(await upstream.body.arrayBuffer());
-  } catch (error) {
-    const failure = app.upstream.failureOf(error, signal, 'response');
-    if (failure instanceof ClientGoneError) return reply.hijack();
-    throw failure;
-  }
-  if (onUsage && upstream.statusCode < 300) {
-    // Usage is near the end of a message; a cut multi-byte character there does not matter to the search.
-    const usage = lastUsageIn(bytes.toString('utf8', Math.max(0, bytes.length - USAGE_TAIL_BYTES)));
-    if (usage) onUsage(usage);
-  }
+/** A whole answer, relayed as it came: read at once and sent as one buffer with its length, no stream piping. */
+async function relayWhole(reply: FastifyReply, call: UpstreamCall): Promise<FastifyReply> {
+  const bytes = await call.bytes();
+  // Usage is near the end of a message; a cut multi-byte character there does not matter to the search.
+  const usage = call.ok ? lastUsageIn(bytes.toString('utf8', Math.max(0, bytes.length - USAGE_TAIL_BYTES))) : null;
+  call.settle(usage, null);
   return reply
-    .code(upstream.statusCode)
-    .headers(relayedResponseHeaders(upstream.headers))
-    .header('content-type', headerValue(upstream.headers, 'content-type') ?? 'application/json')
+    .code(call.status)
+    .headers(call.relayedHeaders())
+    .header('content-type', call.header('content-type') ?? 'application/json')
     .send(bytes);
 }
 
 async function routes(app: FastifyInstance): Promise<void> {
   const config = app.config;
   const tokenizer = lazyTokenizer();
-
-  /** Sends the request upstream with the key, header and model rules; null when the client has gone. */
-  async function forward(request: FastifyRequest, log: ProxyLogInfo, path: string, body: Body, model: string, signal: AbortSignal): Promise<UpstreamResponse | null> {
-    try {
-      const upstream = await app.upstream.request({
-        path: upstreamPath(request, path),
-        headers: upstreamHeadersFor(request.headers, config, { requestId: request.id }),
-        body: upstreamPayload(request, body, model),
-        signal,
-        whole: body.stream !== true,
-      });
-      log.upstreamStatus = upstream.statusCode;
-      return upstream;
-    } catch (error) {
-      if (error instanceof ClientGoneError) return null;
-      throw error;
-    }
-  }
 
   // Keep the raw bytes next to the parsed body, so an unchanged body is forwarded without re-serializing.
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
@@ -132,16 +88,15 @@ async function routes(app: FastifyInstance): Promise<void> {
   }, async (request, reply) => {
     const { body, model } = bodyAndModel(request, config);
     const streaming = body.stream === true;
-    const log = accessLogFields(request, { model, stream: streaming });
-    const wait = upstreamWaitFor(app.lifecycle, reply.raw);
-    const upstream = await forward(request, log, '/v1/messages', body, model, wait.signal);
-    if (upstream === null) return reply.hijack();
-    if (streaming && upstream.statusCode < 300 && isEventStream(upstream)) {
-      reply.headers(relayedResponseHeaders(upstream.headers));
-      await streamReply({ request, reply, upstream, wait, transform: new AnthropicRelay(), model, status: upstream.statusCode, contentType: 'text/event-stream; charset=utf-8' });
-      return reply;
-    }
-    return relayWhole(app, reply, upstream, wait.signal, (usage) => app.metrics.recordUsage(model, usage));
+    startCallRecord(request, { asked: body.model, sent: model, stream: streaming });
+    return serveClient(request, reply, async () => {
+      const call = await callUpstream(request, reply, { path: upstreamPath(request, '/v1/messages'), body: upstreamPayload(request, body, model), stream: streaming });
+      if (streaming && call.ok && call.isEventStream()) {
+        reply.headers(call.relayedHeaders());
+        return call.stream(new AnthropicRelay(), { status: call.status, contentType: 'text/event-stream; charset=utf-8' });
+      }
+      return relayWhole(reply, call);
+    });
   });
 
   app.post('/v1/messages/count_tokens', {
@@ -154,45 +109,19 @@ async function routes(app: FastifyInstance): Promise<void> {
     },
   }, async (request, reply) => {
     const { body, model } = bodyAndModel(request, config);
-    const log = accessLogFields(request, { model });
+    startCallRecord(request, { asked: body.model, sent: model });
     const answer = (inputTokens: number, estimated: boolean) => {
       if (estimated) reply.header('x-proxy-token-estimate', 'true');
       if (!config.countShapeCompat) return { input_tokens: inputTokens };
       return { input_tokens: inputTokens, token_count: inputTokens, input_token_count: inputTokens, ...(estimated ? { proxy_estimate: true } : {}) };
     };
-    const estimate = async () => answer(estimateInputTokens(body, await tokenizer()), true);
-    if (!config.forwardCountToUpstream) return estimate();
-
-    const { signal } = upstreamWaitFor(app.lifecycle, reply.raw);
-    let upstream: UpstreamResponse | null;
-    try {
-      upstream = await forward(request, log, '/v1/messages/count_tokens', body, model, signal);
-    } catch (error) {
-      request.log.warn({ code: (error as ProxyError).code }, 'count_tokens upstream failed; answering with a local estimate');
-      return estimate();
-    }
-    if (upstream === null) return reply.hijack();
-    // Anthropic-compatible upstreams do not all have this endpoint: a missing one or a failing one is
-    // answered locally, an answer about the request itself (400, 401, 429...) is the client's to see.
-    if (upstream.statusCode === 404 || upstream.statusCode === 405 || upstream.statusCode === 501 || upstream.statusCode >= 500) {
-      await upstream.body.dump().catch(() => undefined);
-      return estimate();
-    }
-    if (upstream.statusCode >= 300) return relayWhole(app, reply, upstream, signal);
-    const text = await upstream.body.text();
-    let counted: unknown;
-    try {
-      counted = JSON.parse(text);
-    } catch {
-      counted = null;
-    }
-    const inputTokens = (counted as { input_tokens?: unknown } | null)?.input_tokens;
-    if (typeof inputTokens !== 'number') {
-      request.log.warn('count_tokens upstream answered without input_tokens; answering with a local estimate');
-      return estimate();
-    }
-    reply.headers(relayedResponseHeaders(upstream.headers));
-    return config.countShapeCompat ? { ...(counted as object), ...answer(inputTokens, false) } : counted;
+    return serveClient(request, reply, async () => {
+      const count = await upstreamTokenCount(request, reply, upstreamPayload(request, body, model), upstreamPath(request, '/v1/messages/count_tokens'));
+      if (count.kind === 'estimate') return answer(estimateInputTokens(body, await tokenizer()), true);
+      if (count.kind === 'refused') return relayWhole(reply, count.call);
+      reply.headers(count.headers);
+      return config.countShapeCompat ? { ...count.answer, ...answer(count.inputTokens, false) } : count.answer;
+    });
   });
 }
 
@@ -201,5 +130,5 @@ export const messagesRoutes = fp(routes, {
   fastify: '5.x',
   encapsulate: true,
   dependencies: ['lifecycle', 'metrics', 'error-handler'],
-  decorators: { fastify: ['config', 'upstream'] },
+  decorators: { fastify: ['config', 'upstreams'] },
 });

@@ -22,4 +22,6 @@ export interface StreamTransform {
   readonly failure: StreamFailure | null;
   /** Token usage reported so far, for metrics, or null. */
   readonly usage: AnthropicUsage | null;
+  /** The upstream's stop reason once it said one (for the call record), or null. */
+  readonly stopReason?: string | null;
 }

@@ -12,6 +12,7 @@ export interface TranslatingMachine<Emit> {
   readonly finished: boolean;
   readonly failure: StreamFailure | null;
   readonly usage: AnthropicUsage | null;
+  readonly stopReason: string | null;
   handle(event: unknown, emit: Emit): void;
   end(emit: Emit): void;
   fail(error: ProxyError, emit: Emit): void;
@@ -73,6 +74,10 @@ export abstract class AnthropicSseTransform<Emit> implements StreamTransform {
 
   get usage(): AnthropicUsage | null {
     return this.machine.usage;
+  }
+
+  get stopReason(): string | null {
+    return this.machine.stopReason;
   }
 
   /** One upstream chunk in; the text to send to the client out ('' when there is nothing yet). */

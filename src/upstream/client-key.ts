@@ -1,13 +1,15 @@
-// Which key a client presented, and which key goes upstream. Pure: the client's headers and the config in.
+// Which key a client presented, and which key goes upstream. Pure: the client's headers and the target in.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Config } from '../config.ts';
 import { headerValue } from './header-value.ts';
+import type { UpstreamKey, UpstreamTarget } from '../routing.ts';
 
 type KeySource = 'client-x-api-key' | 'client-bearer' | 'server' | 'none';
 
-interface UpstreamKey {
+export interface ChosenKey {
   key: string | null;
   source: KeySource;
+  /** The service key's name (for logs and metrics), when the key is one of the target's. */
+  name?: string;
 }
 
 /** The key a client presented, from x-api-key or else `Authorization: Bearer K`. */
@@ -19,15 +21,14 @@ export function clientKeyOf(headers: IncomingHttpHeaders): { key: string; source
 }
 
 /**
- * Which key goes upstream: the client's (when FORWARD_CLIENT_KEY and no inbound auth, where the client's
- * key is a proxy key), else SERVER_API_KEY, else none (the upstream then answers 401).
+ * Which key goes upstream: the client's (when the target forwards it), else the service's key given (the
+ * target's first one by default), else none (the upstream then answers 401).
  */
-export function upstreamKeyFor(headers: IncomingHttpHeaders, config: Config): UpstreamKey {
-  const inboundAuth = config.proxyApiKeys.length > 0;
-  if (config.forwardClientKey && !inboundAuth) {
+export function upstreamKeyFor(headers: IncomingHttpHeaders, target: UpstreamTarget, serviceKey: UpstreamKey | undefined = target.keys[0]): ChosenKey {
+  if (target.forwardClientKey) {
     const client = clientKeyOf(headers);
     if (client) return client;
   }
-  if (config.serverApiKey) return { key: config.serverApiKey, source: 'server' };
+  if (serviceKey) return { key: serviceKey.value, source: 'server', name: serviceKey.name };
   return { key: null, source: 'none' };
 }

@@ -1,13 +1,13 @@
-// The only module that talks to the upstream: one keep-alive undici Pool per app, timeouts for connect,
-// response headers, stream idle time and total time, retries before any byte reached the client, and the
-// mapping of network failures to 502/504 errors that name the upstream host (never the key).
+// The only module that talks to an upstream: one keep-alive undici Pool per target, the target's timeouts for
+// connect, response headers, stream idle time and total time, retries before any byte reached the client,
+// and the mapping of network failures to 502/504 errors that name the upstream host (never the key).
 import { Pool, errors as undiciErrors, type Dispatcher } from 'undici';
-import type { Config } from '../config.ts';
 import { ClientGoneError, ProxyError } from '../errors.ts';
 import { headerValue } from './header-value.ts';
 import { ACCEPT_ENCODING, contentCodings, decodedBody, isDecodeError, undecodableCoding, type BodyMethods } from './content-encoding.ts';
 import { DeadlineList, type Deadline } from './deadlines.ts';
 import { WholeAnswer, type AnswerStart } from './whole-answer.ts';
+import type { UpstreamTarget } from '../routing.ts';
 
 /** An upstream body: read whole with the body methods, or chunk by chunk (streamed answers). */
 export interface UpstreamBody extends BodyMethods, AsyncIterable<Buffer> {
@@ -16,7 +16,7 @@ export interface UpstreamBody extends BodyMethods, AsyncIterable<Buffer> {
 }
 
 interface UpstreamRequest {
-  /** Path below UPSTREAM_BASE, with its query string: `/v1/messages?beta=true`. */
+  /** Path below the target's base URL, with its query string: `/v1/messages?beta=true`. */
   path: string;
   headers: Record<string, string>;
   body: string | Buffer;
@@ -46,6 +46,8 @@ export interface UpstreamObserver {
 }
 
 export interface UpstreamClientOptions {
+  /** The largest whole answer read (BODY_LIMIT_BYTES); larger is a 502. Default 32 MiB. */
+  bodyLimitBytes?: number;
   /** First retry delay; doubles per attempt up to retryCapMs, with jitter. */
   retryBaseMs?: number;
   retryCapMs?: number;
@@ -117,37 +119,39 @@ export class UpstreamClient {
   readonly host: string;
   private readonly basePath: string;
   private readonly pool: Pool;
-  private readonly config: Config;
+  readonly target: UpstreamTarget;
   private readonly options: Required<Omit<UpstreamClientOptions, 'observer'>> & { observer: UpstreamObserver };
   private readonly deadlines: DeadlineList;
   /** Upstream requests holding a slot: from sending until their body is consumed or dropped. */
   private active = 0;
 
-  constructor(config: Config, options: UpstreamClientOptions = {}) {
-    const base = new URL(config.upstreamBase);
-    this.config = config;
+  constructor(target: UpstreamTarget, options: UpstreamClientOptions = {}) {
+    const base = new URL(target.baseUrl);
+    this.target = target;
     this.host = base.host;
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.options = {
       retryBaseMs: options.retryBaseMs ?? 250,
       retryCapMs: options.retryCapMs ?? 4000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 20_000,
+      bodyLimitBytes: options.bodyLimitBytes ?? 32 * 1024 * 1024,
       random: options.random ?? Math.random,
       observer: options.observer ?? {},
     };
-    this.deadlines = new DeadlineList(config.upstreamTimeoutMs);
+    const { timeouts } = target;
+    this.deadlines = new DeadlineList(timeouts.totalMs);
     this.pool = new Pool(base.origin, {
-      connections: config.maxConcurrentUpstream,
+      connections: target.maxConcurrent,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: { timeout: config.upstreamConnectTimeoutMs },
-      headersTimeout: config.upstreamHeadersTimeoutMs,
-      bodyTimeout: config.streamIdleTimeoutMs,
+      connect: { timeout: timeouts.connectMs },
+      headersTimeout: timeouts.headersMs,
+      bodyTimeout: timeouts.streamIdleMs,
     });
   }
 
   get totalTimeoutMs(): number {
-    return this.config.upstreamTimeoutMs;
+    return this.target.timeouts.totalMs;
   }
 
   /**
@@ -155,8 +159,8 @@ export class UpstreamClient {
    * yet). Resolves with the final response, whatever its status; its body must be consumed or destroyed.
    */
   async request(request: UpstreamRequest): Promise<UpstreamResponse> {
-    if (this.active >= this.config.maxConcurrentUpstream) {
-      throw new ProxyError('proxy_overloaded', `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.config.maxConcurrentUpstream}) upstream requests in flight; retry shortly`, {
+    if (this.active >= this.target.maxConcurrent) {
+      throw new ProxyError('proxy_overloaded', `The proxy already has MAX_CONCURRENT_UPSTREAM (${this.target.maxConcurrent}) upstream requests in flight; retry shortly`, {
         headers: { 'retry-after': '1' },
       });
     }
@@ -202,7 +206,7 @@ export class UpstreamClient {
       } catch (error) {
         const failure = this.failureOf(error, signal);
         this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? (failure.code ?? 'unknown') : 'client_gone', durationMs: performance.now() - started });
-        if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.config.maxRetries) {
+        if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.target.maxRetries) {
           const delay = this.backoff(attempt);
           this.options.observer.retry?.({ attempt, reason: failure.code ?? 'unknown', delayMs: delay });
           await this.wait(delay, exchange);
@@ -211,7 +215,7 @@ export class UpstreamClient {
         throw failure;
       }
       this.options.observer.attemptDone?.({ statusCode: response.statusCode, errorType: null, durationMs: performance.now() - started });
-      if (RETRYABLE_STATUS.has(response.statusCode) && attempt <= this.config.maxRetries) {
+      if (RETRYABLE_STATUS.has(response.statusCode) && attempt <= this.target.maxRetries) {
         const delay = this.retryDelay(response.headers, attempt);
         if (delay !== null) {
           await response.body.dump().catch(() => undefined);
@@ -227,7 +231,7 @@ export class UpstreamClient {
   /** One attempt whose answer is read whole: undici's dispatch API with a collecting handler (whole-answer.ts). */
   private whole(request: UpstreamRequest, exchange: Exchange): Promise<AnswerStart> {
     return new Promise((resolve, reject) => {
-      const answer = new WholeAnswer({ resolve, reject }, this.config.bodyLimitBytes, this.tooLarge);
+      const answer = new WholeAnswer({ resolve, reject }, this.options.bodyLimitBytes, this.tooLarge);
       exchange.current = answer;
       this.pool.dispatch(
         { path: this.basePath + request.path, method: 'POST', headers: { ...request.headers, 'accept-encoding': ACCEPT_ENCODING }, body: request.body },
@@ -252,7 +256,7 @@ export class UpstreamClient {
 
   /** The error for a whole body over BODY_LIMIT_BYTES (made only when one is). */
   private readonly tooLarge = (): ProxyError => {
-    return new ProxyError('upstream_invalid_response', `The upstream ${this.host} answered with a body larger than BODY_LIMIT_BYTES (${this.config.bodyLimitBytes} bytes)`);
+    return new ProxyError('upstream_invalid_response', `The upstream ${this.host} answered with a body larger than BODY_LIMIT_BYTES (${this.options.bodyLimitBytes} bytes)`);
   };
 
   /** The body as the routes read it: decoded when the upstream compressed it (content-encoding.ts). */
@@ -293,17 +297,18 @@ export class UpstreamClient {
       return new ProxyError('upstream_invalid_response', `The upstream ${this.host} sent a ${error.contentEncoding} body that cannot be decoded: ${error.message}`, { cause: error });
     }
     const code = (error as { code?: string } | null)?.code;
+    const { timeouts } = this.target;
     const name = (reason as { name?: string } | undefined)?.name ?? (error as { name?: string } | null)?.name;
     if (name === 'TimeoutError' || (signal?.aborted && !(reason instanceof ClientGoneError))) {
-      return new ProxyError('upstream_timeout', `The upstream ${this.host} did not finish within UPSTREAM_TIMEOUT_MS (${this.config.upstreamTimeoutMs} ms)`, { cause: error });
+      return new ProxyError('upstream_timeout', `The upstream ${this.host} did not finish within ${timeouts.settings.total} (${timeouts.totalMs} ms)`, { cause: error });
     }
     switch (code) {
       case 'UND_ERR_CONNECT_TIMEOUT':
-        return new ProxyError('upstream_connect_timeout', `Connecting to the upstream ${this.host} timed out after ${this.config.upstreamConnectTimeoutMs} ms`, { cause: error });
+        return new ProxyError('upstream_connect_timeout', `Connecting to the upstream ${this.host} timed out after ${timeouts.connectMs} ms`, { cause: error });
       case 'UND_ERR_HEADERS_TIMEOUT':
-        return new ProxyError('upstream_headers_timeout', `The upstream ${this.host} sent no response within UPSTREAM_HEADERS_TIMEOUT_MS (${this.config.upstreamHeadersTimeoutMs} ms)`, { cause: error });
+        return new ProxyError('upstream_headers_timeout', `The upstream ${this.host} sent no response within ${timeouts.settings.headers} (${timeouts.headersMs} ms)`, { cause: error });
       case 'UND_ERR_BODY_TIMEOUT':
-        return new ProxyError('upstream_idle_timeout', `The upstream ${this.host} sent nothing for STREAM_IDLE_TIMEOUT_MS (${this.config.streamIdleTimeoutMs} ms)`, { cause: error });
+        return new ProxyError('upstream_idle_timeout', `The upstream ${this.host} sent nothing for ${timeouts.settings.streamIdle} (${timeouts.streamIdleMs} ms)`, { cause: error });
       default: {
         const detail = code ?? (error as Error | null)?.message ?? 'unknown error';
         if (during === 'response') {

@@ -1,9 +1,9 @@
 // The headers of every upstream call (passthrough, count_tokens, translated routes). Pure: the client's
-// headers and the config in, the upstream headers out.
+// headers, the target and its chosen key in, the upstream headers out.
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Config } from '../config.ts';
 import { upstreamKeyFor } from './client-key.ts';
 import { headerValue } from './header-value.ts';
+import type { UpstreamTarget } from '../routing.ts';
 
 // Client headers that may travel upstream as they are. Everything else (hop-by-hop headers, host,
 // content-length, cookies, the client's own auth headers) is dropped or rebuilt.
@@ -17,11 +17,13 @@ function given(headers: IncomingHttpHeaders, name: string): string | undefined {
 }
 
 interface UpstreamHeaderOptions {
+  /** The key that goes upstream as x-api-key, or null for none; default: the target's key rule (client-key.ts). */
+  key?: string | null;
   /** Sent as x-request-id, so the upstream's logs can be matched with ours. */
   requestId?: string;
 }
 
-export function upstreamHeadersFor(clientHeaders: IncomingHttpHeaders, config: Config, options: UpstreamHeaderOptions = {}): Record<string, string> {
+export function upstreamHeadersFor(clientHeaders: IncomingHttpHeaders, target: UpstreamTarget, options: UpstreamHeaderOptions = {}): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(clientHeaders)) {
     if (value === undefined || REBUILT.has(name)) continue;
@@ -29,11 +31,12 @@ export function upstreamHeadersFor(clientHeaders: IncomingHttpHeaders, config: C
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
   }
+  Object.assign(headers, target.extraHeaders);
   headers['content-type'] = 'application/json';
-  headers['anthropic-version'] = given(clientHeaders, 'anthropic-version') ?? config.anthropicVersion;
-  const beta = given(clientHeaders, 'anthropic-beta') ?? (config.forceAnthropicBeta && config.defaultAnthropicBeta ? config.defaultAnthropicBeta : undefined);
+  headers['anthropic-version'] = given(clientHeaders, 'anthropic-version') ?? target.anthropicVersion;
+  const beta = given(clientHeaders, 'anthropic-beta') ?? target.defaultBeta;
   if (beta) headers['anthropic-beta'] = beta;
-  const { key } = upstreamKeyFor(clientHeaders, config);
+  const key = options.key === undefined ? upstreamKeyFor(clientHeaders, target).key : options.key;
   if (key) headers['x-api-key'] = key;
   if (options.requestId) headers['x-request-id'] = options.requestId;
   return headers;

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { buildApp, type AppDeps } from '../../src/app.ts';
 import { configSecrets, loadConfig, type Config } from '../../src/config.ts';
+import { environmentTarget, type UpstreamTarget } from '../../src/routing.ts';
 import { createLogger } from '../../src/logging.ts';
 
 interface Teardown {
@@ -11,6 +12,11 @@ interface Teardown {
 }
 
 /** A Config from variables, with no .env file and no log files unless the test asks for them. */
+/** The upstream target of an environment-only configuration with these variables. */
+export function targetOf(env: Record<string, string> = {}): UpstreamTarget {
+  return environmentTarget(testConfig(env));
+}
+
 export function testConfig(env: Record<string, string> = {}): Config {
   // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s.
   return loadConfig({ env: { LOG_DIR: '', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }, dotenvPath: null });

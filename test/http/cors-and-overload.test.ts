@@ -36,6 +36,6 @@ t.test('MAX_CONCURRENT_UPSTREAM bounds requests in flight; over it a 503 with re
   t.equal(rejected.headers.get('retry-after'), '1');
   t.match(await rejected.json(), { type: 'error', error: { type: 'overloaded_error', message: /MAX_CONCURRENT_UPSTREAM/ } });
   for (const res of await Promise.all(slow)) t.equal(res.status, 200);
-  t.equal(app.upstream.inFlight, 0, 'slots released');
+  t.equal(app.upstreams.inFlight, 0, 'slots released');
   t.equal((await post()).status, 200);
 });

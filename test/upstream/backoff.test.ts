@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { ProxyError } from '../../src/errors.ts';
 import { UpstreamClient, type UpstreamClientOptions } from '../../src/upstream/client.ts';
-import { testConfig } from '../helpers/app.ts';
+import { targetOf } from '../helpers/app.ts';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -55,7 +55,7 @@ interface Retry {
 function client(t: Teardown, url: string, maxRetries: number, options: UpstreamClientOptions = {}): { client: UpstreamClient; retries: Retry[]; attempts: number[] } {
   const retries: Retry[] = [];
   const attempts: number[] = [];
-  const upstreamClient = new UpstreamClient(testConfig({ UPSTREAM_BASE: url, MAX_RETRIES: String(maxRetries) }), {
+  const upstreamClient = new UpstreamClient(targetOf({ UPSTREAM_BASE: url, MAX_RETRIES: String(maxRetries) }), {
     ...options,
     observer: {
       retry: (info) => {

@@ -5,13 +5,13 @@
 import t from 'tap';
 import { ClientGoneError } from '../../src/errors.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
-import { testConfig } from '../helpers/app.ts';
+import { targetOf } from '../helpers/app.ts';
 import { MockUpstream, textStreamEvents } from '../helpers/mock-upstream.ts';
 
 async function setup(t: { teardown(fn: () => unknown): void }, env: Record<string, string>) {
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
-  const client = new UpstreamClient(testConfig({ UPSTREAM_BASE: mock.url, MAX_RETRIES: '0', ...env }));
+  const client = new UpstreamClient(targetOf({ UPSTREAM_BASE: mock.url, MAX_RETRIES: '0', ...env }));
   t.teardown(() => client.close());
   return { mock, client };
 }

@@ -10,7 +10,7 @@ import * as zlib from 'node:zlib';
 import t from 'tap';
 import { ClientGoneError, ProxyError } from '../../src/errors.ts';
 import { UpstreamClient } from '../../src/upstream/client.ts';
-import { buildTestApp, listen, testConfig } from '../helpers/app.ts';
+import { buildTestApp, listen, targetOf } from '../helpers/app.ts';
 import { MockUpstream, anthropicMessage, textStreamEvents } from '../helpers/mock-upstream.ts';
 
 interface Teardown {
@@ -59,7 +59,8 @@ async function upstream(t: Teardown, answer: (n: number, res: ServerResponse, re
 
 function client(t: Teardown, url: string, env: Record<string, string> = {}) {
   const failures: string[] = [];
-  const upstreamClient = new UpstreamClient(testConfig({ UPSTREAM_BASE: url, MAX_RETRIES: '0', ...env }), {
+  const upstreamClient = new UpstreamClient(targetOf({ UPSTREAM_BASE: url, MAX_RETRIES: '0', ...env }), {
+    bodyLimitBytes: env.BODY_LIMIT_BYTES === undefined ? undefined : Number(env.BODY_LIMIT_BYTES),
     retryBaseMs: 5,
     retryCapMs: 5,
     observer: { responseFailed: ({ errorType }) => void failures.push(errorType) },
@@ -305,5 +306,5 @@ t.test('through the routes: an answer over BODY_LIMIT_BYTES is a 502 in each API
   const stream = await post('/v1/messages', { model: 'claude-x', max_tokens: 5, stream: true, messages: [{ role: 'user', content: 'hi' }] });
   t.equal(stream.status, 200);
   t.ok((await stream.text()).includes('message_stop'));
-  t.equal(app.upstream.inFlight, 0);
+  t.equal(app.upstreams.inFlight, 0);
 });

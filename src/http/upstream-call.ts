@@ -1,0 +1,230 @@
+// Every upstream call of every route passes here, once: the chat and Responses translations, the /v1/messages
+// passthrough, both token counts, and whatever comes next. Given the request, the path, the body and whether
+// it streams, it picks the target, applies the key and header rules (the client handles retries and
+// timeouts), and fills the request's call record, which the access line and the metrics read. What a route
+// keeps is its own translation before and after, and the shape of its errors.
+//
+// A client that leaves is decided here too: the upstream request is aborted with the connection, the error
+// that surfaces is ClientGoneError, and serveClient turns it into "no one to answer" (the only reply.hijack()
+// of the routes, with the one of a stream that takes the response over).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientGoneError, type ProxyError } from '../errors.ts';
+import type { StreamTransform } from '../stream/stream-transform.ts';
+import type { UpstreamClient, UpstreamResponse } from '../upstream/client.ts';
+import { upstreamKeyFor } from '../upstream/client-key.ts';
+import { headerValue } from '../upstream/header-value.ts';
+import { upstreamHeadersFor } from '../upstream/request-headers.ts';
+import { relayedResponseHeaders } from '../upstream/response-headers.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
+import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
+import { streamReply } from './stream-writer.ts';
+
+/**
+ * One request's exchange with its upstream, as the access line, the metrics (and tracing) read it. Started by
+ * the route with the models (a request answered locally has one too), completed by the call.
+ */
+export interface CallRecord {
+  /** The model the client asked for (null when it named none), and the model sent upstream. */
+  modelAsked: string | null;
+  model: string;
+  stream: boolean;
+  /** The target that answered (or failed last), by name; the service key's name when one of ours was used. */
+  upstream: string | null;
+  keyName: string | null;
+  /** Attempts on that target (1 without retries); 0 when no call was made. */
+  attempts: number;
+  /** The upstream's status, or null when no answer came. */
+  status: number | null;
+  usage: AnthropicUsage | null;
+  stopReason: string | null;
+  /** Wall clock at the start (Unix ms); time to the upstream's response headers and to the end of its answer. */
+  startedAt: number;
+  headersMs: number | null;
+  durationMs: number | null;
+  /** The error code the call ended with, if any. */
+  error: string | null;
+}
+
+/** Opens the request's call record (the access line reads it whether or not an upstream call follows). */
+export function startCallRecord(request: FastifyRequest, models: { asked: unknown; sent: string; stream?: boolean }): CallRecord {
+  const record: CallRecord = {
+    modelAsked: typeof models.asked === 'string' ? models.asked : null,
+    model: models.sent,
+    stream: models.stream === true,
+    upstream: null,
+    keyName: null,
+    attempts: 0,
+    status: null,
+    usage: null,
+    stopReason: null,
+    startedAt: Date.now(),
+    headersMs: null,
+    durationMs: null,
+    error: null,
+  };
+  request.callRecord = record;
+  return record;
+}
+
+export interface CallSpec {
+  /** Path below the target's base URL, with the query string the upstream should see. */
+  path: string;
+  body: string | Buffer;
+  /** The answer streams (its body is read as it arrives), else it is read whole. */
+  stream: boolean;
+}
+
+/**
+ * An upstream answer, whatever its status, with the ways a route reads it. Reading failures (idle or total
+ * timeout, a connection broken mid-answer, the client gone) are mapped as the client does.
+ */
+export class UpstreamCall {
+  readonly request: FastifyRequest;
+  readonly reply: FastifyReply;
+  readonly response: UpstreamResponse;
+  readonly record: CallRecord;
+  private readonly client: UpstreamClient;
+  private readonly wait: UpstreamWait;
+  /** performance.now() when the call was sent. */
+  private readonly sentAt: number;
+
+  constructor(exchange: { request: FastifyRequest; reply: FastifyReply; response: UpstreamResponse; record: CallRecord; client: UpstreamClient; wait: UpstreamWait; sentAt: number }) {
+    this.request = exchange.request;
+    this.reply = exchange.reply;
+    this.response = exchange.response;
+    this.record = exchange.record;
+    this.client = exchange.client;
+    this.wait = exchange.wait;
+    this.sentAt = exchange.sentAt;
+  }
+
+  get status(): number {
+    return this.response.statusCode;
+  }
+
+  get ok(): boolean {
+    return this.response.statusCode >= 200 && this.response.statusCode < 300;
+  }
+
+  /** The target's host, for error messages. */
+  get host(): string {
+    return this.client.host;
+  }
+
+  /** The upstream headers every route relays (request-id, retry-after, the rate-limit family). */
+  relayedHeaders(): Record<string, string> {
+    return relayedResponseHeaders(this.response.headers);
+  }
+
+  header(name: string): string | undefined {
+    return headerValue(this.response.headers, name);
+  }
+
+  isEventStream(): boolean {
+    return (this.header('content-type') ?? '').includes('text/event-stream');
+  }
+
+  async text(): Promise<string> {
+    try {
+      return await this.response.body.text();
+    } catch (error) {
+      throw this.failed(error);
+    }
+  }
+
+  async bytes(): Promise<Buffer> {
+    try {
+      return Buffer.from(await this.response.body.arrayBuffer());
+    } catch (error) {
+      throw this.failed(error);
+    }
+  }
+
+  /** Drops an answer the route does not read (its connection goes back to the pool). */
+  async discard(): Promise<void> {
+    await this.response.body.dump().catch(() => undefined);
+    this.settle(null, null);
+  }
+
+  /** An answer read whole is over: its usage and stop reason complete the record and reach the metrics. */
+  settle(usage: AnthropicUsage | null | undefined, stopReason: string | null | undefined): void {
+    if (this.record.durationMs !== null) return;
+    this.record.durationMs = Math.round((performance.now() - this.sentAt) * 100) / 100;
+    this.record.usage = usage ?? null;
+    this.record.stopReason = stopReason ?? null;
+    if (usage) this.request.server.metrics.recordUsage(this.record.model, usage);
+  }
+
+  /**
+   * Streams a 2xx answer through the route's transform to the client: the response is taken over from
+   * fastify here, and written by the one streaming writer. Resolves when the stream is over.
+   */
+  async stream(transform: StreamTransform, options: { status?: number; contentType?: string } = {}): Promise<FastifyReply> {
+    this.reply.hijack();
+    await streamReply({
+      request: this.request,
+      reply: this.reply,
+      body: this.response.body,
+      wait: this.wait,
+      transform,
+      failureOf: (error) => this.client.failureOf(error, this.wait.signal, 'response'),
+      ...options,
+    });
+    if (transform.failure) this.record.error = transform.failure.code;
+    this.settle(transform.usage, transform.stopReason);
+    return this.reply;
+  }
+
+  private failed(error: unknown): ProxyError | ClientGoneError {
+    const failure = this.client.failureOf(error, this.wait.signal, 'response');
+    this.record.error = failure instanceof ClientGoneError ? 'client_gone' : (failure.code ?? 'unknown');
+    return failure;
+  }
+}
+
+/**
+ * Calls the upstream for the request's model (the record started by the route), with the target's key and
+ * header rules. Resolves with the answer whatever its status; throws the ProxyError of a call that got no
+ * answer, or ClientGoneError when the client left meanwhile.
+ */
+export async function callUpstream(request: FastifyRequest, reply: FastifyReply, spec: CallSpec): Promise<UpstreamCall> {
+  const app = request.server;
+  const record = request.callRecord ?? startCallRecord(request, { asked: null, sent: 'unknown', stream: spec.stream });
+  const wait = upstreamWaitFor(app.lifecycle, reply.raw);
+  // One target for now; several upstreams (routing, fallback, key pools) choose among the candidates here.
+  const client = app.upstreams.candidatesFor(record.model)[0]!;
+  const key = upstreamKeyFor(request.headers, client.target);
+  record.upstream = client.target.name;
+  record.keyName = key.name ?? null;
+  const started = performance.now();
+  try {
+    const response = await client.request({
+      path: spec.path,
+      headers: upstreamHeadersFor(request.headers, client.target, { key: key.key, requestId: request.id }),
+      body: spec.body,
+      signal: wait.signal,
+      whole: !spec.stream,
+    });
+    record.status = response.statusCode;
+    record.attempts = response.attempts;
+    record.headersMs = Math.round((performance.now() - started) * 100) / 100;
+    return new UpstreamCall({ request, reply, response, record, client, wait, sentAt: started });
+  } catch (error) {
+    record.error = error instanceof ClientGoneError ? 'client_gone' : ((error as ProxyError).code ?? 'unknown');
+    throw error;
+  }
+}
+
+/**
+ * Runs a route's work. When the client has gone meanwhile (the upstream request was aborted with the
+ * connection) there is no one left to answer: that is logged, not an error.
+ */
+export async function serveClient(request: FastifyRequest, reply: FastifyReply, work: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof ClientGoneError)) throw error;
+    request.log.info({ model: request.callRecord?.model }, 'client closed the connection before the answer');
+    return reply.hijack();
+  }
+}
