@@ -93,6 +93,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer),
   });
   app.decorate('upstreams', upstreams);
+  metrics.watchUpstreams(upstreams);
   app.addHook('onClose', async () => upstreams.close());
 
   await app.register(routePolicyPlugin);

@@ -53,6 +53,8 @@ export const ERROR_CATALOGUE = {
   internal_error: { status: 500, openai: 'server_error', anthropic: 'api_error' },
   shutting_down: unavailable,
   proxy_overloaded: unavailable,
+  // Every key that serves the model is at its maximum in flight, and the wait queue is full or took too long.
+  upstream_busy: unavailable,
   // The shared Responses store (Redis) cannot be reached or did not answer in time.
   responses_store_unavailable: unavailable,
   // The upstream failed: unreachable, broken off, unusable, too slow.

@@ -2,7 +2,7 @@
 // input_tokens), with the one rule for when the local estimate answers instead.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, type ProxyError } from '../errors.ts';
-import { callUpstream, type UpstreamCall } from './upstream-call.ts';
+import { callUpstream, type CallSpec, type UpstreamCall } from './upstream-call.ts';
 
 export type TokenCount =
   /** Counted upstream: the upstream's answer as an object, and the headers to relay. */
@@ -17,7 +17,7 @@ export type TokenCount =
 const NO_COUNT_STATUS = new Set([404, 405, 501]);
 
 /** Asks the upstream's /v1/messages/count_tokens (`path` keeps the client's query, on the passthrough). */
-export async function upstreamTokenCount(request: FastifyRequest, reply: FastifyReply, body: string | Buffer, path = '/v1/messages/count_tokens'): Promise<TokenCount> {
+export async function upstreamTokenCount(request: FastifyRequest, reply: FastifyReply, body: CallSpec['body'], path = '/v1/messages/count_tokens'): Promise<TokenCount> {
   if (!request.server.config.forwardCountToUpstream) return { kind: 'estimate' };
   let call: UpstreamCall;
   try {

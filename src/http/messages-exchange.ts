@@ -7,6 +7,8 @@ import { ProxyError } from '../errors.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
+import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
+import { affinityKeyOf } from './affinity.ts';
 import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
 import { callUpstream, startCallRecord, type UpstreamCall } from './upstream-call.ts';
 
@@ -18,13 +20,19 @@ export interface MessagesExchange {
 }
 
 /**
- * Sends `body` to the upstream's /v1/messages for the model the client asked for. An answer with an error
+ * Sends `body` to the upstream's /v1/messages (the model the client asked for is read from its request). An answer with an error
  * status is thrown as the OpenAI error for it (also for a streaming request: nothing was sent yet); the
  * relayed upstream headers, with OpenAI's rate-limit names, are set on the reply.
  */
-export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest, modelAsked: unknown): Promise<MessagesExchange> {
-  startCallRecord(request, { asked: modelAsked, sent: body.model, stream: body.stream === true });
-  const call = await callUpstream(request, reply, { path: '/v1/messages', body: JSON.stringify(body), stream: body.stream === true });
+export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest): Promise<MessagesExchange> {
+  const openAIRequest = (request.body ?? {}) as { model?: unknown; prompt_cache_key?: unknown };
+  startCallRecord(request, { asked: openAIRequest.model, sent: body.model, stream: body.stream === true });
+  const call = await callUpstream(request, reply, {
+    path: '/v1/messages',
+    body: ({ model, home }) => JSON.stringify(home ? { ...body, model } : withoutThinkingHistory({ ...body, model })),
+    stream: body.stream === true,
+    affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),
+  });
   const relayed = call.relayedHeaders();
   if (!call.ok) throw await openAIErrorOf(call);
   reply.headers(openAIResponseHeaders(relayed));

@@ -19,6 +19,9 @@ export class Metrics {
   private readonly retries = new Counter({ name: 'proxy_upstream_retries_total', help: 'Upstream retries, by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly connectionsDropped = new Counter({ name: 'proxy_connections_dropped_total', help: 'Client connections closed on arrival because MAX_CONNECTIONS were open', registers: [this.registry] });
   private readonly storeErrors = new Counter({ name: 'proxy_responses_store_errors_total', help: 'Responses store operations that failed (the store unreachable or too slow), by operation', labelNames: ['operation'], registers: [this.registry] });
+  private readonly attempts = new Counter({ name: 'proxy_upstream_attempts_total', help: 'Upstream attempts, by upstream, key name and outcome (the status, or the error type)', labelNames: ['upstream', 'key', 'outcome'], registers: [this.registry] });
+  private readonly fallbacks = new Counter({ name: 'proxy_upstream_fallbacks_total', help: 'Attempts that failed before the answer and moved the request on to the next key or upstream, by upstream and reason', labelNames: ['upstream', 'reason'], registers: [this.registry] });
+  private readonly queueWait = new Histogram({ name: 'proxy_upstream_queue_wait_seconds', help: 'Time requests waited for an upstream key', buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
   constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
@@ -72,6 +75,44 @@ export class Metrics {
   requestDone(route: string, method: string, status: number, seconds: number): void {
     this.requests.inc({ route, method, status: String(status) });
     this.duration.observe({ route, method }, seconds);
+  }
+
+  upstreamAttempt(upstream: string, key: string | null, outcome: string): void {
+    this.attempts.inc({ upstream, key: key ?? '', outcome });
+  }
+
+  fallback(upstream: string, reason: string): void {
+    this.fallbacks.inc({ upstream, reason });
+  }
+
+  /** The upstream keys' state and the wait queue, read at each scrape. */
+  watchUpstreams(directory: { slots: ReadonlyMap<string, readonly { name: string | null; inFlight: number; coolingAt(now: number): boolean }[]>; waiting: number }): void {
+    new Gauge({
+      name: 'proxy_upstream_key_in_flight',
+      help: 'Requests in flight on each upstream key',
+      labelNames: ['upstream', 'key'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [upstream, slots] of directory.slots) for (const slot of slots) this.set({ upstream, key: slot.name ?? '' }, slot.inFlight);
+      },
+    });
+    new Gauge({
+      name: 'proxy_upstream_key_cooling',
+      help: '1 while an upstream key cools down after a failure',
+      labelNames: ['upstream', 'key'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const [upstream, slots] of directory.slots) for (const slot of slots) this.set({ upstream, key: slot.name ?? '' }, slot.coolingAt(now) ? 1 : 0);
+      },
+    });
+    new Gauge({ name: 'proxy_upstream_queue_depth', help: 'Requests waiting for an upstream key (every key of their model at its maximum in flight)', registers: [this.registry], collect() { this.set(directory.waiting); } });
+  }
+
+  queueWaited(seconds: number): void {
+    this.queueWait.observe(seconds);
   }
 
   connectionDropped(): void {

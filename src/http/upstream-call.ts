@@ -1,16 +1,18 @@
 // Every upstream call of every route passes here, once: the chat and Responses translations, the /v1/messages
 // passthrough, both token counts, and whatever comes next. Given the request, the path, the body and whether
 // it streams, it picks the target, applies the key and header rules (the client handles retries and
-// timeouts), and fills the request's call record, which the access line and the metrics read. What a route
+// timeouts), moves on to the next key or target when an attempt fails before any byte reached the client, and
+// fills the request's call record, which the access line and the metrics read. What a route
 // keeps is its own translation before and after, and the shape of its errors.
 //
 // A client that leaves is decided here too: the upstream request is aborted with the connection, the error
 // that surfaces is ClientGoneError, and serveClient turns it into "no one to answer" (the only reply.hijack()
 // of the routes, with the one of a stream that takes the response over).
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ClientGoneError, type ProxyError } from '../errors.ts';
+import { ClientGoneError, ProxyError } from '../errors.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
-import type { UpstreamClient, UpstreamResponse } from '../upstream/client.ts';
+import { retryAfterMs, whenBodyOver, type UpstreamClient, type UpstreamResponse } from '../upstream/client.ts';
+import type { KeySlot } from '../upstream/key-slot.ts';
 import { upstreamKeyFor } from '../upstream/client-key.ts';
 import { headerValue } from '../upstream/header-value.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
@@ -26,7 +28,9 @@ import { streamReply } from './stream-writer.ts';
 export interface CallRecord {
   /** The model the client asked for (null when it named none), and the model sent upstream. */
   modelAsked: string | null;
+  /** The model name routed (after the model rules); the upstream's own id for it, once a target is chosen. */
   model: string;
+  sentModel: string | null;
   stream: boolean;
   /** The target that answered (or failed last), by name; the service key's name when one of ours was used. */
   upstream: string | null;
@@ -41,8 +45,12 @@ export interface CallRecord {
   startedAt: number;
   headersMs: number | null;
   durationMs: number | null;
+  /** Time spent waiting for a free upstream key. */
+  queueMs: number;
   /** The error code the call ended with, if any. */
   error: string | null;
+  /** Attempts that failed before the answer and moved on, in order. */
+  fallbacks: Array<{ upstream: string; keyName: string | null; reason: string }>;
 }
 
 /** Opens the request's call record (the access line reads it whether or not an upstream call follows). */
@@ -50,6 +58,7 @@ export function startCallRecord(request: FastifyRequest, models: { asked: unknow
   const record: CallRecord = {
     modelAsked: typeof models.asked === 'string' ? models.asked : null,
     model: models.sent,
+    sentModel: null,
     stream: models.stream === true,
     upstream: null,
     keyName: null,
@@ -60,7 +69,9 @@ export function startCallRecord(request: FastifyRequest, models: { asked: unknow
     startedAt: Date.now(),
     headersMs: null,
     durationMs: null,
+    queueMs: 0,
     error: null,
+    fallbacks: [],
   };
   request.callRecord = record;
   return record;
@@ -69,9 +80,15 @@ export function startCallRecord(request: FastifyRequest, models: { asked: unknow
 export interface CallSpec {
   /** Path below the target's base URL, with the query string the upstream should see. */
   path: string;
-  body: string | Buffer;
+  /**
+   * The body for one attempt: with the model id the target knows the model by, and without replayed thinking
+   * when the target is not the conversation's home (its signatures would be refused there).
+   */
+  body(attempt: { model: string; home: boolean }): string | Buffer;
   /** The answer streams (its body is read as it arrives), else it is read whole. */
   stream: boolean;
+  /** What keeps a conversation on one upstream key (affinity.ts); default: none, any healthy key. */
+  affinity?: string;
 }
 
 /**
@@ -182,37 +199,96 @@ export class UpstreamCall {
   }
 }
 
+// Before the first byte reaches the client, these move a request on to the next key or target of its model.
+const FALLBACK_STATUS = new Set([429, 500, 502, 503, 504, 529]);
+const FALLBACK_ERRORS = new Set(['upstream_unreachable', 'upstream_connect_timeout', 'upstream_headers_timeout', 'upstream_timeout', 'proxy_overloaded']);
+
 /**
- * Calls the upstream for the request's model (the record started by the route), with the target's key and
- * header rules. Resolves with the answer whatever its status; throws the ProxyError of a call that got no
- * answer, or ClientGoneError when the client left meanwhile.
+ * Calls the upstream for the request's model (the record started by the route): the routes of the model in
+ * order (directory.ts), each attempt with its target's key and header rules. A connection failure, a timeout,
+ * 429, 500, 502, 503, 504 or 529 cools the key down and moves on to the next key or target; the last one keeps
+ * its own retries, and its answer is the client's whatever its status. Throws the ProxyError of a call that got
+ * no answer, or ClientGoneError when the client left meanwhile.
  */
 export async function callUpstream(request: FastifyRequest, reply: FastifyReply, spec: CallSpec): Promise<UpstreamCall> {
   const app = request.server;
   const record = request.callRecord ?? startCallRecord(request, { asked: null, sent: 'unknown', stream: spec.stream });
   const wait = upstreamWaitFor(app.lifecycle, reply.raw);
-  // One target for now; several upstreams (routing, fallback, key pools) choose among the candidates here.
-  const client = app.upstreams.candidatesFor(record.model)[0]!;
-  const key = upstreamKeyFor(request.headers, client.target);
-  record.upstream = client.target.name;
-  record.keyName = key.name ?? null;
+  const directory = app.upstreams;
+  const candidates = directory.candidatesFor(record.model, spec.affinity ?? request.id);
+  const slotCount = candidates.reduce((count, candidate) => count + candidate.slots.length, 0);
+  const tried = new Set<KeySlot>();
   const started = performance.now();
-  try {
-    const response = await client.request({
-      path: spec.path,
-      headers: upstreamHeadersFor(request.headers, client.target, { key: key.key, requestId: request.id }),
-      body: spec.body,
-      signal: wait.signal,
-      whole: !spec.stream,
-    });
-    record.status = response.statusCode;
-    record.attempts = response.attempts;
-    record.headersMs = Math.round((performance.now() - started) * 100) / 100;
-    return new UpstreamCall({ request, reply, response, record, client, wait, sentAt: started });
-  } catch (error) {
+  let lastFailure: unknown = new ProxyError('upstream_unreachable', `No upstream is configured for the model ${JSON.stringify(record.model)}`);
+  const fail = (error: unknown): never => {
     record.error = error instanceof ClientGoneError ? 'client_gone' : ((error as ProxyError).code ?? 'unknown');
     throw error;
+  };
+  for (;;) {
+    const lease = await directory.acquire(candidates, tried, wait.signal).catch(fail);
+    if (lease === null) return fail(lastFailure);
+    if (lease.waitedMs > 0) {
+      record.queueMs += lease.waitedMs;
+      app.metrics.queueWaited(lease.waitedMs / 1000);
+    }
+    tried.add(lease.slot);
+    const last = tried.size >= slotCount;
+    const { target } = lease.client;
+    const key = upstreamKeyFor(request.headers, target, lease.slot.key ?? undefined);
+    record.upstream = target.name;
+    record.keyName = key.name ?? null;
+    record.sentModel = lease.model;
+    let response: UpstreamResponse;
+    try {
+      response = await lease.client.request({
+        path: spec.path,
+        headers: upstreamHeadersFor(request.headers, target, { key: key.key, requestId: request.id }),
+        body: spec.body(lease),
+        signal: wait.signal,
+        whole: !spec.stream,
+        // Another key or target takes over at once: no retry on this one first.
+        maxRetries: last ? undefined : 0,
+      });
+    } catch (error) {
+      lease.release();
+      record.attempts++;
+      const code = error instanceof ProxyError ? error.code : null;
+      if (code === null || !FALLBACK_ERRORS.has(code)) return fail(error);
+      if (code !== 'proxy_overloaded') lease.slot.failed(Date.now(), null);
+      app.metrics.upstreamAttempt(target.name, lease.slot.name, code);
+      if (last) return fail(error);
+      moveOn(request, record, lease.slot, code);
+      lastFailure = error;
+      continue;
+    }
+    record.attempts += response.attempts;
+    app.metrics.upstreamAttempt(target.name, lease.slot.name, String(response.statusCode));
+    if (FALLBACK_STATUS.has(response.statusCode)) {
+      const asked = retryAfterMs(response.headers);
+      // z.ai's concurrency answer (code 1302) says the key is busy, not failing (z.ai's API error-code table).
+      const text = last ? '' : await response.body.text().catch(() => '');
+      if (response.statusCode === 429 && /"code"\s*:\s*"?1302\b/.test(text)) lease.slot.busy(Date.now(), asked);
+      else lease.slot.failed(Date.now(), asked);
+      if (!last) {
+        lease.release();
+        moveOn(request, record, lease.slot, `status_${response.statusCode}`);
+        continue;
+      }
+    } else {
+      lease.slot.succeeded();
+    }
+    whenBodyOver(response.body, lease.release);
+    record.status = response.statusCode;
+    record.headersMs = Math.round((performance.now() - started) * 100) / 100;
+    return new UpstreamCall({ request, reply, response, record, client: lease.client, wait, sentAt: started });
   }
+}
+
+/** An attempt failed before any byte reached the client: noted, and the request goes on to the next key or target. */
+function moveOn(request: FastifyRequest, record: CallRecord, slot: KeySlot, reason: string): void {
+  record.fallbacks.push({ upstream: slot.target.name, keyName: slot.name, reason });
+  request.server.metrics.fallback(slot.target.name, reason);
+  request.log.info({ upstream: slot.target.name, key_name: slot.name ?? undefined, reason }, 'upstream attempt failed; trying the next key or upstream');
 }
 
 /**

@@ -40,7 +40,7 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     const translated = translateChatRequest(body, rules);
     const model = translated.body.model;
     return serveClient(request, reply, async () => {
-      const { call, message } = await messagesExchange(request, reply, translated.body, body.model);
+      const { call, message } = await messagesExchange(request, reply, translated.body);
       const created = Math.floor(now() / 1000);
       const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });

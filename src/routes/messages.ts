@@ -8,6 +8,7 @@ import { lastUsageIn } from '../count/usage-sniff.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { AnthropicRelay } from '../http/anthropic-relay.ts';
+import { affinityKeyOf } from '../http/affinity.ts';
 import { upstreamTokenCount } from '../http/count-tokens.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
 import { boundedJsonParser } from '../http/json-limits.ts';
@@ -15,6 +16,7 @@ import { withoutKeyParams } from '../http/secrets.ts';
 import { callUpstream, serveClient, startCallRecord, type UpstreamCall } from '../http/upstream-call.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
+import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
 import { anthropicBodyHasImage, resolveModel, type ModelRules } from '../translate/model.ts';
 
 type Body = Record<string, unknown>;
@@ -34,10 +36,16 @@ function upstreamPath(request: FastifyRequest, path: string): string {
   return keptQuery === -1 ? path : path + kept.slice(keptQuery);
 }
 
-/** The body to send: the client's bytes when the model stays, else the body re-serialized with the new model. */
-function upstreamPayload(request: FastifyRequest, body: Body, model: string): string | Buffer {
-  if (body.model === model && request.rawBody) return request.rawBody;
-  return JSON.stringify({ ...body, model });
+/**
+ * The body of one attempt: the client's bytes when the model stays and the target is the conversation's home,
+ * else the body re-serialized with the target's model id (and without replayed thinking away from home).
+ */
+function upstreamPayload(request: FastifyRequest, body: Body): (attempt: { model: string; home: boolean }) => string | Buffer {
+  return ({ model, home }) => {
+    if (!home) return JSON.stringify(withoutThinkingHistory({ ...body, model }));
+    if (body.model === model && request.rawBody) return request.rawBody;
+    return JSON.stringify({ ...body, model });
+  };
 }
 
 function requireObject(body: unknown): Body {
@@ -90,7 +98,12 @@ async function routes(app: FastifyInstance): Promise<void> {
     const streaming = body.stream === true;
     startCallRecord(request, { asked: body.model, sent: model, stream: streaming });
     return serveClient(request, reply, async () => {
-      const call = await callUpstream(request, reply, { path: upstreamPath(request, '/v1/messages'), body: upstreamPayload(request, body, model), stream: streaming });
+      const call = await callUpstream(request, reply, {
+        path: upstreamPath(request, '/v1/messages'),
+        body: upstreamPayload(request, body),
+        stream: streaming,
+        affinity: affinityKeyOf(request.headers, undefined, body),
+      });
       if (streaming && call.ok && call.isEventStream()) {
         reply.headers(call.relayedHeaders());
         return call.stream(new AnthropicRelay(), { status: call.status, contentType: 'text/event-stream; charset=utf-8' });
@@ -116,7 +129,7 @@ async function routes(app: FastifyInstance): Promise<void> {
       return { input_tokens: inputTokens, token_count: inputTokens, input_token_count: inputTokens, ...(estimated ? { proxy_estimate: true } : {}) };
     };
     return serveClient(request, reply, async () => {
-      const count = await upstreamTokenCount(request, reply, upstreamPayload(request, body, model), upstreamPath(request, '/v1/messages/count_tokens'));
+      const count = await upstreamTokenCount(request, reply, upstreamPayload(request, body), upstreamPath(request, '/v1/messages/count_tokens'));
       if (count.kind === 'estimate') return answer(estimateInputTokens(body, await tokenizer()), true);
       if (count.kind === 'refused') return relayWhole(reply, count.call);
       reply.headers(count.headers);

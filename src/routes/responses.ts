@@ -85,7 +85,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
-    const { call, message } = await messagesExchange(request, reply, translated.body, job.body.model);
+    const { call, message } = await messagesExchange(request, reply, translated.body);
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
       createdAt: Math.floor(now() / 1000),
@@ -175,7 +175,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     startCallRecord(request, { asked: body.model, sent: upstreamBody.model });
     const answer = (inputTokens: number) => ({ object: 'response.input_tokens', input_tokens: inputTokens });
     return serveClient(request, reply, async () => {
-      const count = await upstreamTokenCount(request, reply, JSON.stringify(counted));
+      const count = await upstreamTokenCount(request, reply, ({ model }) => JSON.stringify({ ...counted, model }));
       if (count.kind === 'estimate') {
         reply.header('x-proxy-token-estimate', 'true');
         return answer(estimateInputTokens(counted, await tokenizer()));

@@ -22,6 +22,8 @@ interface UpstreamRequest {
   body: string | Buffer;
   /** Aborts when the client goes away. */
   signal?: AbortSignal;
+  /** Retries on this target before the answer goes back (default: the target's maxRetries; 0 when another target or key can take over). */
+  maxRetries?: number;
   /**
    * The answer is read whole (a non-streaming request): collected as it arrives, up to BODY_LIMIT_BYTES
    * (larger is a 502 upstream_invalid_response), with undici's dispatch API. Otherwise its body is a stream.
@@ -173,9 +175,7 @@ export class UpstreamClient {
     try {
       const response = await this.attempts(request, exchange);
       // The slot is held until the body is read whole, fails or is dropped.
-      if (response.body.destroyed) exchange.settle();
-      else if (response.body instanceof WholeAnswer) response.body.whenOver(exchange.settle);
-      else (response.body as unknown as NodeJS.ReadableStream).once('close', exchange.settle);
+      whenBodyOver(response.body, exchange.settle);
       return response;
     } catch (error) {
       exchange.settle();
@@ -197,6 +197,7 @@ export class UpstreamClient {
 
   private async attempts(request: UpstreamRequest, exchange: Exchange): Promise<UpstreamResponse> {
     const signal = exchange.signal;
+    const maxRetries = request.maxRetries ?? this.target.maxRetries;
     for (let attempt = 1; ; attempt++) {
       const started = performance.now();
       let response: AnswerStart | Dispatcher.ResponseData;
@@ -206,7 +207,7 @@ export class UpstreamClient {
       } catch (error) {
         const failure = this.failureOf(error, signal);
         this.options.observer.attemptDone?.({ statusCode: null, errorType: failure instanceof ProxyError ? (failure.code ?? 'unknown') : 'client_gone', durationMs: performance.now() - started });
-        if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= this.target.maxRetries) {
+        if (failure instanceof ProxyError && this.isRetryableError(error) && attempt <= maxRetries) {
           const delay = this.backoff(attempt);
           this.options.observer.retry?.({ attempt, reason: failure.code ?? 'unknown', delayMs: delay });
           await this.wait(delay, exchange);
@@ -215,7 +216,7 @@ export class UpstreamClient {
         throw failure;
       }
       this.options.observer.attemptDone?.({ statusCode: response.statusCode, errorType: null, durationMs: performance.now() - started });
-      if (RETRYABLE_STATUS.has(response.statusCode) && attempt <= this.target.maxRetries) {
+      if (RETRYABLE_STATUS.has(response.statusCode) && attempt <= maxRetries) {
         const delay = this.retryDelay(response.headers, attempt);
         if (delay !== null) {
           await response.body.dump().catch(() => undefined);
@@ -336,16 +337,7 @@ export class UpstreamClient {
 
   /** The delay before retrying an answer, or null when its retry-after is too long to wait for. */
   private retryDelay(headers: UpstreamResponse['headers'], attempt: number): number | null {
-    const text = (name: string) => headerValue(headers, name);
-    let asked: number | null = null;
-    const ms = Number(text('retry-after-ms'));
-    const after = text('retry-after');
-    if (Number.isFinite(ms) && ms >= 0 && text('retry-after-ms') !== undefined) asked = ms;
-    else if (after !== undefined) {
-      const seconds = Number(after);
-      asked = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(after) - Date.now());
-      if (!Number.isFinite(asked)) asked = null;
-    }
+    const asked = retryAfterMs(headers);
     if (asked === null) return this.backoff(attempt);
     return asked > this.options.maxRetryAfterMs ? null : asked;
   }
@@ -373,4 +365,23 @@ export class UpstreamClient {
       throw this.failureOf(error, exchange.signal);
     }
   }
+}
+
+/** What an answer's retry-after-ms or retry-after (seconds or an HTTP date) asks for, in ms, or null. */
+export function retryAfterMs(headers: UpstreamResponse['headers'], now = Date.now()): number | null {
+  const exact = headerValue(headers, 'retry-after-ms');
+  const ms = Number(exact);
+  if (exact !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  const after = headerValue(headers, 'retry-after');
+  if (after === undefined) return null;
+  const seconds = Number(after);
+  const asked = Number.isFinite(seconds) ? seconds * 1000 : Math.max(0, Date.parse(after) - now);
+  return Number.isFinite(asked) ? asked : null;
+}
+
+/** Calls `done` once an answer's body is read whole, has failed or was dropped. */
+export function whenBodyOver(body: UpstreamBody, done: () => void): void {
+  if (body.destroyed) done();
+  else if (body instanceof WholeAnswer) body.whenOver(done);
+  else (body as unknown as NodeJS.ReadableStream).once('close', done);
 }

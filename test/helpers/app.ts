@@ -7,7 +7,7 @@ import { configSecrets, loadConfig, type Config } from '../../src/config.ts';
 import { environmentTarget, type UpstreamTarget } from '../../src/routing.ts';
 import { createLogger } from '../../src/logging.ts';
 
-interface Teardown {
+export interface Teardown {
   teardown(fn: () => unknown): void;
 }
 

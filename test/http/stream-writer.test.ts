@@ -94,7 +94,7 @@ async function setup(t: { teardown(fn: () => unknown): void }, env: Record<strin
       recordWrites(socket, socketWrites);
     }
     startCallRecord(request, { asked: 'writer-model', sent: 'writer-model', stream: true });
-    const call = await callUpstream(request, reply, { path: '/v1/messages', body: '{}', stream: true });
+    const call = await callUpstream(request, reply, { path: '/v1/messages', body: () => '{}', stream: true });
     const transform = new Scripted();
     transforms.push(transform);
     reply.header('x-route-header', 'kept');
