@@ -4,8 +4,8 @@
 // What a route adds is its own translation before and after (and its stream transform).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ProxyError } from '../errors.ts';
-import { openAIResponseHeaders } from '../translate/response-headers.ts';
-import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { openAIResponseHeaders } from '../translate/anthropic/response-headers.ts';
+import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/anthropic/upstream-error.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
 import { relayedResponseHeaders } from '../upstream/response-headers.ts';

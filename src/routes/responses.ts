@@ -29,11 +29,11 @@ import {
 import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../state/history.ts';
 import type { ResponsesStore, StoredInputItem } from '../state/responses-store.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
-import { ResponsesSseTranslator } from '../translate/openai-responses/pipeline.ts';
+import { ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
 import { translateResponsesRequest, type ResponsesTranslationRules, type TranslatedResponsesRequest } from '../translate/openai-responses/request.ts';
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
-import { upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { upstreamErrorToOpenAI } from '../translate/anthropic/upstream-error.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
 import { clientKeyOf } from '../upstream/client-key.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';

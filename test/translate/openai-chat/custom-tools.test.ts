@@ -3,10 +3,10 @@
 // calls; the answer's call comes back as `type: "custom"` with `custom.input` the raw text, streamed or not.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { customToolInputText } from '../../../src/translate/custom-tool.ts';
+import { customToolInputText } from '../../../src/translate/openai-common/custom-tool.ts';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
 import { chatCompletionFrom } from '../../../src/translate/openai-chat/response.ts';
-import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator } from '../../../src/translate/openai-chat/sse-translator.ts';
 import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { anthropicRequestProblems } from '../../helpers/anthropic-request-rules.ts';
 import { parseOpenAISse } from '../../helpers/stream-fixtures.ts';
