@@ -3,8 +3,8 @@
 // metadata, service_tier, modalities, audio, prediction, ...) are simply not read.
 import { invalidRequest } from '../../errors.ts';
 import { anthropicRequestBody, uniqueTools } from '../anthropic/request.ts';
-import { endUserIds } from '../openai-common/end-user.ts';
 import { resolveModel } from '../openai-common/model.ts';
+import { sharedBodyParts } from '../openai-common/request-fields.ts';
 import { thinkingFor } from '../openai-common/reasoning.ts';
 import { responseFormatTool } from '../openai-common/response-format.ts';
 import type { TranslationRules } from '../openai-common/rules.ts';
@@ -54,12 +54,7 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     toolChoice,
     formatTool,
     thinking,
-    stop: request.stop,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    users: endUserIds(request),
-    stream,
+    ...sharedBodyParts(request),
   });
 
   return {

@@ -6,8 +6,8 @@
 // counterpart and are only echoed in the response.
 import { invalidRequest } from '../../errors.ts';
 import { anthropicRequestBody } from '../anthropic/request.ts';
-import { endUserIds } from '../openai-common/end-user.ts';
 import { resolveModel } from '../openai-common/model.ts';
+import { sharedBodyParts } from '../openai-common/request-fields.ts';
 import { thinkingFor } from '../openai-common/reasoning.ts';
 import { asChatFormat, responseFormatTool } from '../openai-common/response-format.ts';
 import type { TranslationRules } from '../openai-common/rules.ts';
@@ -64,12 +64,7 @@ export function translateResponsesRequest(request: ResponsesRequest, input: stri
     toolChoice,
     formatTool,
     thinking,
-    stop: request.stop,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    users: endUserIds(request),
-    stream,
+    ...sharedBodyParts(request),
   });
   return { body, stream, responseFormatTool: formatTool?.name ?? null, toolsByUpstreamName: tools.byUpstreamName };
 }
