@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   for (const input of inputs.slice(0, 2)) results.push(await measure(`relay      ${input.name}`, input.events, input.bytes, () => relayOnce(input.chunks)));
 
   const lines = [
-    chat ? 'decoder + state machine + encoder (src/translate/openai-chat/sse-translator.ts), and the passthrough relay:' : 'src/translate/openai-chat/stream-translator.ts is not there yet (issue 5): only the passthrough relay is measured:',
+    chat ? 'decoder + state machine + encoder (src/translate/openai-chat/sse-translator.ts), and the passthrough relay:' : 'src/translate/openai-chat/sse-translator.ts is not there yet (issue 5): only the passthrough relay is measured:',
     ...results.map((r) => `  ${r.name.padEnd(58)} ${Math.round(r.eventsPerS).toLocaleString('en-US').padStart(12)} events/s  ${r.nsPerEvent.toFixed(0).padStart(6)} ns/event  ${r.mbPerS.toFixed(1).padStart(7)} MB/s  (${r.events} events, ${r.bytes} B)`),
   ];
   if (args.json) process.stdout.write(`${JSON.stringify({ translatorAvailable: chat !== null, results, lines })}\n`);

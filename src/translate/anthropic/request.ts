@@ -108,7 +108,7 @@ export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicReques
   const stop = stopSequences(parts.stop);
   if (stop.length > 0) body.stop_sequences = stop;
   Object.assign(body, samplingFor(parts, thinkingIsOn));
-  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: user-id.ts).
+  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: anthropic/user-id.ts).
   let userId: string | undefined;
   for (const user of parts.users) if (userId === undefined) userId = anthropicUserId(user);
   if (userId !== undefined) body.metadata = { user_id: userId };

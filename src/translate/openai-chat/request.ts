@@ -8,7 +8,7 @@ import { sharedBodyParts } from '../openai-common/request-fields.ts';
 import { thinkingFor } from '../openai-common/reasoning.ts';
 import { responseFormatTool } from '../openai-common/response-format.ts';
 import type { TranslationRules } from '../openai-common/rules.ts';
-import { translateMessages } from './messages.ts';
+import { translateMessages } from './input.ts';
 import { allowedOnly, customToolNames, namedChoiceParam, translateToolChoice, translateTools } from './tools.ts';
 import type { AnthropicRequest } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';

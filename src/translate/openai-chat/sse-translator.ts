@@ -1,6 +1,6 @@
 // Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
 // encoder in one pure object (the streaming writer's transform), so the I/O code and the fixture tests run
-// exactly the same path. The layers shared with the Responses translator are in anthropic-sse-transform.ts.
+// exactly the same path. The layers shared with the Responses translator are in anthropic/sse-transform.ts.
 import type { RawJsonString } from '../../wire/openai-chat.ts';
 import { AnthropicSseTransform } from '../anthropic/sse-transform.ts';
 import { ChatChunkEncoder, SSE_DONE } from './chunk-encoder.ts';

@@ -1,5 +1,5 @@
 // OpenAI custom tools (free-form text input) on chat completions: the Responses API's rule (one string
-// property `input`, translate/custom-tool.ts) for the definition, a named choice, allowed_tools and history
+// property `input`, translate/openai-common/custom-tool.ts) for the definition, a named choice, allowed_tools and history
 // calls; the answer's call comes back as `type: "custom"` with `custom.input` the raw text, streamed or not.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
