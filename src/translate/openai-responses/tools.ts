@@ -87,7 +87,7 @@ export function upstreamToolName(tools: TranslatedTools, name: string, namespace
   return name;
 }
 
-/** The allowed_tools choice (flat: `{type: "allowed_tools", mode, tools}`), or null for any other choice. */
+/** Whether the choice is allowed_tools (flat on the Responses API: `{type: "allowed_tools", mode, tools}`). */
 function isAllowedTools(choice: ToolChoice | null | undefined): choice is ToolChoice & { mode?: unknown; tools?: unknown } {
   return choice !== null && typeof choice === 'object' && (choice as { type?: unknown }).type === 'allowed_tools';
 }
