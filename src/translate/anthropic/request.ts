@@ -74,7 +74,11 @@ export function samplingFor(parts: Pick<AnthropicBodyParts, 'temperature' | 'top
 /** Anthropic refuses two tools of one name: a repeated definition (or a function named like a server tool) keeps the first. */
 export function uniqueTools(tools: AnthropicBodyParts['tools']): AnthropicBodyParts['tools'] {
   const names = new Set<string>();
-  return tools.filter((tool) => !names.has(tool.name) && names.add(tool.name));
+  return tools.filter((tool) => {
+    if (names.has(tool.name)) return false;
+    names.add(tool.name);
+    return true;
+  });
 }
 
 export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicRequest {
