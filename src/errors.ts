@@ -2,7 +2,7 @@
 // written once with its HTTP status and its `type` in both wire shapes, or an error whose status and code
 // another party chose (the upstream's answer, the framework's own 4xx), typed by its status. The same
 // object is rendered as an HTTP error or as the final event of a stream, in the shape of the route's API.
-import type { AnthropicErrorBody } from './wire/anthropic.ts';
+import { ANTHROPIC_ERROR_STATUS, type AnthropicErrorBody } from './wire/anthropic.ts';
 import type { OpenAIErrorBody } from './wire/openai-chat.ts';
 
 export type ApiFamily = 'openai' | 'anthropic';
@@ -87,40 +87,12 @@ const OPENAI_TYPE_BY_STATUS: Readonly<Record<number, string>> = {
   429: 'rate_limit_error',
 };
 
-/**
- * Anthropic's error types (its "Errors" page: HTTP errors), with their status and the OpenAI code an OpenAI
- * client gets for them where OpenAI has its own (otherwise the Anthropic type is the code). 529 is answered
- * as 503: OpenAI clients and HTTP middleboxes do not know it.
- */
-const ANTHROPIC_ERROR_TYPES: Readonly<Record<string, { status: number; openaiCode?: string }>> = {
-  invalid_request_error: { status: 400 },
-  authentication_error: { status: 401, openaiCode: 'invalid_api_key' },
-  billing_error: { status: 402, openaiCode: 'insufficient_quota' },
-  permission_error: { status: 403 },
-  not_found_error: { status: 404 },
-  request_too_large: { status: 413 },
-  rate_limit_error: { status: 429, openaiCode: 'rate_limit_exceeded' },
-  api_error: { status: 500 },
-  timeout_error: { status: 504 },
-  overloaded_error: { status: 529, openaiCode: 'overloaded' },
-};
-
-/** OpenAI's code for a request over the model's context window, which clients and agent frameworks act on (they trim the history). */
-const CONTEXT_LENGTH_EXCEEDED = 'context_length_exceeded';
-// Anthropic: "prompt is too long: N tokens > M maximum", "input length and `max_tokens` exceed context limit";
-// z.ai: business code 1261 ("Prompt 超长"), and English messages of the same kind.
-const CONTEXT_WINDOW_MESSAGE = /prompt is too long|context (?:window|length|limit)|maximum context/i;
-const ZAI_PROMPT_TOO_LONG = '1261';
-
-/** Seconds a client should wait after an overloaded upstream that said nothing itself. */
-const OVERLOADED_RETRY_AFTER_S = '2';
-
 function openAITypeFor(status: number): string {
   return OPENAI_TYPE_BY_STATUS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request_error');
 }
 
 function anthropicTypeFor(status: number): string {
-  for (const [type, spec] of Object.entries(ANTHROPIC_ERROR_TYPES)) if (spec.status === status) return type;
+  for (const [type, typeStatus] of Object.entries(ANTHROPIC_ERROR_STATUS)) if (typeStatus === status) return type;
   if (status === 503) return 'overloaded_error';
   return status >= 500 ? 'api_error' : 'invalid_request_error';
 }
@@ -193,50 +165,6 @@ export function upstreamProtocolError(detail: string): ProxyError {
 /** A stream that ended without message_stop. */
 export function upstreamTruncatedError(): ProxyError {
   return new ProxyError('upstream_stream_truncated', 'The upstream closed the stream before message_stop: the answer is incomplete');
-}
-
-/** What an upstream said about an error: in an HTTP error answer, an error envelope in a 200, or an `error` event. */
-export interface UpstreamErrorReport {
-  /** The HTTP status it came with; null for an envelope in a 200 or a stream event (its type decides). */
-  status: number | null;
-  /** The Anthropic error type; null when it named none or a number (z.ai puts its codes there). */
-  type: string | null;
-  /** A code of the upstream's own (z.ai's business codes). */
-  code: string | null;
-  message: string;
-  headers?: Record<string, string>;
-}
-
-/** The status the client gets: the upstream's (529 as 503), or the one its error type stands for, else 502. */
-function clientStatusFor(report: UpstreamErrorReport): number {
-  const status = report.status ?? (report.type !== null && Object.hasOwn(ANTHROPIC_ERROR_TYPES, report.type) ? ANTHROPIC_ERROR_TYPES[report.type].status : 502);
-  if (status === 529) return 503;
-  // A redirect or an informational status is not an answer the client can use.
-  return status >= 400 && status <= 599 ? status : 502;
-}
-
-function isContextWindowError(report: UpstreamErrorReport, status: number): boolean {
-  if (report.code === ZAI_PROMPT_TOO_LONG) return true;
-  return (status === 400 || report.type === 'invalid_request_error') && CONTEXT_WINDOW_MESSAGE.test(report.message);
-}
-
-/**
- * An upstream error as an OpenAI client sees it, on every translated route, streamed or not: the status
- * kept (529 -> 503 with a retry-after), the message kept, the code OpenAI would send where it has one
- * (`context_length_exceeded`, `rate_limit_exceeded`, `invalid_api_key`, ...), else the upstream's own code,
- * else the Anthropic type, else `upstream_<status>`.
- */
-export function upstreamApiError(report: UpstreamErrorReport): ProxyError {
-  const status = clientStatusFor(report);
-  const known = report.type !== null && Object.hasOwn(ANTHROPIC_ERROR_TYPES, report.type) ? ANTHROPIC_ERROR_TYPES[report.type] : undefined;
-  let code: string | null;
-  if (isContextWindowError(report, status)) code = CONTEXT_LENGTH_EXCEEDED;
-  else code = report.code ?? known?.openaiCode ?? report.type ?? (report.status !== null ? `upstream_${report.status}` : null);
-  const headers = { ...report.headers };
-  if (status === 503 && (report.status === 529 || report.type === 'overloaded_error') && headers['retry-after'] === undefined) {
-    headers['retry-after'] = OVERLOADED_RETRY_AFTER_S;
-  }
-  return ProxyError.foreign(status, code, report.message, { headers });
 }
 
 export function toOpenAIError(error: ProxyError): OpenAIErrorBody {

@@ -1,7 +1,7 @@
 // The service's own errors: OpenAI-shaped on OpenAI routes, Anthropic-shaped on Anthropic routes, never
 // HTML or a stack trace; and the catalogue behind them, with the mapping of upstream errors.
 import t from 'tap';
-import { ERROR_CATALOGUE, ProxyError, toAnthropicError, toOpenAIError, upstreamApiError, type ErrorCode } from '../src/errors.ts';
+import { ERROR_CATALOGUE, ProxyError, toAnthropicError, toOpenAIError, type ErrorCode } from '../src/errors.ts';
 import { buildTestApp } from './helpers/app.ts';
 
 async function appWithEchoRoutes(t: { teardown(fn: () => unknown): void }) {
@@ -102,39 +102,4 @@ t.test('errors raised by others are typed by their status', async (t) => {
   t.equal(ProxyError.foreign(503, null, 'x').anthropicType, 'overloaded_error');
   t.equal(ProxyError.foreign(418, null, 'x').anthropicType, 'invalid_request_error');
   t.equal(ProxyError.foreign(599, null, 'x').openaiType, 'server_error');
-});
-
-t.test('upstream errors get the OpenAI code clients branch on, whatever carried them', async (t) => {
-  const report = (status: number | null, type: string | null, message: string, code: string | null = null) => upstreamApiError({ status, type, code, message });
-  const cases: Array<[ReturnType<typeof report>, number, string, string | null]> = [
-    [report(400, 'invalid_request_error', 'prompt is too long: 208423 tokens > 200000 maximum'), 400, 'invalid_request_error', 'context_length_exceeded'],
-    [report(400, 'invalid_request_error', 'input length and `max_tokens` exceed context limit: 188240 + 21333 > 200000'), 400, 'invalid_request_error', 'context_length_exceeded'],
-    [report(null, 'invalid_request_error', 'Prompt is too long'), 400, 'invalid_request_error', 'context_length_exceeded'],
-    [report(400, null, 'Prompt 超长', '1261'), 400, 'invalid_request_error', 'context_length_exceeded'],
-    [report(400, 'invalid_request_error', 'max_tokens: too large'), 400, 'invalid_request_error', 'invalid_request_error'],
-    [report(401, 'authentication_error', 'bad key'), 401, 'authentication_error', 'invalid_api_key'],
-    [report(402, 'billing_error', 'no credit'), 402, 'invalid_request_error', 'insufficient_quota'],
-    [report(429, 'rate_limit_error', 'slow down'), 429, 'rate_limit_error', 'rate_limit_exceeded'],
-    [report(null, 'rate_limit_error', 'slow down'), 429, 'rate_limit_error', 'rate_limit_exceeded'],
-    [report(529, 'overloaded_error', 'Overloaded'), 503, 'server_error', 'overloaded'],
-    [report(null, 'overloaded_error', 'Overloaded'), 503, 'server_error', 'overloaded'],
-    [report(null, 'api_error', 'boom'), 500, 'server_error', 'api_error'],
-    [report(429, null, 'Insufficient balance', '1113'), 429, 'rate_limit_error', '1113'],
-    [report(null, 'novel_error', 'odd'), 502, 'server_error', 'novel_error'],
-    [report(502, null, '<html>'), 502, 'server_error', 'upstream_502'],
-    [report(null, null, 'nothing said'), 502, 'server_error', null],
-    [report(413, 'request_too_large', 'Request exceeds the maximum size'), 413, 'invalid_request_error', 'request_too_large'],
-  ];
-  for (const [error, status, type, code] of cases) {
-    t.equal(error.statusCode, status, `${error.message}: status`);
-    t.equal(error.openaiType, type, `${error.message}: type`);
-    t.equal(error.code, code, `${error.message}: code`);
-  }
-});
-
-t.test('an overloaded upstream gets a retry-after, its own when it gave one', async (t) => {
-  t.equal(upstreamApiError({ status: 529, type: 'overloaded_error', code: null, message: 'x' }).headers['retry-after'], '2');
-  t.equal(upstreamApiError({ status: null, type: 'overloaded_error', code: null, message: 'x' }).headers['retry-after'], '2', 'in a 200 or an event too');
-  t.equal(upstreamApiError({ status: 529, type: 'overloaded_error', code: null, message: 'x', headers: { 'retry-after': '9' } }).headers['retry-after'], '9');
-  t.equal(upstreamApiError({ status: 503, type: null, code: null, message: 'x' }).headers['retry-after'], undefined, 'a plain 503 says what it says');
 });

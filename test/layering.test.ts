@@ -57,6 +57,66 @@ t.test('every import in src/ goes down the layers', async (t) => {
   t.strictSame(wrong, []);
 });
 
+/**
+ * Inside translate/, what each sub-folder may import besides itself: anthropic/ is the Anthropic side both
+ * OpenAI surfaces translate to, openai-common/ the rules the two surfaces share; a surface never imports the
+ * other, and nothing lies loose in translate/ outside the sub-folders.
+ */
+const TRANSLATE_ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  anthropic: [],
+  'openai-common': ['anthropic'],
+  'openai-chat': ['anthropic', 'openai-common'],
+  'openai-responses': ['anthropic', 'openai-common'],
+};
+const TRANSLATE = join(SRC, 'translate');
+
+/** `openai-chat` for src/translate/openai-chat/x.ts, null outside translate/ (a file directly in it: its name). */
+const translatePartOf = (path: string) => (layerOf(path) === 'translate' ? relative(TRANSLATE, path).split('/')[0] : null);
+
+/** The imports inside translate/ that cross its sub-folders the wrong way, as `from imports to` lines. */
+function wrongTranslateImports(files: ReadonlyArray<{ file: string; imports: readonly string[] }>): string[] {
+  const wrong: string[] = [];
+  for (const { file, imports } of files) {
+    const from = translatePartOf(file);
+    if (from === null) continue;
+    const allowed = TRANSLATE_ALLOWED[from];
+    if (allowed === undefined) {
+      wrong.push(`${relative(SRC, file)} lies outside the sub-folders of translate/`);
+      continue;
+    }
+    for (const target of imports) {
+      const to = translatePartOf(target);
+      if (to === null || to === from) continue;
+      if (!allowed.includes(to)) wrong.push(`${relative(SRC, file)} imports ${relative(SRC, target)}`);
+    }
+  }
+  return wrong;
+}
+
+t.test('inside translate/: anthropic and openai-common import no surface, a surface never the other one', async (t) => {
+  const files = sourceFiles(TRANSLATE).map((file) => ({ file, imports: importsOf(file) }));
+  t.ok(files.length > 30, `${files.length} files read`);
+  t.strictSame(wrongTranslateImports(files), []);
+  // The rule must be able to fail: the imports a reviewer would refuse are caught.
+  const at = (path: string) => join(TRANSLATE, path);
+  t.strictSame(
+    wrongTranslateImports([
+      { file: at('openai-responses/request.ts'), imports: [at('openai-chat/tools.ts'), at('openai-common/model.ts'), at('anthropic/request.ts')] },
+      { file: at('openai-chat/request.ts'), imports: [at('openai-responses/tools.ts')] },
+      { file: at('anthropic/request.ts'), imports: [at('openai-common/user-id.ts')] },
+      { file: at('openai-common/tools.ts'), imports: [at('openai-chat/tools.ts'), join(SRC, 'wire/anthropic.ts')] },
+      { file: at('loose.ts'), imports: [] },
+    ]),
+    [
+      'translate/openai-responses/request.ts imports translate/openai-chat/tools.ts',
+      'translate/openai-chat/request.ts imports translate/openai-responses/tools.ts',
+      'translate/anthropic/request.ts imports translate/openai-common/user-id.ts',
+      'translate/openai-common/tools.ts imports translate/openai-chat/tools.ts',
+      'translate/loose.ts lies outside the sub-folders of translate/',
+    ],
+  );
+});
+
 t.test('nothing but app.ts imports a route', async (t) => {
   const importers = sourceFiles(SRC).filter((file) => importsOf(file).some((target) => layerOf(target) === 'routes' && layerOf(file) !== 'routes'));
   t.strictSame(importers.map((file) => relative(SRC, file)), ['app.ts']);

@@ -25,7 +25,7 @@ import { anthropicErrorSchema, openAIErrorSchema } from '../../src/schemas/commo
 import { messagesBodySchema } from '../../src/schemas/messages.ts';
 import { translateChatRequest } from '../../src/translate/openai-chat/request.ts';
 import { chatCompletionFrom } from '../../src/translate/openai-chat/response.ts';
-import { openAIResponseHeaders } from '../../src/translate/response-headers.ts';
+import { openAIResponseHeaders } from '../../src/translate/anthropic/response-headers.ts';
 import { upstreamHeadersFor } from '../../src/upstream/request-headers.ts';
 import { relayedResponseHeaders } from '../../src/upstream/response-headers.ts';
 import type { IncomingMessage } from 'node:http';

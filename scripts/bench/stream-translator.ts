@@ -1,6 +1,6 @@
 // Micro-benchmark of the pure streaming code, no sockets: events per second through
-//  - the translated path: SSE decoder + chat chunk state machine + encoder (src/translate/openai-chat/stream-translator.ts),
-//  - the passthrough relay (src/http/anthropic-relay.ts), which only watches the bytes (message_stop, usage),
+//  - the translated path: SSE decoder + chat chunk state machine + encoder (src/translate/openai-chat/sse-translator.ts),
+//  - the passthrough relay (src/translate/anthropic/relay.ts), which only watches the bytes (message_stop, usage),
 // on the benchmark's recorded 50-event stream, cut the way the mock writes it (4 chunks) and in 64-byte
 // pieces (a slow upstream), and on the recorded fixture streams.
 //
@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { AnthropicRelay } from '../../src/http/anthropic-relay.ts';
+import { AnthropicRelay } from '../../src/translate/anthropic/relay.ts';
 import { streamText } from './payloads.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,7 +24,7 @@ type TranslatorFactory = () => Translator;
 
 /** The chat pipeline when src/stream/ has it (issue 5), else null: the relay is measured either way. */
 async function chatTranslatorFactory(): Promise<TranslatorFactory | null> {
-  const path = join(ROOT, 'src/translate/openai-chat/stream-translator.ts');
+  const path = join(ROOT, 'src/translate/openai-chat/sse-translator.ts');
   let module: { ChatSseTranslator?: new (options: Record<string, unknown>) => Translator };
   try {
     module = (await import(pathToFileURL(path).href)) as typeof module;
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   for (const input of inputs.slice(0, 2)) results.push(await measure(`relay      ${input.name}`, input.events, input.bytes, () => relayOnce(input.chunks)));
 
   const lines = [
-    chat ? 'decoder + state machine + encoder (src/translate/openai-chat/stream-translator.ts), and the passthrough relay:' : 'src/translate/openai-chat/stream-translator.ts is not there yet (issue 5): only the passthrough relay is measured:',
+    chat ? 'decoder + state machine + encoder (src/translate/openai-chat/sse-translator.ts), and the passthrough relay:' : 'src/translate/openai-chat/sse-translator.ts is not there yet (issue 5): only the passthrough relay is measured:',
     ...results.map((r) => `  ${r.name.padEnd(58)} ${Math.round(r.eventsPerS).toLocaleString('en-US').padStart(12)} events/s  ${r.nsPerEvent.toFixed(0).padStart(6)} ns/event  ${r.mbPerS.toFixed(1).padStart(7)} MB/s  (${r.events} events, ${r.bytes} B)`),
   ];
   if (args.json) process.stdout.write(`${JSON.stringify({ translatorAvailable: chat !== null, results, lines })}\n`);

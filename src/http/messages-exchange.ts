@@ -4,8 +4,8 @@
 // before and after (and its stream transform).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
-import { openAIResponseHeaders } from '../translate/response-headers.ts';
-import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
+import { openAIResponseHeaders } from '../translate/anthropic/response-headers.ts';
+import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/anthropic/upstream-error.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
 import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
 import { affinityKeyOf } from './affinity.ts';

@@ -8,7 +8,7 @@ import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/ch
 import { openAIErrorRef } from '../schemas/common.ts';
 import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
 import { chatCompletionFrom } from '../translate/openai-chat/response.ts';
-import { ChatSseTranslator } from '../translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator } from '../translate/openai-chat/sse-translator.ts';
 import type { ChatCompletionRequest } from '../wire/openai-chat.ts';
 
 export interface ChatCompletionRouteOptions {

@@ -4,10 +4,10 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../errors.ts';
-import { lastUsageIn } from '../count/usage-sniff.ts';
+import { lastUsageIn } from '../translate/anthropic/usage-tap.ts';
 import { estimateInputTokens } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
-import { AnthropicRelay } from '../http/anthropic-relay.ts';
+import { AnthropicRelay } from '../translate/anthropic/relay.ts';
 import { affinityKeyOf } from '../http/affinity.ts';
 import { upstreamTokenCount } from '../http/count-tokens.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
@@ -17,7 +17,7 @@ import { callUpstream, serveClient, startCallRecord, type UpstreamCall } from '.
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
 import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
-import { anthropicBodyHasImage, resolveModel, type ModelRules } from '../translate/model.ts';
+import { anthropicBodyHasImage, resolveModel, type ModelRules } from '../translate/openai-common/model.ts';
 
 type Body = Record<string, unknown>;
 

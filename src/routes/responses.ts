@@ -28,7 +28,7 @@ import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../
 import { pageOf, type PageQuery } from '../state/paging.ts';
 import type { ResponsesStore } from '../state/responses-store.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
-import { ResponsesSseTranslator } from '../translate/openai-responses/pipeline.ts';
+import { ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
 import { translateResponsesRequest, type ResponsesTranslationRules, type TranslatedResponsesRequest } from '../translate/openai-responses/request.ts';
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';

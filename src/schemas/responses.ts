@@ -24,6 +24,7 @@ export const responsesRequestSchema = {
     max_output_tokens: { ...nullable('integer'), minimum: 1 },
     temperature: { ...nullable('number'), minimum: 0, maximum: 2, description: 'Capped at 1 upstream' },
     top_p: { ...nullable('number'), minimum: 0, maximum: 1 },
+    top_k: { ...nullable('integer'), minimum: 0, description: 'Anthropic extension' },
     text: {
       ...nullable('object'),
       properties: {

@@ -173,6 +173,8 @@ export interface ResponsesRequest {
   max_output_tokens?: number | null;
   temperature?: number | null;
   top_p?: number | null;
+  /** Not in OpenAI's Responses API: Anthropic's top_k, accepted as on chat. */
+  top_k?: number | null;
   /** Not in OpenAI's Responses API; accepted like chat's `stop` when a client sends it. */
   stop?: string | string[] | null;
   text?: TextConfig | null;

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { responseEcho } from '../../src/translate/openai-responses/echo.ts';
-import type { ResponsesSseOptions } from '../../src/translate/openai-responses/pipeline.ts';
+import type { ResponsesSseOptions } from '../../src/translate/openai-responses/sse-translator.ts';
 import type { ClientTool } from '../../src/translate/openai-responses/tools.ts';
 
 const fixtures = new URL('../fixtures/', import.meta.url).pathname;

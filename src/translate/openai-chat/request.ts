@@ -2,26 +2,25 @@
 // in as data. Fields Anthropic has no use for (seed, penalties, logit_bias, logprobs, store, OpenAI
 // metadata, service_tier, modalities, audio, prediction, ...) are simply not read.
 import { invalidRequest } from '../../errors.ts';
-import { translateMessages } from './messages.ts';
-import { resolveModel, type ModelRules } from '../model.ts';
-import { thinkingFor, type ReasoningBudgets } from './reasoning.ts';
-import { RESPONSE_FORMAT_TOOL, responseFormatTool } from './response-format.ts';
-import { allowedToolNames, customToolNames, namedChoiceParam, translateToolChoice, translateTools } from './tools.ts';
-import { anthropicRequestBody } from '../anthropic-request.ts';
-import type { AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
+import { anthropicRequestBody, uniqueTools } from '../anthropic/request.ts';
+import { resolveModel } from '../openai-common/model.ts';
+import { sharedBodyParts } from '../openai-common/request-fields.ts';
+import { thinkingFor } from '../openai-common/reasoning.ts';
+import { responseFormatTool } from '../openai-common/response-format.ts';
+import type { TranslationRules } from '../openai-common/rules.ts';
+import { translateMessages } from './input.ts';
+import { allowedOnly, customToolNames, namedChoiceParam, translateToolChoice, translateTools } from './tools.ts';
+import type { AnthropicRequest } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
-export interface ChatTranslationRules extends ModelRules {
-  defaultMaxTokens: number;
-  reasoningBudgets: ReasoningBudgets;
-}
+export type ChatTranslationRules = TranslationRules;
 
 export interface TranslatedChatRequest {
   body: AnthropicRequest;
   stream: boolean;
   /** stream_options.include_usage on a streaming request. */
   includeUsage: boolean;
-  /** RESPONSE_FORMAT_TOOL when response_format asked for JSON, else null. */
+  /** The name of the structured-output tool when response_format asked for JSON, else null. */
   responseFormatTool: string | null;
   /** The client uses legacy `functions` (and no `tools`): answers carry `function_call`. */
   legacyFunctions: boolean;
@@ -29,25 +28,14 @@ export interface TranslatedChatRequest {
   customTools: ReadonlySet<string>;
 }
 
-/** Only the tools an allowed_tools choice names (each must be one of `tools`). */
-function onlyAllowed(tools: AnthropicTool[], allowed: Set<string> | null): AnthropicTool[] {
-  if (allowed === null) return tools;
-  for (const name of allowed) {
-    if (!tools.some((tool) => tool.name === name)) {
-      throw invalidRequest(`'tool_choice.allowed_tools.tools' names ${JSON.stringify(name)}, which is not in tools`, 'tool_choice.allowed_tools.tools');
-    }
-  }
-  return tools.filter((tool) => allowed.has(tool.name));
-}
-
 export function translateChatRequest(request: ChatCompletionRequest, rules: ChatTranslationRules): TranslatedChatRequest {
   if (request.n !== null && request.n !== undefined && request.n !== 1) {
     throw invalidRequest(`'n' must be 1: the upstream returns one choice per request (got ${request.n})`, 'n', 'unsupported_n');
   }
   const { system, messages, hasImage } = translateMessages(request.messages);
-  const thinking = thinkingFor(request, rules.reasoningBudgets);
+  const thinking = thinkingFor({ thinking: request.thinking, effort: request.reasoning_effort }, rules.reasoningBudgets, 'reasoning_effort');
 
-  const tools = onlyAllowed(translateTools(request), allowedToolNames(request));
+  const tools = allowedOnly(uniqueTools(translateTools(request)), request);
   const toolChoice = translateToolChoice(request);
   const chosen = toolChoice?.type === 'tool' ? toolChoice.name : null;
   if (chosen !== null && !tools.some((tool) => tool.name === chosen)) {
@@ -55,7 +43,7 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     const where = namedChoiceParam(request);
     throw invalidRequest(`'${where}' ${JSON.stringify(chosen)} names no ${where === 'tool_choice.custom.name' ? 'custom tool' : 'function'} in ${request.tool_choice != null ? 'tools' : 'functions'}`, where);
   }
-  const formatTool = responseFormatTool(request.response_format);
+  const formatTool = responseFormatTool(request.response_format, 'response_format', tools);
   const stream = request.stream === true;
   const body = anthropicRequestBody({
     model: resolveModel(request.model, hasImage, rules),
@@ -66,19 +54,14 @@ export function translateChatRequest(request: ChatCompletionRequest, rules: Chat
     toolChoice,
     formatTool,
     thinking,
-    stop: request.stop,
-    temperature: request.temperature,
-    topP: request.top_p,
-    topK: request.top_k,
-    users: [request.user, request.safety_identifier],
-    stream,
+    ...sharedBodyParts(request),
   });
 
   return {
     body,
     stream,
     includeUsage: stream && request.stream_options?.include_usage === true,
-    responseFormatTool: formatTool ? RESPONSE_FORMAT_TOOL : null,
+    responseFormatTool: formatTool?.name ?? null,
     legacyFunctions: (request.functions?.length ?? 0) > 0 && (request.tools?.length ?? 0) === 0,
     customTools: customToolNames(request),
   };

@@ -3,8 +3,8 @@
 import { finishReasonFor } from './finish-reason.ts';
 import type { AnthropicResponse, RedactedThinkingBlock, ThinkingBlock } from '../../wire/anthropic.ts';
 import type { ChatCompletion, ChatCompletionMessage, ChatToolCallOut } from '../../wire/openai-chat.ts';
-import { customToolInputText } from '../custom-tool.ts';
-import { openAIUsageFrom } from '../usage.ts';
+import { customToolInputText } from '../openai-common/custom-tool.ts';
+import { openAIUsageFrom } from '../anthropic/usage.ts';
 
 export interface CompletionOptions {
   /** Unix seconds. */

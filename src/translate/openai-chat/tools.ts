@@ -1,30 +1,16 @@
 // OpenAI tools / legacy functions, tool_choice / function_call and parallel_tool_calls -> Anthropic tools
-// and tool_choice.
+// and tool_choice. The rules the Responses API shares are in openai-common/ (function-tool.ts,
+// custom-tool.ts, tool-choice.ts).
 import { invalidRequest } from '../../errors.ts';
-import { customToolDefinition } from '../custom-tool.ts';
-import { TOOL_NAME_PATTERN, anthropicInputSchema } from '../tool-schema.ts';
+import { customToolDefinition } from '../openai-common/custom-tool.ts';
+import { toolFrom } from '../openai-common/function-tool.ts';
+import { allowedTools, keywordChoice, onlyAllowed, withParallelToolCalls, type AllowedTools } from '../openai-common/tool-choice.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
-import type { ChatCompletionRequest, ChatFunctionDefinition } from '../../wire/openai-chat.ts';
-
-
-/**
- * One function definition -> an Anthropic tool with an object input schema (shared by chat's tools and the
- * Responses API's).
- */
-export function toolFrom(definition: ChatFunctionDefinition, param: string): AnthropicTool {
-  if (typeof definition.name !== 'string' || !TOOL_NAME_PATTERN.test(definition.name)) {
-    throw invalidRequest(`'${param}.name' ${JSON.stringify(definition.name)} must be 1 to 64 letters, digits, '_' or '-'`, `${param}.name`, 'invalid_tool_name');
-  }
-  const inputSchema = anthropicInputSchema(definition.parameters);
-  if ('problem' in inputSchema) throw invalidRequest(`'${param}.parameters' ${inputSchema.problem}`, `${param}.parameters`);
-  const tool: AnthropicTool = { name: definition.name, input_schema: inputSchema.schema };
-  if (typeof definition.description === 'string' && definition.description !== '') tool.description = definition.description;
-  return tool;
-}
+import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
 /**
  * `tools` (or legacy `functions`) -> Anthropic tools with object input schemas; `strict` has no Anthropic
- * counterpart and is dropped. Custom (free-form text) tools get the Responses API's rule (custom-tool.ts).
+ * counterpart and is dropped. Custom (free-form text) tools get the Responses API's rule (openai-common/custom-tool.ts).
  */
 export function translateTools(request: Pick<ChatCompletionRequest, 'tools' | 'functions'>): AnthropicTool[] {
   const tools: AnthropicTool[] = [];
@@ -76,63 +62,38 @@ function namedChoice(choice: { type?: string; function?: { name: string }; custo
   return name;
 }
 
-interface AllowedTools {
-  mode?: unknown;
-  tools?: unknown;
-}
+const ALLOWED_TOOLS_PARAM = 'tool_choice.allowed_tools';
 
-/**
- * The names of `tool_choice: {type: "allowed_tools", allowed_tools: {mode, tools}}` (OpenAI's way to offer a
- * subset of `tools` without changing the list), or null for any other choice. Anthropic has no such choice:
- * the request then carries only those tools.
- */
-export function allowedToolNames(request: Pick<ChatCompletionRequest, 'tool_choice'>): Set<string> | null {
+/** The allowed_tools of `tool_choice: {type: "allowed_tools", allowed_tools: {mode, tools}}`, or null for any other choice. */
+function allowedToolsOf(request: Pick<ChatCompletionRequest, 'tool_choice'>): AllowedTools | null {
   const choice = request.tool_choice;
   if (typeof choice !== 'object' || choice === null || choice.type !== 'allowed_tools') return null;
-  const allowed = (choice as { allowed_tools?: AllowedTools }).allowed_tools;
-  if (allowed === null || typeof allowed !== 'object' || !Array.isArray(allowed.tools)) {
-    throw invalidRequest("'tool_choice.allowed_tools.tools' is required: the list of tools the model may call", 'tool_choice.allowed_tools.tools');
-  }
-  const names = new Set<string>();
-  allowed.tools.forEach((tool: unknown, i: number) => {
-    const entry = tool as { function?: { name?: unknown }; custom?: { name?: unknown }; name?: unknown } | null;
-    const name = entry?.function?.name ?? entry?.custom?.name ?? entry?.name;
-    if (typeof name !== 'string' || name === '') {
-      throw invalidRequest(`'tool_choice.allowed_tools.tools[${i}].function.name' is required`, `tool_choice.allowed_tools.tools[${i}].function.name`);
-    }
-    names.add(name);
-  });
-  return names;
+  return allowedTools((choice as { allowed_tools?: { mode?: unknown; tools?: unknown } }).allowed_tools, ALLOWED_TOOLS_PARAM);
 }
 
-function allowedToolsChoice(choice: { allowed_tools?: AllowedTools }): AnthropicToolChoice {
-  const mode = choice.allowed_tools?.mode ?? 'auto';
-  if (mode === 'auto') return { type: 'auto' };
-  if (mode === 'required') return { type: 'any' };
-  throw invalidRequest(`'tool_choice.allowed_tools.mode' ${JSON.stringify(mode)} must be "auto" or "required"`, 'tool_choice.allowed_tools.mode');
+/** The tools an allowed_tools choice leaves (all of them for any other choice): a new list. */
+export function allowedOnly(tools: readonly AnthropicTool[], request: Pick<ChatCompletionRequest, 'tool_choice'>): AnthropicTool[] {
+  const allowed = allowedToolsOf(request);
+  return allowed === null ? [...tools] : onlyAllowed(tools, allowed.names, (tool) => [tool.name], ALLOWED_TOOLS_PARAM);
 }
 
 /**
  * tool_choice (or legacy function_call): auto -> auto, none -> none, required -> any, a named function ->
- * that tool, allowed_tools -> auto or any (over those tools only, see allowedToolNames).
+ * that tool, allowed_tools -> auto or any (over those tools only, see allowedOnly).
  * parallel_tool_calls:false -> disable_parallel_tool_use (on auto when nothing else was chosen).
  */
 export function translateToolChoice(request: Pick<ChatCompletionRequest, 'tool_choice' | 'function_call' | 'parallel_tool_calls'>): AnthropicToolChoice | undefined {
   const param = request.tool_choice != null ? 'tool_choice' : 'function_call';
   const choice = request.tool_choice ?? request.function_call ?? undefined;
+  // Legacy function_call has no "required".
+  const keyword = choice === 'required' && param !== 'tool_choice' ? undefined : keywordChoice(choice);
+  const allowed = param === 'tool_choice' ? allowedToolsOf(request) : null;
   let result: AnthropicToolChoice | undefined;
-  if (choice === 'auto') result = { type: 'auto' };
-  else if (choice === 'none') result = { type: 'none' };
-  else if (choice === 'required' && param === 'tool_choice') result = { type: 'any' };
-  else if (param === 'tool_choice' && typeof choice === 'object' && (choice as { type?: unknown }).type === 'allowed_tools') {
-    result = allowedToolsChoice(choice as { allowed_tools?: AllowedTools });
-  }
+  if (keyword !== undefined) result = keyword;
+  else if (allowed !== null) result = allowed.choice;
   else if (typeof choice === 'object' && choice !== null) result = { type: 'tool', name: namedChoice(choice, param) };
   else if (choice !== undefined) {
     throw invalidRequest(`'${param}' ${JSON.stringify(choice)} must be "none", "auto"${param === 'tool_choice' ? ', "required"' : ''} or a named function`, param);
   }
-  if (request.parallel_tool_calls === false && result?.type !== 'none') {
-    result = { ...(result ?? { type: 'auto' }), disable_parallel_tool_use: true };
-  }
-  return result;
+  return withParallelToolCalls(result, request.parallel_tool_calls);
 }

@@ -1,17 +1,19 @@
 // Responses `instructions` + `input` items -> Anthropic `system` + alternating `messages`. Items arrive
 // resolved: item_reference and previous_response_id were replaced by the stored items before this pure step
 // (state/history.ts). Rules: system/developer messages are hoisted into `system` in order after
-// `instructions`; function_call / custom_tool_call -> assistant tool_use (id = call_id); their outputs -> user
-// tool_result ahead of any text; reasoning items -> the thinking blocks they carry (else left out);
-// consecutive same-role turns are merged (turns.ts).
+// `instructions`; function_call / custom_tool_call -> assistant tool_use (id = call_id, cleaned as chat's
+// ids are: openai-common/tool-calls.ts); their outputs -> user tool_result ahead of any text; reasoning items
+// -> the thinking blocks they carry (else left out); consecutive same-role turns are merged
+// (anthropic/turns.ts).
 import { ProxyError, invalidRequest } from '../../errors.ts';
-import { fileBlock, imageBlock, textBlock, type ContentContext } from '../openai-chat/content.ts';
-import { toolInput } from '../openai-chat/messages.ts';
-import { TurnBuilder } from '../turns.ts';
-import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
-import type { ContentPart, InputItem } from '../../wire/openai-responses.ts';
+import { TurnBuilder } from '../anthropic/turns.ts';
+import { textBlock, type ContentContext } from '../openai-common/content.ts';
+import { customToolUseInput } from '../openai-common/custom-tool.ts';
+import { ToolCallIds, historyToolName, toolInput } from '../openai-common/tool-calls.ts';
+import type { AnthropicMessage, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
+import type { InputItem } from '../../wire/openai-responses.ts';
+import { contentBlocks, textOnly } from './content.ts';
 import { decodeReasoning } from './encrypted-reasoning.ts';
-import { customToolUseInput } from '../custom-tool.ts';
 import { upstreamToolName, type TranslatedTools } from './tools.ts';
 
 export interface TranslatedInput {
@@ -23,58 +25,9 @@ export interface TranslatedInput {
 /** Item types with no Anthropic counterpart (hosted-tool calls and their outputs): left out. */
 const HOSTED_ITEM = /^(web_search_call|file_search_call|computer_call|computer_call_output|code_interpreter_call|image_generation_call|local_shell_call|local_shell_call_output|shell_call|shell_call_output|apply_patch_call|apply_patch_call_output|mcp_.*|tool_search_.*|compaction.*|program.*|additional_tools|configuration_update)$/;
 
-const TEXT_PART_TYPES = new Set(['input_text', 'output_text', 'text']);
-
-function partBlock(part: ContentPart, param: string, context: ContentContext): ContentBlock | null {
-  const fields = part as Record<string, unknown>;
-  if (TEXT_PART_TYPES.has(part.type)) {
-    if (typeof fields.text !== 'string') throw invalidRequest(`'${param}.text' is required for a ${part.type} part`, `${param}.text`);
-    return textBlock(fields.text);
-  }
-  switch (part.type) {
-    case 'input_image': {
-      if (typeof fields.image_url === 'string') return imageBlock(fields.image_url, `${param}.image_url`, context);
-      if (typeof fields.file_id === 'string') {
-        throw invalidRequest(`'${param}.file_id' is not supported (the upstream has no files API); send the image as image_url`, `${param}.file_id`, 'unsupported_file_id');
-      }
-      throw invalidRequest(`'${param}.image_url' is required for an input_image part`, `${param}.image_url`);
-    }
-    case 'input_file':
-      return fileBlock(fields, param, context);
-    case 'refusal':
-      return null; // an earlier refusal echoed back: Anthropic has no such block
-    case 'input_audio':
-      throw invalidRequest(`'${param}' is an input_audio part: audio input is not supported by this service`, param, 'unsupported_content');
-    default:
-      throw invalidRequest(`'${param}.type' ${JSON.stringify(part.type)} is not a supported content part type`, `${param}.type`);
-  }
-}
-
-function contentBlocks(content: unknown, param: string, context: ContentContext): ContentBlock[] {
-  if (typeof content === 'string') {
-    const block = textBlock(content);
-    return block ? [block] : [];
-  }
-  if (!Array.isArray(content)) throw invalidRequest(`'${param}' must be a string or an array of content parts`, param);
-  const blocks: ContentBlock[] = [];
-  content.forEach((part: ContentPart, j) => {
-    if (part === null || typeof part !== 'object' || typeof part.type !== 'string') throw invalidRequest(`'${param}[${j}].type' is required`, `${param}[${j}].type`);
-    const block = partBlock(part, `${param}[${j}]`, context);
-    if (block) blocks.push(block);
-  });
-  return blocks;
-}
-
-function textOnly(blocks: ContentBlock[], param: string): TextBlock[] {
-  for (let j = 0; j < blocks.length; j++) {
-    if (blocks[j].type !== 'text') throw invalidRequest(`'${param}' may only hold text in a system, developer or assistant message`, param);
-  }
-  return blocks as TextBlock[];
-}
-
-function toolResult(callId: unknown, output: unknown, param: string, context: ContentContext): ToolResultBlock {
-  if (typeof callId !== 'string' || callId === '') throw invalidRequest(`'${param}.call_id' is required`, `${param}.call_id`);
-  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: callId };
+function toolResult(item: Record<string, unknown>, param: string, context: ContentContext, ids: ToolCallIds): ToolResultBlock {
+  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: ids.result(callId(item, param)) };
+  const output = item.output;
   if (typeof output === 'string') {
     if (output.trim() !== '') result.content = output;
     return result;
@@ -89,9 +42,10 @@ function callId(item: Record<string, unknown>, param: string): string {
   return item.call_id;
 }
 
+/** The Anthropic name of a called tool: a defined tool's, else the history name as Anthropic takes it. */
 function toolName(item: Record<string, unknown>, param: string, tools: TranslatedTools): string {
   if (typeof item.name !== 'string' || item.name === '') throw invalidRequest(`'${param}.name' is required`, `${param}.name`);
-  return upstreamToolName(tools, item.name, typeof item.namespace === 'string' ? item.namespace : null);
+  return historyToolName(upstreamToolName(tools, item.name, typeof item.namespace === 'string' ? item.namespace : null));
 }
 
 /** The role of a message item; `type` may be missing (a plain `{role, content}`). */
@@ -107,6 +61,7 @@ export function translateInput(
   const system: TextBlock[] = [];
   const turns = new TurnBuilder();
   const context: ContentContext = { hasImage: false };
+  const ids = new ToolCallIds();
   if (typeof instructions === 'string') {
     const block = textBlock(instructions);
     if (block) system.push(block);
@@ -138,19 +93,19 @@ export function translateInput(
     switch (item.type) {
       case 'function_call':
         turns.add('assistant', [], [{
-          type: 'tool_use', id: callId(item, at), name: toolName(item, at, tools),
+          type: 'tool_use', id: ids.call(callId(item, at)), name: toolName(item, at, tools),
           input: toolInput(typeof item.arguments === 'string' ? item.arguments : undefined),
         }]);
         break;
       case 'custom_tool_call':
         turns.add('assistant', [], [{
-          type: 'tool_use', id: callId(item, at), name: toolName(item, at, tools),
+          type: 'tool_use', id: ids.call(callId(item, at)), name: toolName(item, at, tools),
           input: customToolUseInput(item.input),
         }]);
         break;
       case 'function_call_output':
       case 'custom_tool_call_output':
-        turns.add('user', [toolResult(item.call_id, item.output, at, context)], []);
+        turns.add('user', [toolResult(item, at, context, ids)], []);
         break;
       case 'reasoning': {
         // Thinking goes first in its assistant turn, as Anthropic requires when tool calls follow.

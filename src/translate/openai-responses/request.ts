@@ -1,22 +1,22 @@
 // A Responses API request (history already resolved) -> an Anthropic Messages request. Pure: the
-// config-derived rules come in as data. The parameter rules are chat's (same modules): model choice,
-// max_tokens and the thinking budget, temperature cap, top_p, stop, the structured-output tool, user id,
-// tools for tool history without tools (translate/anthropic-request.ts).
+// config-derived rules come in as data. The parameter rules are chat's (same modules, openai-common/ and
+// anthropic/): model choice, max_tokens and the thinking budget, temperature cap, top_p, top_k, stop, the
+// structured-output tool, user id, tools for tool history without tools.
 // metadata, include, prompt_cache_key, service_tier, truncation and text.verbosity have no Anthropic
 // counterpart and are only echoed in the response.
 import { invalidRequest } from '../../errors.ts';
-import { anthropicRequestBody } from '../anthropic-request.ts';
-import { resolveModel } from '../model.ts';
-import { thinkingFor } from '../openai-chat/reasoning.ts';
-import type { ChatTranslationRules } from '../openai-chat/request.ts';
-import { RESPONSE_FORMAT_TOOL, responseFormatTool } from '../openai-chat/response-format.ts';
+import { anthropicRequestBody } from '../anthropic/request.ts';
+import { resolveModel } from '../openai-common/model.ts';
+import { sharedBodyParts } from '../openai-common/request-fields.ts';
+import { thinkingFor } from '../openai-common/reasoning.ts';
+import { asChatFormat, responseFormatTool } from '../openai-common/response-format.ts';
+import type { TranslationRules } from '../openai-common/rules.ts';
 import type { AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
-import type { ChatResponseFormat } from '../../wire/openai-chat.ts';
-import type { InputItem, ResponsesRequest, TextFormat } from '../../wire/openai-responses.ts';
+import type { InputItem, ResponsesRequest } from '../../wire/openai-responses.ts';
 import { translateInput } from './input.ts';
-import { translateToolChoice, translateTools, type ClientTool } from './tools.ts';
+import { allowedOnly, translateToolChoice, translateTools, type ClientTool } from './tools.ts';
 
-export interface ResponsesTranslationRules extends ChatTranslationRules {
+export interface ResponsesTranslationRules extends TranslationRules {
   /** RESPONSES_WEB_SEARCH: `web_search` tools become Anthropic's server web-search tool. */
   webSearch: boolean;
 }
@@ -24,19 +24,10 @@ export interface ResponsesTranslationRules extends ChatTranslationRules {
 export interface TranslatedResponsesRequest {
   body: AnthropicRequest;
   stream: boolean;
-  /** RESPONSE_FORMAT_TOOL when text.format asked for JSON, else null. */
+  /** The name of the structured-output tool when text.format asked for JSON, else null. */
   responseFormatTool: string | null;
   /** Anthropic tool name -> the client's function or custom tool, for calls coming back. */
   toolsByUpstreamName: ReadonlyMap<string, ClientTool>;
-}
-
-const REASONING_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
-
-/** text.format is flat in the Responses API; chat nests the schema under json_schema. */
-function asChatFormat(format: TextFormat | null | undefined): ChatResponseFormat | null {
-  if (!format) return null;
-  if (format.type !== 'json_schema') return { type: format.type };
-  return { type: 'json_schema', json_schema: { name: format.name, description: format.description, schema: format.schema } };
 }
 
 /** Fields that would change the answer and that this service cannot honour: a clear 400, not silence. */
@@ -58,15 +49,11 @@ function rejectUnsupported(request: ResponsesRequest): void {
  */
 export function translateResponsesRequest(request: ResponsesRequest, input: string | readonly InputItem[], rules: ResponsesTranslationRules): TranslatedResponsesRequest {
   rejectUnsupported(request);
-  const tools = translateTools(request.tools, { webSearch: rules.webSearch });
+  const tools = allowedOnly(translateTools(request.tools, { webSearch: rules.webSearch }), request.tool_choice);
   const { system, messages, hasImage } = translateInput(request.instructions, input, tools);
-  const effort = request.reasoning?.effort;
-  if (effort !== null && effort !== undefined && !REASONING_EFFORTS.has(effort)) {
-    throw invalidRequest(`'reasoning.effort' ${JSON.stringify(effort)} must be one of "none", "minimal", "low", "medium", "high", "xhigh"`, 'reasoning.effort');
-  }
-  const thinking = thinkingFor({ reasoning_effort: effort }, rules.reasoningBudgets);
+  const thinking = thinkingFor({ effort: request.reasoning?.effort }, rules.reasoningBudgets, 'reasoning.effort');
   const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, tools);
-  const formatTool = responseFormatTool(asChatFormat(request.text?.format), 'text.format');
+  const formatTool = responseFormatTool(asChatFormat(request.text?.format), 'text.format', tools.tools);
   const stream = request.stream === true;
   const body = anthropicRequestBody({
     model: resolveModel(request.model, hasImage, rules),
@@ -77,11 +64,7 @@ export function translateResponsesRequest(request: ResponsesRequest, input: stri
     toolChoice,
     formatTool,
     thinking,
-    stop: request.stop,
-    temperature: request.temperature,
-    topP: request.top_p,
-    users: [request.safety_identifier, request.user],
-    stream,
+    ...sharedBodyParts(request),
   });
-  return { body, stream, responseFormatTool: formatTool ? RESPONSE_FORMAT_TOOL : null, toolsByUpstreamName: tools.byUpstreamName };
+  return { body, stream, responseFormatTool: formatTool?.name ?? null, toolsByUpstreamName: tools.byUpstreamName };
 }

@@ -11,10 +11,10 @@
 // `function_call` or, for a custom tool, a `custom_tool_call`; the response_format tool -> a message whose
 // output_text is its JSON (text around it is dropped so the text parses, as in chat).
 import { ProxyError, upstreamProtocolError } from '../../errors.ts';
-import { upstreamErrorFromEvent } from '../upstream-error.ts';
-import { mergeUsage, openAIUsageFrom } from '../usage.ts';
+import { upstreamErrorFromEvent } from '../anthropic/upstream-error.ts';
+import { mergeUsage, openAIUsageFrom } from '../anthropic/usage.ts';
 import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
-import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
+import { AnthropicEventMachine } from '../anthropic/event-machine.ts';
 import type {
   OutputCustomToolCall,
   OutputFunctionCall,
@@ -30,7 +30,7 @@ import type {
 } from '../../wire/openai-responses.ts';
 import { encodeReasoning } from './encrypted-reasoning.ts';
 import { outputItemId } from './ids.ts';
-import { customToolInputText } from '../custom-tool.ts';
+import { customToolInputText } from '../openai-common/custom-tool.ts';
 import type { ClientTool } from './tools.ts';
 
 export type ResponsesEmit = (event: ResponsesStreamEvent) => void;

@@ -3,8 +3,9 @@
 // tool with one string property; namespaces are flattened to their functions; hosted tools the upstream cannot
 // run are left out (clients send some by default), web_search becomes Anthropic's server tool when enabled.
 import { invalidRequest } from '../../errors.ts';
-import { customToolDefinition } from '../custom-tool.ts';
-import { toolFrom } from '../openai-chat/tools.ts';
+import { customToolDefinition } from '../openai-common/custom-tool.ts';
+import { toolFrom } from '../openai-common/function-tool.ts';
+import { allowedTools, keywordChoice, onlyAllowed, withParallelToolCalls } from '../openai-common/tool-choice.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { CustomTool, FunctionTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
 
@@ -86,18 +87,36 @@ export function upstreamToolName(tools: TranslatedTools, name: string, namespace
   return name;
 }
 
+/** Whether the choice is allowed_tools (flat on the Responses API: `{type: "allowed_tools", mode, tools}`). */
+function isAllowedTools(choice: ToolChoice | null | undefined): choice is ToolChoice & { mode?: unknown; tools?: unknown } {
+  return choice !== null && typeof choice === 'object' && (choice as { type?: unknown }).type === 'allowed_tools';
+}
+
+/**
+ * The tools an allowed_tools choice leaves (all of them for any other choice), as a new TranslatedTools: a
+ * client tool is kept when the list names it by its own name or its Anthropic one; the server web search stays.
+ */
+export function allowedOnly(tools: TranslatedTools, choice: ToolChoice | null | undefined): TranslatedTools {
+  if (!isAllowedTools(choice)) return tools;
+  const allowed = allowedTools(choice, 'tool_choice');
+  const namesOf = (tool: TranslatedTools['tools'][number]) => ('type' in tool ? null : [tool.name, tools.byUpstreamName.get(tool.name)?.name ?? tool.name]);
+  const kept = onlyAllowed(tools.tools, allowed.names, namesOf, 'tool_choice');
+  const byUpstreamName = new Map([...tools.byUpstreamName].filter(([upstream]) => kept.some((tool) => tool.name === upstream)));
+  return { tools: kept, byUpstreamName };
+}
+
 /**
  * tool_choice: auto -> auto, none -> none, required -> any, a named function or custom tool -> that tool (400
- * when it names no defined tool), allowed_tools -> its mode over only those tools, a hosted tool -> auto.
- * parallel_tool_calls:false -> disable_parallel_tool_use (on auto when nothing else was chosen).
+ * when it names no defined tool), allowed_tools -> its mode (the tools themselves: allowedOnly), a hosted tool
+ * -> auto. parallel_tool_calls:false -> disable_parallel_tool_use (on auto when nothing else was chosen).
  */
 export function translateToolChoice(choice: ToolChoice | null | undefined, parallelToolCalls: boolean | null | undefined, tools: TranslatedTools): AnthropicToolChoice | undefined {
-  let result: AnthropicToolChoice | undefined;
-  if (choice === 'auto') result = { type: 'auto' };
-  else if (choice === 'none') result = { type: 'none' };
-  else if (choice === 'required') result = { type: 'any' };
-  else if (choice !== null && typeof choice === 'object') {
-    const named = choice as { type: string; name?: unknown; mode?: unknown; tools?: unknown };
+  let result = keywordChoice(choice);
+  if (result !== undefined || choice === null || choice === undefined) return withParallelToolCalls(result, parallelToolCalls);
+  if (isAllowedTools(choice)) {
+    result = allowedTools(choice, 'tool_choice').choice;
+  } else if (typeof choice === 'object') {
+    const named = choice as { type: string; name?: unknown };
     if (named.type === 'function' || named.type === 'custom') {
       if (typeof named.name !== 'string' || named.name === '') throw invalidRequest("'tool_choice.name' is required", 'tool_choice.name');
       const upstream = upstreamToolName(tools, named.name);
@@ -105,29 +124,11 @@ export function translateToolChoice(choice: ToolChoice | null | undefined, paral
         throw invalidRequest(`'tool_choice.name' ${JSON.stringify(named.name)} names no ${named.type} tool in tools`, 'tool_choice.name');
       }
       result = { type: 'tool', name: upstream };
-    } else if (named.type === 'allowed_tools') {
-      restrictTools(tools, Array.isArray(named.tools) ? named.tools : []);
-      result = { type: named.mode === 'required' ? 'any' : 'auto' };
     } else {
       result = { type: 'auto' }; // a hosted tool the upstream does not run: let the model choose
     }
-  } else if (choice !== undefined && choice !== null) {
+  } else {
     throw invalidRequest(`'tool_choice' ${JSON.stringify(choice)} must be "none", "auto", "required" or a tool`, 'tool_choice');
   }
-  if (parallelToolCalls === false && result?.type !== 'none') {
-    result = { ...(result ?? { type: 'auto' }), disable_parallel_tool_use: true };
-  }
-  return result;
-}
-
-/** allowed_tools: only the listed client tools stay offered (hosted entries in the list are ignored). */
-function restrictTools(tools: TranslatedTools, allowed: unknown[]): void {
-  const names = new Set(allowed.map((entry) => (entry && typeof entry === 'object' ? (entry as { name?: unknown }).name : undefined)).filter((name): name is string => typeof name === 'string'));
-  for (const upstream of [...tools.byUpstreamName.keys()]) {
-    const tool = tools.byUpstreamName.get(upstream)!;
-    if (names.has(tool.name) || names.has(upstream)) continue;
-    tools.byUpstreamName.delete(upstream);
-    const index = tools.tools.findIndex((entry) => entry.name === upstream && !('type' in entry));
-    if (index >= 0) tools.tools.splice(index, 1);
-  }
+  return withParallelToolCalls(result, parallelToolCalls);
 }

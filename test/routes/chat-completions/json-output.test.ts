@@ -2,7 +2,7 @@
 import t from 'tap';
 import { anthropicMessage } from '../../helpers/mock-upstream.ts';
 import { chatSetup } from '../../helpers/chat.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/anthropic/format-tool.ts';
 
 const schema = { type: 'object', properties: { city: { type: 'string' }, temp_c: { type: 'number' } }, required: ['city', 'temp_c'], additionalProperties: false };
 

@@ -1,12 +1,12 @@
 // OpenAI custom tools (free-form text input) on chat completions: the Responses API's rule (one string
-// property `input`, translate/custom-tool.ts) for the definition, a named choice, allowed_tools and history
+// property `input`, translate/openai-common/custom-tool.ts) for the definition, a named choice, allowed_tools and history
 // calls; the answer's call comes back as `type: "custom"` with `custom.input` the raw text, streamed or not.
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { customToolInputText } from '../../../src/translate/custom-tool.ts';
+import { customToolInputText } from '../../../src/translate/openai-common/custom-tool.ts';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
 import { chatCompletionFrom } from '../../../src/translate/openai-chat/response.ts';
-import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator } from '../../../src/translate/openai-chat/sse-translator.ts';
 import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { anthropicRequestProblems } from '../../helpers/anthropic-request-rules.ts';
 import { parseOpenAISse } from '../../helpers/stream-fixtures.ts';

@@ -1,7 +1,7 @@
 // reasoning_effort / thinking and the limits Anthropic puts on requests with thinking; thinking replay.
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/anthropic/format-tool.ts';
 import type { ChatCompletionRequest, ChatMessage } from '../../../src/wire/openai-chat.ts';
 import { RULES } from './rules.ts';
 

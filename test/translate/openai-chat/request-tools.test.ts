@@ -1,7 +1,7 @@
 // Tools, tool_choice, parallel_tool_calls, legacy functions and response_format.
 import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../src/translate/anthropic/format-tool.ts';
 import type { ChatCompletionRequest } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
 

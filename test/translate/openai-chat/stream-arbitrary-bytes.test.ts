@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
 import { cutAt } from '../../helpers/byte-splits.ts';
-import { ChatSseTranslator, type ChatSseOptions } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator, type ChatSseOptions } from '../../../src/translate/openai-chat/sse-translator.ts';
 import { ProxyError } from '../../../src/errors.ts';
 import { SseDecoder, type SseEvent } from '../../../src/stream/sse-decoder.ts';
 

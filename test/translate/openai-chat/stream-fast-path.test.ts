@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import t from 'tap';
 import { DEFAULT_MAX_EVENT_BYTES } from '../../../src/stream/sse-decoder.ts';
-import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator } from '../../../src/translate/openai-chat/sse-translator.ts';
 import { FIXTURE_CREATED, chatStreamFixtures, parseOpenAISse } from '../../helpers/stream-fixtures.ts';
 
 interface Run {

@@ -2,7 +2,7 @@
 // OpenAI chunk sequence, however the upstream bytes are split.
 import t from 'tap';
 import { checkEverySplit } from '../../helpers/byte-splits.ts';
-import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatSseTranslator } from '../../../src/translate/openai-chat/sse-translator.ts';
 import { FIXTURE_CREATED, chatStreamFixtures, parseOpenAISse, withoutUsage, type ChatStreamFixture } from '../../helpers/stream-fixtures.ts';
 
 function translator(fixture: ChatStreamFixture, includeUsage = fixture.includeUsage): ChatSseTranslator {

@@ -3,7 +3,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { responseEcho } from '../../../src/translate/openai-responses/echo.ts';
 import { responseFromMessage } from '../../../src/translate/openai-responses/response.ts';
-import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/pipeline.ts';
+import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/sse-translator.ts';
 import { decodeReasoning } from '../../../src/translate/openai-responses/encrypted-reasoning.ts';
 import { FIXTURE_CREATED_AT, FIXTURE_RESPONSE_ID, fixtureOptions, parseResponsesSse } from '../../helpers/responses-fixtures.ts';
 

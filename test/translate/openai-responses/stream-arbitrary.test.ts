@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import t from 'tap';
 import { cutAt } from '../../helpers/byte-splits.ts';
-import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/pipeline.ts';
+import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/sse-translator.ts';
 import { fixtureOptions, parseResponsesSse } from '../../helpers/responses-fixtures.ts';
 
 const RUNS = 200;

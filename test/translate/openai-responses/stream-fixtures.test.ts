@@ -3,7 +3,7 @@
 // Responses streaming events follow (sequence numbers, items added before their events and done before the
 // end, the final response carrying every item that was done).
 import t, { type Test } from 'tap';
-import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/pipeline.ts';
+import { ResponsesSseTranslator } from '../../../src/translate/openai-responses/sse-translator.ts';
 import { checkEverySplit } from '../../helpers/byte-splits.ts';
 import { fixtureOptions, parseResponsesSse, responsesStreamFixtures, type ResponsesStreamFixture } from '../../helpers/responses-fixtures.ts';
 

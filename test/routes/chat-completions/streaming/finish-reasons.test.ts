@@ -10,7 +10,7 @@ import t from 'tap';
 import { anthropicMessage, type SseEvent } from '../../../helpers/mock-upstream.ts';
 import { chatSetup } from '../../../helpers/chat.ts';
 import { finishReasonFor } from '../../../../src/translate/openai-chat/finish-reason.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/anthropic/format-tool.ts';
 
 type Block = Record<string, unknown> & { type: string };
 type Extra = Partial<Omit<ChatCompletionCreateParamsNonStreaming, 'model' | 'messages' | 'stream'>>;

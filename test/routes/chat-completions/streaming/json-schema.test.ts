@@ -7,7 +7,7 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import t from 'tap';
 import { anthropicMessage, type SseEvent } from '../../../helpers/mock-upstream.ts';
 import { chatSetup } from '../../../helpers/chat.ts';
-import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/openai-chat/response-format.ts';
+import { RESPONSE_FORMAT_TOOL } from '../../../../src/translate/anthropic/format-tool.ts';
 
 const schema = {
   type: 'object',

@@ -2,9 +2,9 @@
 // Responses API. Anthropic tools take a JSON object, so a custom tool becomes a tool with one string property
 // that carries the raw text: the definition, a call in the history and a call in the answer all go through
 // the functions here. Pure.
-import { invalidRequest } from '../errors.ts';
+import { invalidRequest } from '../../errors.ts';
 import { TOOL_NAME_PATTERN } from './tool-schema.ts';
-import type { AnthropicTool } from '../wire/anthropic.ts';
+import type { AnthropicTool } from '../../wire/anthropic.ts';
 
 /** The property of a custom tool's input that carries its free-form text. */
 export const CUSTOM_TOOL_INPUT = 'input';

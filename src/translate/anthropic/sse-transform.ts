@@ -2,10 +2,10 @@
 // decoder, one JSON parse per event (the SSE event name standing in for a missing data.type), the machine's
 // output gathered into one string per upstream chunk (one socket write), and the StreamTransform contract
 // of the streaming writer. The chat and Responses translators extend it with their machine and encoder.
-import { ProxyError, upstreamProtocolError } from '../errors.ts';
-import { SseDecoder, type SseEvent } from '../stream/sse-decoder.ts';
-import type { StreamFailure, StreamTransform } from '../stream/stream-transform.ts';
-import type { AnthropicUsage } from '../wire/anthropic.ts';
+import { ProxyError, upstreamProtocolError } from '../../errors.ts';
+import { SseDecoder, type SseEvent } from '../../stream/sse-decoder.ts';
+import type { StreamFailure, StreamTransform } from '../../stream/stream-transform.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
 
 /** What the translator needs of a state machine (AnthropicEventMachine and its reports). */
 export interface TranslatingMachine<Emit> {

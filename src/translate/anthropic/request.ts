@@ -2,10 +2,10 @@
 // turned its own fields into messages, tools and a tool_choice. Pure. One place for the rules that make the
 // body one Anthropic accepts: the structured-output tool, tools for tool history that has none, the thinking
 // limits, tool_choice only with tools, the sampling rules and metadata.user_id.
-import { maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './openai-chat/reasoning.ts';
-import { toolChoiceWithFormatTool } from './openai-chat/response-format.ts';
+import { toolChoiceWithFormatTool } from './format-tool.ts';
+import { maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './thinking.ts';
 import { anthropicUserId } from './user-id.ts';
-import type { AnthropicMessage, AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice, TextBlock } from '../wire/anthropic.ts';
+import type { AnthropicMessage, AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice, TextBlock } from '../../wire/anthropic.ts';
 
 export interface AnthropicBodyParts {
   model: string;
@@ -13,10 +13,10 @@ export interface AnthropicBodyParts {
   maxTokens: number;
   system: TextBlock[];
   messages: AnthropicMessage[];
-  /** The client's tools as translated (server tools included); extended here, so pass a list of its own. */
+  /** The client's tools as translated (server tools included); a repeated name keeps its first definition. */
   tools: NonNullable<AnthropicRequest['tools']>;
   toolChoice: AnthropicToolChoice | undefined;
-  /** The response_format / text.format tool, or null. */
+  /** The response_format / text.format tool (named apart from the client's tools), or null. */
   formatTool: AnthropicTool | null;
   thinking: AnthropicThinking | undefined;
   stop: readonly unknown[] | string | null | undefined;
@@ -71,14 +71,24 @@ export function samplingFor(parts: Pick<AnthropicBodyParts, 'temperature' | 'top
   return sampling;
 }
 
+/** Anthropic refuses two tools of one name: a repeated definition (or a function named like a server tool) keeps the first. */
+export function uniqueTools(tools: AnthropicBodyParts['tools']): AnthropicBodyParts['tools'] {
+  const names = new Set<string>();
+  return tools.filter((tool) => {
+    if (names.has(tool.name)) return false;
+    names.add(tool.name);
+    return true;
+  });
+}
+
 export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicRequest {
   const { thinking, formatTool } = parts;
   const thinkingIsOn = thinkingOn(thinking);
-  const tools = parts.tools;
+  const tools = uniqueTools(parts.tools);
   let toolChoice = parts.toolChoice;
   const clientTools = tools.length > 0;
   if (formatTool) {
-    toolChoice = toolChoiceWithFormatTool(toolChoice, clientTools);
+    toolChoice = toolChoiceWithFormatTool(toolChoice, clientTools, formatTool.name);
     tools.push(formatTool);
   }
   if (!clientTools) {
@@ -102,7 +112,7 @@ export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicReques
   const stop = stopSequences(parts.stop);
   if (stop.length > 0) body.stop_sequences = stop;
   Object.assign(body, samplingFor(parts, thinkingIsOn));
-  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: user-id.ts).
+  // Only a value Anthropic accepts (an e-mail or a long id goes as a stable hash: anthropic/user-id.ts).
   let userId: string | undefined;
   for (const user of parts.users) if (userId === undefined) userId = anthropicUserId(user);
   if (userId !== undefined) body.metadata = { user_id: userId };

@@ -1,10 +1,10 @@
 // Upstream bytes -> client SSE text for a streamed chat completion: the decoder, the state machine and the
 // encoder in one pure object (the streaming writer's transform), so the I/O code and the fixture tests run
-// exactly the same path. The layers shared with the Responses translator are in anthropic-sse-transform.ts.
+// exactly the same path. The layers shared with the Responses translator are in anthropic/sse-transform.ts.
 import type { RawJsonString } from '../../wire/openai-chat.ts';
-import { AnthropicSseTransform } from '../anthropic-sse-transform.ts';
+import { AnthropicSseTransform } from '../anthropic/sse-transform.ts';
 import { ChatChunkEncoder, SSE_DONE } from './chunk-encoder.ts';
-import { ChatStreamMachine, type ChatStreamEmit, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './stream-machine.ts';
+import { ChatStreamMachine, type ChatStreamEmit, type ChatStreamItem, type ChatStreamOptions, type ChatStreamStatus } from './stream.ts';
 
 // A text delta as Anthropic writes it (its key order; compact, or with one space after ':' and ','): most
 // events of a stream. Its text goes out as the upstream's own JSON string, with no object parsed and no string

@@ -2,7 +2,7 @@
 // and the `event:` + `data:` encoder in one pure object, so the I/O code and the fixture tests run exactly
 // the same path: the streaming writer's transform for POST /v1/responses.
 import type { ResponseObject, ResponsesStreamEvent } from '../../wire/openai-responses.ts';
-import { AnthropicSseTransform } from '../anthropic-sse-transform.ts';
+import { AnthropicSseTransform } from '../anthropic/sse-transform.ts';
 import { ResponsesStreamMachine, type ResponsesEmit, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
 
 /** One Responses event as SSE: its type as the event name, the whole event as data. */

@@ -4,11 +4,11 @@
 import { toOpenAIError, upstreamProtocolError, type ProxyError } from '../../errors.ts';
 import type { AnthropicStreamEvent } from '../../wire/anthropic.ts';
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAIErrorBody, RawJsonString } from '../../wire/openai-chat.ts';
-import { AnthropicEventMachine } from '../anthropic-event-machine.ts';
-import { customToolInputText } from '../custom-tool.ts';
+import { AnthropicEventMachine } from '../anthropic/event-machine.ts';
+import { customToolInputText } from '../openai-common/custom-tool.ts';
 import { finishReasonFor } from './finish-reason.ts';
-import { upstreamErrorFromEvent } from '../upstream-error.ts';
-import { mergeUsage, openAIUsageFrom } from '../usage.ts';
+import { upstreamErrorFromEvent } from '../anthropic/upstream-error.ts';
+import { mergeUsage, openAIUsageFrom } from '../anthropic/usage.ts';
 
 export type ChatStreamItem = ChatCompletionChunk | OpenAIErrorBody;
 export type ChatStreamEmit = (item: ChatStreamItem) => void;

@@ -1,9 +1,9 @@
 // The turn builder's pairing of tool calls and results, as a pure function: every rule Anthropic sets on
 // tool_use / tool_result order is met, and nothing the client sent is lost.
 import t from 'tap';
-import { TurnBuilder, UNANSWERED_TOOL_CALL, pairToolResults } from '../../src/translate/turns.ts';
-import { anthropicRequestProblems } from '../helpers/anthropic-request-rules.ts';
-import type { AnthropicMessage, ContentBlock, TextBlock } from '../../src/wire/anthropic.ts';
+import { TurnBuilder, UNANSWERED_TOOL_CALL, pairToolResults } from '../../../src/translate/anthropic/turns.ts';
+import { anthropicRequestProblems } from '../../helpers/anthropic-request-rules.ts';
+import type { AnthropicMessage, ContentBlock, TextBlock } from '../../../src/wire/anthropic.ts';
 
 const use = (id: string): ContentBlock => ({ type: 'tool_use', id, name: 'f', input: {} });
 const result = (id: string, content: string = `r-${id}`): ContentBlock => ({ type: 'tool_result', tool_use_id: id, content });

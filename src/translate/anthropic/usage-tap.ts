@@ -1,7 +1,7 @@
 // Token usage from Anthropic JSON or SSE bytes without parsing the whole of them: the passthrough relays
 // bytes unchanged and only needs the token counts for metrics.
-import { mergeUsage } from '../translate/usage.ts';
-import type { AnthropicUsage } from '../wire/anthropic.ts';
+import { mergeUsage } from './usage.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
 
 /** The last `"usage":{...}` object in a piece of text, or null. */
 export function lastUsageIn(text: string): AnthropicUsage | null {

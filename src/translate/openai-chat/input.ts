@@ -1,9 +1,12 @@
-// OpenAI chat messages -> Anthropic `system` + alternating `messages` (see turns.ts). system/developer
-// messages are hoisted in order; tool results go into user turns ahead of any text.
+// OpenAI chat messages -> Anthropic `system` + alternating `messages` (anthropic/turns.ts). system/developer
+// messages are hoisted in order; tool results go into user turns ahead of any text; tool-call ids and names
+// are cleaned as on the Responses API (openai-common/tool-calls.ts).
 import { invalidRequest } from '../../errors.ts';
-import { contentBlocks, textOnlyBlocks, type ContentContext } from './content.ts';
-import { customToolUseInput } from '../custom-tool.ts';
-import { TurnBuilder } from '../turns.ts';
+import { TurnBuilder } from '../anthropic/turns.ts';
+import type { ContentContext } from '../openai-common/content.ts';
+import { customToolUseInput } from '../openai-common/custom-tool.ts';
+import { ToolCallIds, historyToolName, toolInput } from '../openai-common/tool-calls.ts';
+import { contentBlocks, textOnlyBlocks } from './content.ts';
 import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
 import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
 
@@ -16,42 +19,6 @@ export interface TranslatedMessages {
 /** The id given to a legacy assistant `function_call` (it has none): stable for the same history. */
 export function legacyCallId(messageIndex: number): string {
   return `call_fn_${messageIndex}`;
-}
-
-/**
- * A tool call id as Anthropic accepts it (`^[a-zA-Z0-9_-]+$`): ids made by other providers (`functions.f:0`)
- * get their other characters replaced, the same way in the call and in its result so they still match.
- */
-function anthropicToolId(id: string): string {
-  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
-}
-
-/**
- * A tool name in the history as Anthropic accepts it (`^[a-zA-Z0-9_-]{1,64}$`, the rule OpenAI has for
- * defined tools too): a call to a name no tool could have had is kept, with the other characters replaced.
- */
-function historyToolName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
-}
-
-/** The key under which tool-call `arguments` that are not a JSON object travel, as the client sent them. */
-export const RAW_ARGUMENTS = 'raw_arguments';
-
-/**
- * A tool call's `arguments` -> the object Anthropic's tool_use `input` must be. OpenAI takes any string
- * here (a model's truncated or malformed JSON comes back in the history as it was), so nothing is refused:
- * "", null and none -> {}; a JSON object -> itself; anything else (invalid JSON, or JSON that is not an
- * object) -> `{"raw_arguments": "<the text as sent>"}`, so the model still sees what it wrote.
- */
-export function toolInput(args: string | null | undefined): Record<string, unknown> {
-  if (args === undefined || args === null || args.trim() === '') return {};
-  try {
-    const input: unknown = JSON.parse(args);
-    if (input !== null && typeof input === 'object' && !Array.isArray(input)) return input as Record<string, unknown>;
-  } catch {
-    // not JSON: kept as text below
-  }
-  return { [RAW_ARGUMENTS]: args };
 }
 
 /** Earlier thinking replayed as the leading block(s): thinking_blocks as given, else reasoning_content + signature. */
@@ -74,14 +41,14 @@ function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThi
 }
 
 /** A function call (`function.arguments` JSON) or a custom tool call (`custom.input` raw text) -> tool_use. */
-function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
+function toolUse(call: ChatToolCall, param: string, ids: ToolCallIds): ToolUseBlock {
   if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
   const kind = call.type === 'custom' ? 'custom' : 'function';
   const name = kind === 'custom' ? call.custom?.name : call.function?.name;
   if (typeof name !== 'string' || name === '') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
   const block: ToolUseBlock = {
     type: 'tool_use',
-    id: anthropicToolId(call.id),
+    id: ids.call(call.id),
     name: historyToolName(name),
     input: kind === 'custom' ? customToolUseInput(call.custom?.input) : toolInput(call.function?.arguments),
   };
@@ -89,8 +56,8 @@ function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
   return block;
 }
 
-function toolResult(toolUseId: string, message: ChatMessage, param: string, context: ContentContext): ToolResultBlock {
-  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: anthropicToolId(toolUseId) };
+function toolResult(toolUseId: string, message: ChatMessage, param: string, context: ContentContext, ids: ToolCallIds): ToolResultBlock {
+  const result: ToolResultBlock = { type: 'tool_result', tool_use_id: ids.result(toolUseId) };
   if (typeof message.content === 'string') {
     if (message.content.trim() !== '') result.content = message.content;
   } else {
@@ -118,6 +85,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   const system: TextBlock[] = [];
   const turns = new TurnBuilder();
   const context: ContentContext = { hasImage: false };
+  const ids = new ToolCallIds();
   // Legacy function calls carry no id: remember the synthetic one per function name for the answer.
   const legacyIds = new Map<string, string>();
 
@@ -138,11 +106,11 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
       case 'assistant': {
         const rest: ContentBlock[] = textOnlyBlocks(message.content, `${at}.content`);
         const calls = message.tool_calls ?? [];
-        for (let j = 0; j < calls.length; j++) rest.push(toolUse(calls[j], `${at}.tool_calls[${j}]`));
+        for (let j = 0; j < calls.length; j++) rest.push(toolUse(calls[j], `${at}.tool_calls[${j}]`, ids));
         if (message.function_call) {
           const id = legacyCallId(i);
           legacyIds.set(message.function_call.name, id);
-          rest.push(toolUse({ id, function: message.function_call }, `${at}.function_call`));
+          rest.push(toolUse({ id, function: message.function_call }, `${at}.function_call`, ids));
         }
         markLast(rest, message.cache_control);
         turns.add('assistant', thinkingReplay(message), rest);
@@ -152,7 +120,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
           throw invalidRequest(`'${at}.tool_call_id' is required for a tool message`, `${at}.tool_call_id`);
         }
-        turns.add('user', [toolResult(message.tool_call_id, message, `${at}.content`, context)], []);
+        turns.add('user', [toolResult(message.tool_call_id, message, `${at}.content`, context, ids)], []);
         break;
       }
       case 'function': {
@@ -160,7 +128,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         if (!id) {
           throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
         }
-        turns.add('user', [toolResult(id, message, `${at}.content`, context)], []);
+        turns.add('user', [toolResult(id, message, `${at}.content`, context, ids)], []);
         break;
       }
       default:

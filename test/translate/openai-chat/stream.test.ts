@@ -2,8 +2,8 @@
 // recorded fixtures do not show.
 import t from 'tap';
 import { ProxyError } from '../../../src/errors.ts';
-import { ChatStreamMachine, type ChatStreamItem, type ChatStreamOptions } from '../../../src/translate/openai-chat/stream-machine.ts';
-import { ChatSseTranslator } from '../../../src/translate/openai-chat/stream-translator.ts';
+import { ChatStreamMachine, type ChatStreamItem, type ChatStreamOptions } from '../../../src/translate/openai-chat/stream.ts';
+import { ChatSseTranslator } from '../../../src/translate/openai-chat/sse-translator.ts';
 import { parseOpenAISse } from '../../helpers/stream-fixtures.ts';
 
 const OPTIONS: ChatStreamOptions = { created: 1700000000, includeUsage: false, responseFormatTool: null, fallbackId: 'chatcmpl-req-1', fallbackModel: 'glm-4.6' };

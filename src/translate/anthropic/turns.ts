@@ -3,7 +3,7 @@
 // do not alternate), `lead` blocks go first in their turn (tool results in user turns, earlier thinking in
 // assistant turns), tool calls and results are paired as Anthropic requires (pairToolResults), and a final
 // (prefill) assistant text loses the trailing whitespace Anthropic rejects.
-import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../wire/anthropic.ts';
+import type { AnthropicMessage, ContentBlock, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
 
 /** What a tool call the client never answered gets as its result, so that the conversation can go on. */
 export const UNANSWERED_TOOL_CALL = 'No result: this tool call was not answered.';

@@ -2,11 +2,11 @@
 // them, for token usage and for how the stream ends: one that breaks off, or ends without `message_stop`
 // and without an `error` event of its own, gets a final Anthropic `error` event, so that SDKs raise instead
 // of keeping half an answer.
-import { toAnthropicError, upstreamTruncatedError, type ProxyError } from '../errors.ts';
-import { UsageTap } from '../count/usage-sniff.ts';
-import { encodeSseEvent } from '../stream/sse-encoder.ts';
-import type { StreamFailure, StreamTransform } from '../stream/stream-transform.ts';
-import type { AnthropicUsage } from '../wire/anthropic.ts';
+import { toAnthropicError, upstreamTruncatedError, type ProxyError } from '../../errors.ts';
+import { UsageTap } from './usage-tap.ts';
+import { encodeSseEvent } from '../../stream/sse-encoder.ts';
+import type { StreamFailure, StreamTransform } from '../../stream/stream-transform.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
 
 const MESSAGE_STOP = Buffer.from('message_stop');
 // At the start of a line: text inside a data line cannot hold a raw line break.

@@ -4,9 +4,9 @@
 // deltas and stops only for an open one, none open at message_delta or message_stop), the usage, and
 // routing each event to the machine's handler. The chat and Responses state machines extend it and only say
 // what each event becomes.
-import { upstreamProtocolError, upstreamTruncatedError, type ProxyError } from '../errors.ts';
+import { upstreamProtocolError, upstreamTruncatedError, type ProxyError } from '../../errors.ts';
 import { mergeUsage } from './usage.ts';
-import type { AnthropicStreamEvent, AnthropicUsage } from '../wire/anthropic.ts';
+import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
 
 const EVENT_TYPES = ['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop', 'ping', 'error'] as const;
 type EventType = (typeof EVENT_TYPES)[number];

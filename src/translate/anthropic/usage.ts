@@ -3,8 +3,8 @@
 // upstream reports reaches the client: cache reads and writes in prompt_tokens_details (with Anthropic's
 // per-TTL breakdown of the writes when given), thinking tokens as reasoning_tokens, and server tool
 // requests (web search, web fetch) under Anthropic's own name, which OpenAI has no field for.
-import type { AnthropicUsage } from '../wire/anthropic.ts';
-import type { OpenAIUsage } from '../wire/openai-chat.ts';
+import type { AnthropicUsage } from '../../wire/anthropic.ts';
+import type { OpenAIUsage } from '../../wire/openai-chat.ts';
 
 const count = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
 

@@ -1,10 +1,10 @@
-// The Anthropic body both translated routes share (translate/anthropic-request.ts): sampling rules, tools
+// The Anthropic body both translated routes share (translate/anthropic/request.ts): sampling rules, tools
 // for tool history without tools, stop sequences, user id, tool_choice only with tools.
 import t from 'tap';
-import { anthropicRequestBody, historyTools, samplingFor, stopSequences, type AnthropicBodyParts } from '../../src/translate/anthropic-request.ts';
-import type { AnthropicMessage } from '../../src/wire/anthropic.ts';
-import { anthropicRequestProblems } from '../helpers/anthropic-request-rules.ts';
-import { translate as translateResponses } from './openai-responses/rules.ts';
+import { anthropicRequestBody, historyTools, samplingFor, stopSequences, type AnthropicBodyParts } from '../../../src/translate/anthropic/request.ts';
+import type { AnthropicMessage } from '../../../src/wire/anthropic.ts';
+import { anthropicRequestProblems } from '../../helpers/anthropic-request-rules.ts';
+import { translate as translateResponses } from '../openai-responses/rules.ts';
 
 const toolHistory: AnthropicMessage[] = [
   { role: 'user', content: [{ type: 'text', text: 'Weather?' }] },

@@ -1,10 +1,10 @@
 // The passthrough's stream transform as a pure object: bytes out exactly as they came in, cut anywhere; a
 // final Anthropic error event only when the stream did not end properly; usage from start and end.
 import t from 'tap';
-import { ProxyError } from '../../src/errors.ts';
-import { AnthropicRelay } from '../../src/http/anthropic-relay.ts';
-import { decodeSse } from '../../src/stream/sse-decoder.ts';
-import { sseText, textStreamEvents } from '../helpers/mock-upstream.ts';
+import { ProxyError } from '../../../src/errors.ts';
+import { AnthropicRelay } from '../../../src/translate/anthropic/relay.ts';
+import { decodeSse } from '../../../src/stream/sse-decoder.ts';
+import { sseText, textStreamEvents } from '../../helpers/mock-upstream.ts';
 
 const complete = Buffer.from(sseText(textStreamEvents(['Hello', ' wörld 😀'], { usage: { input_tokens: 21, output_tokens: 1, cache_read_input_tokens: 5 } })));
 
