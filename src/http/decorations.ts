@@ -12,6 +12,9 @@ export interface ProxyLogInfo {
   model?: string;
   upstreamStatus?: number;
   stream?: boolean;
+  /** The answer's cache reads and writes (input tokens), once its usage is known. */
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
 }
 
 declare module 'fastify' {

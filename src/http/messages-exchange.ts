@@ -12,7 +12,8 @@ import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
 import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
-import { accessLogFields } from './request-context.ts';
+import { withPromptCache } from './prompt-cache.ts';
+import { accessLogFields, recordAnswerUsage } from './request-context.ts';
 
 export interface MessagesExchange {
   /** A 2xx answer: its body is Anthropic SSE for a streaming request, else one message. */
@@ -28,8 +29,11 @@ export interface MessagesExchange {
  * for it (also for a streaming request: nothing was sent yet); the relayed upstream headers, with OpenAI's
  * rate-limit names, are set on the reply. Throws ClientGoneError when the client left (see whileClientWaits).
  */
-export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest): Promise<MessagesExchange> {
+export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, translated: AnthropicRequest): Promise<MessagesExchange> {
   const app = request.server;
+  // PROMPT CACHE: the one place breakpoints are placed on translated requests; it moves into the
+  // upstream-call module, with the provider profile in place of promptCacheSupport.
+  const body = withPromptCache(translated, app.config);
   const log = accessLogFields(request, { model: body.model, stream: body.stream === true });
   const wait = upstreamWaitFor(app.lifecycle, reply.raw);
   const upstream = await app.upstream.request({
@@ -70,7 +74,7 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
     }
     // Some compatible upstreams report an error in a 200 body: it is an error for the client too.
     if ((answer as { type?: unknown }).type === 'error') throw errorInBodyToOpenAI(text, relayed);
-    app.metrics.recordUsage(body.model, (answer as AnthropicResponse).usage);
+    recordAnswerUsage(request, body.model, (answer as AnthropicResponse).usage);
     return answer as AnthropicResponse;
   };
   return { upstream, wait, message };

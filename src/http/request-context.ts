@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ProxyLogInfo } from './decorations.ts';
 import { routeUrlOf } from './route-policy.ts';
 import { withoutKeyParams } from './secrets.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -23,6 +24,16 @@ export function requestIdFor(req: IncomingMessage): string {
 export function accessLogFields(request: FastifyRequest, fields: ProxyLogInfo): ProxyLogInfo {
   request.proxyLog = fields;
   return fields;
+}
+
+const tokens = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+
+/** The one record of an answer's token counts: the metrics, and the cache reads and writes on the access line. */
+export function recordAnswerUsage(request: FastifyRequest, model: string, usage: AnthropicUsage | null | undefined): void {
+  request.server.metrics.recordUsage(model, usage);
+  if (!usage || !request.proxyLog) return;
+  request.proxyLog.cacheReadTokens = tokens(usage.cache_read_input_tokens);
+  request.proxyLog.cacheWriteTokens = tokens(usage.cache_creation_input_tokens);
 }
 
 export const requestContextPlugin = fp(
@@ -48,6 +59,10 @@ export const requestContextPlugin = fp(
         line.model = request.proxyLog.model;
         line.upstream_status = request.proxyLog.upstreamStatus;
         if (request.proxyLog.stream) line.stream = true;
+        if (request.proxyLog.cacheReadTokens !== undefined) {
+          line.cache_read_tokens = request.proxyLog.cacheReadTokens;
+          line.cache_write_tokens = request.proxyLog.cacheWriteTokens;
+        }
       }
       // 503 is an expected state (draining, shedding load); other 5xx answers are errors worth a look.
       const level = reply.statusCode >= 500 && reply.statusCode !== 503 ? 'error' : reply.statusCode === 503 ? 'warn' : 'info';

@@ -10,6 +10,7 @@ import { SecretMaskingTransform } from '../stream/secret-mask.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
 import type { OpenStream, UpstreamWait } from './lifecycle.ts';
 import { serverKeyToMask } from './secrets.ts';
+import { recordAnswerUsage } from './request-context.ts';
 
 interface StreamReplyOptions {
   request: FastifyRequest;
@@ -161,7 +162,7 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
     signal.removeEventListener('abort', onClientGone);
     app.lifecycle.openStreams.delete(open);
     if (!raw.writableEnded && !raw.destroyed) raw.destroy();
-    app.metrics.recordUsage(options.model, transform.usage);
+    recordAnswerUsage(request, options.model, transform.usage);
     const failure = transform.failure;
     if (failure) request.log.warn({ code: failure.code, detail: failure.message }, 'stream ended with an error event');
   }

@@ -10,7 +10,7 @@ import { lazyTokenizer } from '../count/tokenizer.ts';
 import { AnthropicRelay } from '../http/anthropic-relay.ts';
 import type { ProxyLogInfo } from '../http/decorations.ts';
 import { upstreamWaitFor } from '../http/lifecycle.ts';
-import { accessLogFields } from '../http/request-context.ts';
+import { accessLogFields, recordAnswerUsage } from '../http/request-context.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
 import { boundedJsonParser } from '../http/json-limits.ts';
 import { withoutKeyParams } from '../http/secrets.ts';
@@ -141,7 +141,7 @@ async function routes(app: FastifyInstance): Promise<void> {
       await streamReply({ request, reply, upstream, wait, transform: new AnthropicRelay(), model, status: upstream.statusCode, contentType: 'text/event-stream; charset=utf-8' });
       return reply;
     }
-    return relayWhole(app, reply, upstream, wait.signal, (usage) => app.metrics.recordUsage(model, usage));
+    return relayWhole(app, reply, upstream, wait.signal, (usage) => recordAnswerUsage(request, model, usage));
   });
 
   app.post('/v1/messages/count_tokens', {

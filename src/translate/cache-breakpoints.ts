@@ -25,14 +25,14 @@ export interface CacheBreakpointOptions {
   /** The model's minimum cacheable prefix, in tokens: a breakpoint with a shorter prefix is not placed. */
   minCacheableTokens: number;
   /** Tokens of one part; a generous estimate costs at most a marker that caches nothing. */
-  estimateTokens: (part: CachePart) => number;
+  estimateTokens: (part: CachePart, region: Position['region']) => number;
 }
 
 /** Anthropic's limit of blocks with cache_control per request. */
 export const MAX_CACHE_BREAKPOINTS = 4;
 
 /** Where a part sits, in prompt order (tools, system, messages). */
-type Position = { region: 'tools'; index: number } | { region: 'system'; index: number } | { region: 'messages'; message: number; block: number };
+export type Position = { region: 'tools'; index: number } | { region: 'system'; index: number } | { region: 'messages'; message: number; block: number };
 
 interface Part {
   position: Position;
@@ -75,7 +75,7 @@ function partsOf(body: AnthropicRequest, estimate: CacheBreakpointOptions['estim
   const parts: Part[] = [];
   let tokens = 0;
   const add = (position: Position, part: CachePart) => {
-    tokens += estimate(part);
+    tokens += estimate(part, position.region);
     parts.push({ position, part, prefixTokens: tokens, clientRanks: clientRanksOf(part) });
   };
   (body.tools ?? []).forEach((tool, index) => add({ region: 'tools', index }, tool));

@@ -99,7 +99,7 @@ t.test('never on a thinking block, a redacted one or an empty text block', async
 t.test('a prefix below the minimum cacheable length gets no breakpoint', async (t) => {
   const body = agentBody();
   const estimate = options().estimateTokens;
-  const toolsAndSystem = [...body.tools!, ...body.system!].reduce((sum, part) => sum + estimate(part), 0);
+  const toolsAndSystem = [...body.tools!, ...body.system!].reduce((sum, part) => sum + estimate(part, 'tools'), 0);
   const placed = placeCacheBreakpoints(body, options({ minCacheableTokens: toolsAndSystem + 1 }));
   t.strictSame(Object.keys(markers(placed)), ['messages.2.0', 'messages.4.0'], 'tools and system alone are too short');
   const tiny: AnthropicRequest = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }] };
