@@ -55,7 +55,16 @@ export interface Config {
   readonly responsesStoreUrl: string;
   /** Bound of every command to the shared store (and of each connection attempt). */
   readonly responsesStoreTimeoutMs: number;
+  /**
+   * Prompt-cache breakpoints on translated requests (docs/prompt-caching.md): `auto` where the upstream is
+   * known to take cache_control, `on` for any upstream, `off` never.
+   */
+  readonly promptCache: PromptCacheMode;
+  /** The TTL of those breakpoints, where the upstream takes one. */
+  readonly promptCacheTtl: '5m' | '1h';
 }
+
+export type PromptCacheMode = 'auto' | 'on' | 'off';
 
 /** One line, no stack: what is wrong, with which variable, and what would be right. */
 export class ConfigError extends Error {
@@ -104,6 +113,8 @@ const DEFAULTS = {
   RESPONSES_WEB_SEARCH: 'false',
   RESPONSES_STORE_URL: '',
   RESPONSES_STORE_TIMEOUT_MS: '1000',
+  PROMPT_CACHE: 'auto',
+  PROMPT_CACHE_TTL: '5m',
 } as const;
 
 export type EnvName = keyof typeof DEFAULTS;
@@ -232,6 +243,12 @@ function parseStoreUrl(raw: string): string {
   return text;
 }
 
+function parseChoice<T extends string>(name: EnvName, raw: string, choices: readonly T[]): T {
+  const word = raw.trim().toLowerCase();
+  if (!choices.includes(word as T)) fail(name, raw, `is not one of ${choices.join(', ')}`, choices[0]);
+  return word as T;
+}
+
 function parseCommaList(raw: string): string[] {
   return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
@@ -322,6 +339,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     responsesWebSearch: parseBoolean('RESPONSES_WEB_SEARCH', raw.RESPONSES_WEB_SEARCH),
     responsesStoreUrl: parseStoreUrl(raw.RESPONSES_STORE_URL),
     responsesStoreTimeoutMs: parseInteger('RESPONSES_STORE_TIMEOUT_MS', raw.RESPONSES_STORE_TIMEOUT_MS, 1, 60_000, '1000'),
+    promptCache: parseChoice('PROMPT_CACHE', raw.PROMPT_CACHE, ['auto', 'on', 'off'] as const),
+    promptCacheTtl: parseChoice('PROMPT_CACHE_TTL', raw.PROMPT_CACHE_TTL, ['5m', '1h'] as const),
   };
   if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
     // Otherwise a body the limit allows could never be taken.

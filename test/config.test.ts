@@ -29,6 +29,8 @@ t.test('defaults are exactly the documented ones', async (t) => {
   t.equal(config.clientRequestTimeoutMs, 300_000);
   t.equal(config.maxConnections, 1024);
   t.equal(config.maxBodyBytesInFlight, 128 * 1024 * 1024);
+  t.equal(config.promptCache, 'auto');
+  t.equal(config.promptCacheTtl, '5m');
   t.ok(Object.isFrozen(config));
 });
 
@@ -53,6 +55,8 @@ t.test('bad values stop start-up with one line naming the variable, the problem 
     [{ SHUTDOWN_TIMEOUT_MS: '-1' }, /^SHUTDOWN_TIMEOUT_MS="-1" is not a whole number/],
     [{ METRICS_REQUIRE_AUTH: 'true' }, /^METRICS_REQUIRE_AUTH="true" needs PROXY_API_KEYS .*for example METRICS_REQUIRE_AUTH=true together with PROXY_API_KEYS=/],
     [{ CLIENT_HEADERS_TIMEOUT_MS: '60000', CLIENT_REQUEST_TIMEOUT_MS: '40000' }, /^CLIENT_HEADERS_TIMEOUT_MS="60000" is longer than CLIENT_REQUEST_TIMEOUT_MS \(40000\); for example CLIENT_HEADERS_TIMEOUT_MS=30000$/],
+    [{ PROMPT_CACHE: 'always' }, /^PROMPT_CACHE="always" is not one of auto, on, off; for example PROMPT_CACHE=auto$/],
+    [{ PROMPT_CACHE_TTL: '10m' }, /^PROMPT_CACHE_TTL="10m" is not one of 5m, 1h; for example PROMPT_CACHE_TTL=5m$/],
     [{ MAX_CONNECTIONS: '0' }, /^MAX_CONNECTIONS="0" is not a whole number from 1 to 1000000/],
     [{ MAX_BODY_BYTES_IN_FLIGHT: '1048576' }, /^MAX_BODY_BYTES_IN_FLIGHT="1048576" is less than BODY_LIMIT_BYTES \(33554432\); for example MAX_BODY_BYTES_IN_FLIGHT=134217728$/],
   ];
@@ -72,7 +76,11 @@ t.test('values are parsed and normalised', async (t) => {
     PORT: '0',
     LOG_LEVEL: 'DEBUG',
     PROXY_API_KEYS: ' a-key-1 , b-key-2,,',
+    PROMPT_CACHE: ' OFF ',
+    PROMPT_CACHE_TTL: '1h',
   });
+  t.equal(config.promptCache, 'off');
+  t.equal(config.promptCacheTtl, '1h');
   t.same(config.modelMap, { 'gpt-4o': 'glm-4.6' });
   t.same(config.openaiModels, ['glm-4.6']);
   t.equal(config.upstreamBase, 'http://127.0.0.1:9999/base');

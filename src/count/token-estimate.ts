@@ -67,6 +67,24 @@ function contentTokens(content: unknown, count: CountText): number {
   return total;
 }
 
+/** Tokens of one tool definition. */
+function toolTokens(tool: Block, count: CountText): number {
+  let total = TOOL_DEFINITION_OVERHEAD_TOKENS + count(String(tool.name ?? '')) + count(String(tool.description ?? ''));
+  if (tool.input_schema !== undefined) total += count(JSON.stringify(tool.input_schema));
+  return total;
+}
+
+/** Tokens of one part of a prompt: a tool definition, or a system or message content block. */
+export function promptPartTokens(part: object, region: 'tools' | 'system' | 'messages', count: CountText): number {
+  return region === 'tools' ? toolTokens(part as Block, count) : blockTokens(part as Block, count);
+}
+
+/**
+ * A quick, generous count (UTF-8 bytes / 3: about 4/3 of a BPE count for English, one per CJK character) for
+ * decisions that only need to know whether a prefix passes a threshold.
+ */
+export const quickCount: CountText = (text) => Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
+
 /** Estimates the input tokens of a Messages / count_tokens body: system, messages, tools. */
 export function estimateInputTokens(body: Record<string, unknown>, count: CountText): number {
   let total = REQUEST_OVERHEAD_TOKENS + contentTokens(body.system, count);
@@ -76,11 +94,7 @@ export function estimateInputTokens(body: Record<string, unknown>, count: CountT
     }
   }
   if (Array.isArray(body.tools)) {
-    for (const tool of body.tools as Block[]) {
-      if (!tool || typeof tool !== 'object') continue;
-      total += TOOL_DEFINITION_OVERHEAD_TOKENS + count(String(tool.name ?? '')) + count(String(tool.description ?? ''));
-      if (tool.input_schema !== undefined) total += count(JSON.stringify(tool.input_schema));
-    }
+    for (const tool of body.tools as Block[]) if (tool && typeof tool === 'object') total += toolTokens(tool, count);
   }
   return total;
 }

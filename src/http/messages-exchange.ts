@@ -9,6 +9,7 @@ import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/anthrop
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
 import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
 import { affinityKeyOf } from './affinity.ts';
+import { withPromptCache } from './prompt-cache.ts';
 import { MAX_JSON_DEPTH, tooDeepPath } from './json-limits.ts';
 import { callUpstream, startCallRecord, type UpstreamCall } from './upstream-call.ts';
 
@@ -29,7 +30,10 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
   startCallRecord(request, { asked: openAIRequest.model, sent: body.model, stream: body.stream === true });
   const call = await callUpstream(request, reply, {
     path: '/v1/messages',
-    body: ({ model, home }) => JSON.stringify(home ? { ...body, model } : withoutThinkingHistory({ ...body, model })),
+    body: ({ model, home, target }) => {
+      const routed = { ...body, model };
+      return JSON.stringify(withPromptCache(home ? routed : withoutThinkingHistory(routed), request.server.config, target));
+    },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),
   });

@@ -1,5 +1,6 @@
 // GET /metrics in Prometheus text format, from a registry owned by this app (no global state): requests by
-// route and status, durations, upstream latency, errors and retries, open streams, tokens by model.
+// route and status, durations, upstream latency, errors and retries, open streams, tokens by model (cache
+// reads and writes among them) and the share of input tokens read from the prompt cache.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -24,7 +25,20 @@ export class Metrics {
   private readonly queueWait = new Histogram({ name: 'proxy_upstream_queue_wait_seconds', help: 'Time requests waited for an upstream key', buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
+  /** Input tokens by model since start, for the hit ratio: [all input (reads and writes included), cache reads]. */
+  private readonly inputTotals = new Map<string, [number, number]>();
+
   constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
+    const inputTotals = this.inputTotals;
+    new Gauge({
+      name: 'proxy_prompt_cache_hit_ratio',
+      help: 'Share of input tokens read from the prompt cache since start (cache reads / input tokens, reads and writes included), by model',
+      labelNames: ['model'],
+      registers: [this.registry],
+      collect() {
+        for (const [model, [input, read]] of inputTotals) if (input > 0) this.set({ model }, read / input);
+      },
+    });
     new Gauge({ name: 'proxy_open_streams', help: 'Streaming responses in progress', registers: [this.registry], collect() { this.set(openStreams()); } });
     new Gauge({ name: 'proxy_requests_in_flight', help: 'API requests not yet answered in full', registers: [this.registry], collect() { this.set(inFlight()); } });
     if (logHealth) {
@@ -128,6 +142,11 @@ export class Metrics {
     add('output', usage.output_tokens);
     add('cache_read', usage.cache_read_input_tokens);
     add('cache_write', usage.cache_creation_input_tokens);
+    const count = (value: unknown) => (typeof value === 'number' && value > 0 ? value : 0);
+    const read = count(usage.cache_read_input_tokens);
+    const input = count(usage.input_tokens) + read + count(usage.cache_creation_input_tokens);
+    const totals = this.inputTotals.get(model) ?? [0, 0];
+    this.inputTotals.set(model, [totals[0] + input, totals[1] + read]);
   }
 }
 

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { routeUrlOf } from './route-policy.ts';
 import { withoutKeyParams } from './secrets.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -45,8 +46,8 @@ export const requestContextPlugin = fp(
         if (call.usage) {
           line.input_tokens = call.usage.input_tokens;
           line.output_tokens = call.usage.output_tokens;
-          if (call.usage.cache_read_input_tokens) line.cache_read_tokens = call.usage.cache_read_input_tokens;
-          if (call.usage.cache_creation_input_tokens) line.cache_write_tokens = call.usage.cache_creation_input_tokens;
+          line.cache_read_tokens = call.usage.cache_read_input_tokens ?? 0;
+          line.cache_write_tokens = call.usage.cache_creation_input_tokens ?? 0;
         }
         if (call.stopReason !== null) line.stop_reason = call.stopReason;
         if (call.error !== null) line.upstream_error = call.error;

@@ -13,7 +13,7 @@ import { upstreamTokenCount } from '../http/count-tokens.ts';
 import { ANTHROPIC_API } from '../http/route-policy.ts';
 import { boundedJsonParser } from '../http/json-limits.ts';
 import { withoutKeyParams } from '../http/secrets.ts';
-import { callUpstream, serveClient, startCallRecord, type UpstreamCall } from '../http/upstream-call.ts';
+import { callUpstream, serveClient, startCallRecord, type CallSpec, type UpstreamCall } from '../http/upstream-call.ts';
 import { anthropicErrorRef } from '../schemas/common.ts';
 import { countTokensBodySchema, countTokensResponseSchema, messageResponseSchema, messagesBodySchema } from '../schemas/messages.ts';
 import { withoutThinkingHistory } from '../translate/anthropic/thinking-history.ts';
@@ -40,7 +40,7 @@ function upstreamPath(request: FastifyRequest, path: string): string {
  * The body of one attempt: the client's bytes when the model stays and the target is the conversation's home,
  * else the body re-serialized with the target's model id (and without replayed thinking away from home).
  */
-function upstreamPayload(request: FastifyRequest, body: Body): (attempt: { model: string; home: boolean }) => string | Buffer {
+function upstreamPayload(request: FastifyRequest, body: Body): CallSpec['body'] {
   return ({ model, home }) => {
     if (!home) return JSON.stringify(withoutThinkingHistory({ ...body, model }));
     if (body.model === model && request.rawBody) return request.rawBody;

@@ -231,7 +231,8 @@ export const chatCompletionSchema = {
           type: 'object',
           properties: {
             cached_tokens: { type: 'integer', description: 'Anthropic cache_read_input_tokens' },
-            cache_creation_tokens: { type: 'integer', description: 'Anthropic cache_creation_input_tokens' },
+            cache_write_tokens: { type: 'integer', description: 'Anthropic cache_creation_input_tokens (OpenAI\'s name for cache writes)' },
+            cache_creation_tokens: { type: 'integer', description: 'Anthropic cache_creation_input_tokens (the same count, the earlier name)' },
             cache_creation: { type: 'object', additionalProperties: { type: 'integer' }, description: "Anthropic's cache writes by TTL, when reported" },
           },
         },

@@ -111,7 +111,7 @@ export interface OpenAIUsage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  prompt_tokens_details: { cached_tokens: number; cache_creation_tokens: number; cache_creation?: Record<string, number> };
+  prompt_tokens_details: { cached_tokens: number; cache_write_tokens: number; cache_creation_tokens: number; cache_creation?: Record<string, number> };
   completion_tokens_details: { reasoning_tokens: number };
   /** Anthropic's server tool requests (web_search_requests...), which OpenAI has no field for. */
   server_tool_use?: Record<string, number>;

@@ -40,6 +40,8 @@ t.test('each refusal is found', async (t) => {
     ['thinking with temperature', (b) => { b.thinking = { type: 'enabled', budget_tokens: 1024 }; b.max_tokens = 2048; b.temperature = 0.2; }, /temperature/],
     ['temperature and top_p together', (b) => { b.temperature = 0.5; b.top_p = 0.9; }, /temperature and top_p cannot both be specified/],
     ['thinking budget over max_tokens', (b) => (b.thinking = { type: 'enabled', budget_tokens: 1024 }), /greater than/],
+    ['cache_control on a thinking block', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm', signature: 's', cache_control: { type: 'ephemeral' } }), /content\.0\.cache_control: Extra inputs/],
+    ['a 1h marker after a 5m one', (b) => (b.messages[0].content[0].cache_control = { type: 'ephemeral', ttl: '1h' }), /ttl='1h'.*must not come after/],
     ['unsigned thinking', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm' }), /signature/],
   ];
   for (const [name, change, expected] of cases) {

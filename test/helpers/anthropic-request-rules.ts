@@ -24,12 +24,16 @@ export function anthropicRequestProblems(body: unknown): string[] {
   if (typeof body.model !== 'string' || body.model === '') problem('model: a non-empty string is required');
   if (!Number.isInteger(body.max_tokens) || body.max_tokens < 1) problem('max_tokens: an integer >= 1 is required');
   let cacheBreakpoints = 0;
+  // Prompt caching: a marker with a 1h TTL may not come after one with a 5m TTL (in prompt order).
+  let shortTtlSeen = false;
   const cacheControl = (block: Json, where: string) => {
     if (block.cache_control === undefined) return;
     cacheBreakpoints++;
     const cc = block.cache_control;
     if (!isObject(cc) || cc.type !== 'ephemeral') problem(`${where}.cache_control: type must be "ephemeral"`);
     else if (cc.ttl !== undefined && cc.ttl !== '5m' && cc.ttl !== '1h') problem(`${where}.cache_control.ttl: must be "5m" or "1h"`);
+    else if (cc.ttl === '1h' && shortTtlSeen) problem(`${where}.cache_control.ttl: a ttl='1h' cache_control block must not come after a ttl='5m' one`);
+    else if (cc.ttl !== '1h') shortTtlSeen = true;
   };
 
   // tools
@@ -194,9 +198,12 @@ export function anthropicRequestProblems(body: unknown): string[] {
           case 'thinking':
             if (message.role !== 'assistant') problem(`${at}: thinking blocks belong in assistant turns`);
             if (typeof block.signature !== 'string' || block.signature === '') problem(`${at}.signature: Field required`);
+            // Prompt caching: thinking blocks are cached with their turn but cannot carry a marker themselves.
+            if (block.cache_control !== undefined) problem(`${at}.cache_control: Extra inputs are not permitted`);
             break;
           case 'redacted_thinking':
             if (typeof block.data !== 'string') problem(`${at}.data: Field required`);
+            if (block.cache_control !== undefined) problem(`${at}.cache_control: Extra inputs are not permitted`);
             break;
           default:
             problem(`${at}.type: ${JSON.stringify(block.type)} is not a block type the translator should send`);

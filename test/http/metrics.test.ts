@@ -7,7 +7,7 @@ import { MockUpstream, anthropicErrorBody, anthropicMessage, textStreamEvents } 
 t.test('metrics reflect the traffic', async (t) => {
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
-  const { app } = await buildTestApp(t, { UPSTREAM_BASE: mock.url, MAX_RETRIES: '1' }, { upstream: { retryBaseMs: 1, retryCapMs: 2 } });
+  const { app, logs } = await buildTestApp(t, { UPSTREAM_BASE: mock.url, MAX_RETRIES: '1' }, { upstream: { retryBaseMs: 1, retryCapMs: 2 } });
   const base = await listen(app);
   const post = (payload: unknown) => fetch(`${base}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
   const body = { model: 'glm-4.5', max_tokens: 5, messages: [{ role: 'user', content: 'x' }] };
@@ -42,6 +42,11 @@ t.test('metrics reflect the traffic', async (t) => {
   t.match(text, /proxy_tokens_total\{model="glm-chat",kind="input"\} 7/, 'translated stream usage');
   t.match(text, /proxy_tokens_total\{model="glm-plain",kind="output"\} 3/, 'translated answer usage');
   t.match(text, /proxy_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} 2/);
+  t.match(text, /proxy_prompt_cache_hit_ratio\{model="glm-4.5"\} 0.1875\n/, 'cache reads over input, reads and writes included: 3 / (11 + 3 + 2)');
+  t.match(text, /proxy_prompt_cache_hit_ratio\{model="glm-4.6"\} 0\n/);
+  const accessLines = logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request completed' && line.upstream_status === 200);
+  t.match(accessLines[0], { model: 'glm-4.5', cache_read_tokens: 3, cache_write_tokens: 2 }, 'the access line carries the cache reads and writes');
+  t.match(accessLines[1], { model: 'glm-4.6', stream: true, cache_read_tokens: 0, cache_write_tokens: 0 });
   t.match(text, /proxy_open_streams 0/);
   t.match(text, /proxy_process_resident_memory_bytes \d+/);
 

@@ -1,7 +1,8 @@
 // Anthropic usage -> OpenAI usage. Anthropic's three input counters do not overlap, while OpenAI's
 // prompt_tokens includes cached tokens, so prompt = input + cache_read + cache_creation. Every counter the
-// upstream reports reaches the client: cache reads and writes in prompt_tokens_details (with Anthropic's
-// per-TTL breakdown of the writes when given), thinking tokens as reasoning_tokens, and server tool
+// upstream reports reaches the client: cache reads as cached_tokens and writes as cache_write_tokens (the
+// names of OpenAI's own usage, which now reports writes too) in prompt_tokens_details, with our earlier name
+// cache_creation_tokens kept for the clients that read it and Anthropic's per-TTL breakdown when given, thinking tokens as reasoning_tokens, and server tool
 // requests (web search, web fetch) under Anthropic's own name, which OpenAI has no field for.
 import type { AnthropicUsage } from '../../wire/anthropic.ts';
 import type { OpenAIUsage } from '../../wire/openai-chat.ts';
@@ -26,7 +27,7 @@ export function openAIUsageFrom(usage: AnthropicUsage | null | undefined): OpenA
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: prompt + completion,
-    prompt_tokens_details: { cached_tokens: cacheRead, cache_creation_tokens: cacheCreation },
+    prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheCreation, cache_creation_tokens: cacheCreation },
     completion_tokens_details: { reasoning_tokens: count(usage?.output_tokens_details?.thinking_tokens) },
   };
   const byTtl = counters(usage?.cache_creation);

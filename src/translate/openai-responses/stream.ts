@@ -79,12 +79,12 @@ const INCOMPLETE_REASONS: Readonly<Record<string, 'max_output_tokens' | 'content
   refusal: 'content_filter',
 };
 
-/** Anthropic usage -> Responses usage: input_tokens counts cache reads and writes too, as prompt_tokens does. */
+/** Anthropic usage -> Responses usage: input_tokens counts cache reads and writes too, as prompt_tokens does; writes as OpenAI names them. */
 function responsesUsageFrom(usage: AnthropicUsage | null | undefined): ResponsesUsage {
   const chat = openAIUsageFrom(usage);
   return {
     input_tokens: chat.prompt_tokens,
-    input_tokens_details: { cached_tokens: chat.prompt_tokens_details.cached_tokens },
+    input_tokens_details: { cached_tokens: chat.prompt_tokens_details.cached_tokens, cache_write_tokens: chat.prompt_tokens_details.cache_write_tokens },
     output_tokens: chat.completion_tokens,
     output_tokens_details: { reasoning_tokens: chat.completion_tokens_details.reasoning_tokens },
     total_tokens: chat.total_tokens,

@@ -19,7 +19,7 @@ const expected = {
   prompt_tokens: 1550,
   completion_tokens: 80,
   total_tokens: 1630,
-  prompt_tokens_details: { cached_tokens: 1200, cache_creation_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } },
+  prompt_tokens_details: { cached_tokens: 1200, cache_write_tokens: 300, cache_creation_tokens: 300, cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 } },
   completion_tokens_details: { reasoning_tokens: 60 },
   server_tool_use: { web_search_requests: 2, web_fetch_requests: 1 },
 };

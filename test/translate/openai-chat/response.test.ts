@@ -5,7 +5,7 @@ import { chatCompletionFrom, type CompletionOptions } from '../../../src/transla
 import type { AnthropicResponse } from '../../../src/wire/anthropic.ts';
 
 const OPTIONS: CompletionOptions = { created: 1700000000, fallbackId: 'req-1', fallbackModel: 'glm-4.5', responseFormatTool: null, legacyFunctions: false };
-const ZERO_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
+const ZERO_USAGE = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, cache_creation_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } };
 const toolFixture = JSON.parse(readFileSync(new URL('../../fixtures/anthropic/anthropic-response-tool.json', import.meta.url), 'utf8')) as AnthropicResponse;
 
 t.test('the documented tool_use answer (no usage) maps to the whole expected chat.completion', async (t) => {
@@ -57,7 +57,7 @@ t.test('usage: prompt = input + cache read + cache creation; cached_tokens = cac
   const answer = chatCompletionFrom({ content: [], usage: { input_tokens: 10, output_tokens: 5, cache_read_input_tokens: 100, cache_creation_input_tokens: 20 } }, OPTIONS);
   t.strictSame(answer.usage, {
     prompt_tokens: 130, completion_tokens: 5, total_tokens: 135,
-    prompt_tokens_details: { cached_tokens: 100, cache_creation_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 0 },
+    prompt_tokens_details: { cached_tokens: 100, cache_write_tokens: 20, cache_creation_tokens: 20 }, completion_tokens_details: { reasoning_tokens: 0 },
   });
 });
 
@@ -65,7 +65,7 @@ t.test('usage: thinking tokens are reasoning_tokens; cache writes by TTL and ser
   const answer = chatCompletionFrom({ content: [], usage: { input_tokens: 1, output_tokens: 9, output_tokens_details: { thinking_tokens: 7 }, cache_creation: { ephemeral_1h_input_tokens: 4 }, server_tool_use: { web_search_requests: 3 } } }, OPTIONS);
   t.strictSame(answer.usage, {
     prompt_tokens: 1, completion_tokens: 9, total_tokens: 10,
-    prompt_tokens_details: { cached_tokens: 0, cache_creation_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 4 } },
+    prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, cache_creation_tokens: 0, cache_creation: { ephemeral_1h_input_tokens: 4 } },
     completion_tokens_details: { reasoning_tokens: 7 },
     server_tool_use: { web_search_requests: 3 },
   });

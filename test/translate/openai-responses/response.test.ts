@@ -33,7 +33,7 @@ t.test('text, thinking and a tool call: items in upstream order with our ids; us
     { id: `fc_${HEX}_2`, type: 'function_call', status: 'completed', arguments: '{"city":"Paris"}', call_id: 'toolu_1', name: 'get_weather' },
   ]);
   t.strictSame(decodeReasoning((response.output[0] as any).encrypted_content), { type: 'thinking', thinking: 'Weather needs a tool.', signature: 'sig' });
-  t.strictSame(response.usage, { input_tokens: 17, input_tokens_details: { cached_tokens: 5 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 26 });
+  t.strictSame(response.usage, { input_tokens: 17, input_tokens_details: { cached_tokens: 5, cache_write_tokens: 2 }, output_tokens: 9, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 26 });
 });
 
 t.test('max_tokens and refusal make the response incomplete', async (t) => {
