@@ -12,6 +12,8 @@ export interface ProxyLogInfo {
   model?: string;
   upstreamStatus?: number;
   stream?: boolean;
+  /** The OpenAI fields the upstream model could not take (on the access line at debug level). */
+  dropped?: readonly string[];
 }
 
 declare module 'fastify' {

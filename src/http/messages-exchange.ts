@@ -4,6 +4,8 @@
 // What a route adds is its own translation before and after (and its stream transform).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientGoneError, ProxyError } from '../errors.ts';
+import { adaptRequest, type AdaptOptions } from '../profiles/adapt.ts';
+import { profileFor, providerFromBaseUrl } from '../profiles/profile.ts';
 import { openAIResponseHeaders } from '../translate/response-headers.ts';
 import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/upstream-error.ts';
 import type { UpstreamResponse } from '../upstream/client.ts';
@@ -23,14 +25,27 @@ export interface MessagesExchange {
   message(): Promise<AnthropicResponse>;
 }
 
+/** Response header naming the OpenAI fields the upstream model could not take (comma-separated). */
+export const DROPPED_PARAMS_HEADER = 'x-proxy-dropped-params';
+
 /**
- * Sends `body` to the upstream's /v1/messages. An answer with an error status is thrown as the OpenAI error
+ * Sends `body` to the upstream's /v1/messages, fitted first to the upstream model's profile (`openai` says
+ * what the client asked for in OpenAI's terms). An answer with an error status is thrown as the OpenAI error
  * for it (also for a streaming request: nothing was sent yet); the relayed upstream headers, with OpenAI's
  * rate-limit names, are set on the reply. Throws ClientGoneError when the client left (see whileClientWaits).
  */
-export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest): Promise<MessagesExchange> {
+export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, translated: AnthropicRequest, openai: AdaptOptions = {}): Promise<MessagesExchange> {
   const app = request.server;
-  const log = accessLogFields(request, { model: body.model, stream: body.stream === true });
+  const log = accessLogFields(request, { model: translated.model, stream: translated.stream === true });
+  // PROFILE SEAM (issue 24): the one place a translated body is fitted to the upstream model's capability
+  // profile. The provider comes from UPSTREAM_PROFILE, else UPSTREAM_BASE's host; with several upstreams
+  // (issue 23) this call moves into the upstream-call module, with the profile of the chosen route.
+  const profile = profileFor(app.config.upstreamProfile ?? providerFromBaseUrl(app.config.upstreamBase), translated.model);
+  const { body, dropped } = adaptRequest(translated, profile, openai);
+  if (dropped.length > 0) {
+    log.dropped = dropped;
+    reply.header(DROPPED_PARAMS_HEADER, dropped.join(','));
+  }
   const wait = upstreamWaitFor(app.lifecycle, reply.raw);
   const upstream = await app.upstream.request({
     path: '/v1/messages',

@@ -7,6 +7,9 @@ import type { ProxyLogInfo } from './decorations.ts';
 import { routeUrlOf } from './route-policy.ts';
 import { withoutKeyParams } from './secrets.ts';
 
+/** Log levels at which the access line carries the debug fields. */
+const DEBUG_LEVELS: ReadonlySet<string> = new Set(['debug', 'trace']);
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Used as fastify's genReqId: the client's id when it is safe to echo and log, else a fresh one. */
@@ -48,6 +51,7 @@ export const requestContextPlugin = fp(
         line.model = request.proxyLog.model;
         line.upstream_status = request.proxyLog.upstreamStatus;
         if (request.proxyLog.stream) line.stream = true;
+        if (request.proxyLog.dropped && DEBUG_LEVELS.has(request.log.level)) line.dropped = request.proxyLog.dropped;
       }
       // 503 is an expected state (draining, shedding load); other 5xx answers are errors worth a look.
       const level = reply.statusCode >= 500 && reply.statusCode !== 503 ? 'error' : reply.statusCode === 503 ? 'warn' : 'info';

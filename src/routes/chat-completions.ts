@@ -7,6 +7,7 @@ import { streamReply } from '../http/stream-writer.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
+import { reasoningByToolUseId } from '../translate/openai-chat/messages.ts';
 import { chatCompletionFrom } from '../translate/openai-chat/response.ts';
 import { ChatSseTranslator } from '../translate/openai-chat/stream-translator.ts';
 import type { ChatCompletionRequest } from '../wire/openai-chat.ts';
@@ -39,7 +40,12 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     const translated = translateChatRequest(request.body as ChatCompletionRequest, rules);
     const model = translated.body.model;
     return whileClientWaits(request, reply, model, async () => {
-      const { upstream, wait, message } = await messagesExchange(request, reply, translated.body);
+      const body = request.body as ChatCompletionRequest;
+      const { upstream, wait, message } = await messagesExchange(request, reply, translated.body, {
+        surface: 'chat',
+        reasoningEffort: body.reasoning_effort,
+        reasoningByToolUseId: reasoningByToolUseId(body.messages),
+      });
       const created = Math.floor(now() / 1000);
       const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });

@@ -86,7 +86,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(request: FastifyRequest, reply: FastifyReply, body: ResponsesRequest, owner: string, responseId: string, resolved: ResolvedInput, translated: TranslatedResponsesRequest): Promise<unknown> {
     const model = translated.body.model;
-    const { upstream, wait, message } = await messagesExchange(request, reply, translated.body);
+    const { upstream, wait, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId,
       createdAt: Math.floor(now() / 1000),

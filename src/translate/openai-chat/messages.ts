@@ -178,3 +178,17 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   }
   return { system, messages, hasImage: context.hasImage };
 }
+
+/**
+ * The client's own reasoning (`reasoning_content`) for each earlier tool call, by the Anthropic id the call
+ * gets: unsigned, so Anthropic would refuse it as a thinking block, but an upstream that wants thinking on
+ * its tool-call turns (Kimi) takes it (profiles/adapt.ts).
+ */
+export function reasoningByToolUseId(input: readonly ChatMessage[]): Map<string, string> {
+  const reasoning = new Map<string, string>();
+  for (const message of input) {
+    if (message.role !== 'assistant' || typeof message.reasoning_content !== 'string' || message.reasoning_content === '') continue;
+    for (const call of message.tool_calls ?? []) if (typeof call?.id === 'string') reasoning.set(anthropicToolId(call.id), message.reasoning_content);
+  }
+  return reasoning;
+}

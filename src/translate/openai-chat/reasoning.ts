@@ -2,6 +2,7 @@
 // request with thinking on: max_tokens above the budget, no temperature or top_k, top_p in [0.95, 1],
 // tool_choice only auto or none.
 import { invalidRequest } from '../../errors.ts';
+import { isOpenAIReasoningEffort, OPENAI_REASONING_EFFORTS } from '../../profiles/effort.ts';
 import type { AnthropicThinking, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
@@ -12,18 +13,20 @@ export interface ReasoningBudgets {
   high: number;
 }
 
+/** The end of the message for a value OpenAI does not list. */
+export const EFFORT_VALUES = `must be one of ${OPENAI_REASONING_EFFORTS.map((value) => JSON.stringify(value)).join(', ')}`;
+
 /** The thinking config for a request: an explicit `thinking` object wins over reasoning_effort. */
 export function thinkingFor(request: Pick<ChatCompletionRequest, 'thinking' | 'reasoning_effort'>, budgets: ReasoningBudgets): AnthropicThinking | undefined {
   if (request.thinking) return request.thinking;
   const effort = request.reasoning_effort;
   if (effort === null || effort === undefined) return undefined;
+  if (!isOpenAIReasoningEffort(effort)) throw invalidRequest(`'reasoning_effort' ${JSON.stringify(effort)} ${EFFORT_VALUES}`, 'reasoning_effort');
   if (effort === 'none') return { type: 'disabled' };
-  // OpenAI's newer "xhigh" level has no budget of its own: it takes the high one.
-  const level = effort === 'xhigh' ? 'high' : effort;
-  if (!Object.hasOwn(budgets, level)) {
-    throw invalidRequest(`'reasoning_effort' ${JSON.stringify(effort)} must be one of "none", "minimal", "low", "medium", "high", "xhigh"`, 'reasoning_effort');
-  }
-  return { type: 'enabled', budget_tokens: budgets[level as keyof ReasoningBudgets] };
+  // OpenAI's "xhigh" and "max" levels have no budget of their own: they take the high one. A model with
+  // Anthropic's effort parameter gets them as levels instead (profiles/adapt.ts).
+  const level = effort === 'xhigh' || effort === 'max' ? 'high' : effort;
+  return { type: 'enabled', budget_tokens: budgets[level] };
 }
 
 /** Whether a thinking config turns thinking on (anything but an absent or "disabled" one). */

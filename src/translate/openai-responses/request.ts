@@ -7,7 +7,8 @@
 import { invalidRequest } from '../../errors.ts';
 import { anthropicRequestBody } from '../anthropic-request.ts';
 import { resolveModel } from '../model.ts';
-import { thinkingFor } from '../openai-chat/reasoning.ts';
+import { isOpenAIReasoningEffort } from '../../profiles/effort.ts';
+import { EFFORT_VALUES, thinkingFor } from '../openai-chat/reasoning.ts';
 import type { ChatTranslationRules } from '../openai-chat/request.ts';
 import { RESPONSE_FORMAT_TOOL, responseFormatTool } from '../openai-chat/response-format.ts';
 import type { AnthropicRequest, AnthropicTool } from '../../wire/anthropic.ts';
@@ -30,7 +31,6 @@ export interface TranslatedResponsesRequest {
   toolsByUpstreamName: ReadonlyMap<string, ClientTool>;
 }
 
-const REASONING_EFFORTS: ReadonlySet<string> = new Set(['none', 'minimal', 'low', 'medium', 'high', 'xhigh']);
 
 /** text.format is flat in the Responses API; chat nests the schema under json_schema. */
 function asChatFormat(format: TextFormat | null | undefined): ChatResponseFormat | null {
@@ -61,8 +61,8 @@ export function translateResponsesRequest(request: ResponsesRequest, input: stri
   const tools = translateTools(request.tools, { webSearch: rules.webSearch });
   const { system, messages, hasImage } = translateInput(request.instructions, input, tools);
   const effort = request.reasoning?.effort;
-  if (effort !== null && effort !== undefined && !REASONING_EFFORTS.has(effort)) {
-    throw invalidRequest(`'reasoning.effort' ${JSON.stringify(effort)} must be one of "none", "minimal", "low", "medium", "high", "xhigh"`, 'reasoning.effort');
+  if (effort !== null && effort !== undefined && !isOpenAIReasoningEffort(effort)) {
+    throw invalidRequest(`'reasoning.effort' ${JSON.stringify(effort)} ${EFFORT_VALUES}`, 'reasoning.effort');
   }
   const thinking = thinkingFor({ reasoning_effort: effort }, rules.reasoningBudgets);
   const toolChoice = translateToolChoice(request.tool_choice, request.parallel_tool_calls, tools);
