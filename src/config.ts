@@ -1,5 +1,6 @@
 // The only module that reads process.env and .env. Everything else receives a frozen Config.
 import envSchema from 'env-schema';
+import { isProviderName, PROVIDER_NAMES, type ProviderName } from './wire/provider.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -8,6 +9,8 @@ export interface Config {
   readonly forwardClientKey: boolean;
   readonly forwardCountToUpstream: boolean;
   readonly upstreamBase: string;
+  /** The upstream's dialect (src/profiles); null = chosen from UPSTREAM_BASE's host. */
+  readonly upstreamProfile: ProviderName | null;
   readonly modelMap: Readonly<Record<string, string>>;
   readonly openaiModels: readonly string[];
   readonly autoTextModel: string;
@@ -78,6 +81,7 @@ const DEFAULTS = {
   FORWARD_CLIENT_KEY: 'true',
   FORWARD_COUNT_TO_UPSTREAM: 'true',
   UPSTREAM_BASE: 'https://api.z.ai/api/anthropic',
+  UPSTREAM_PROFILE: '',
   MODEL_MAP_JSON: '{}',
   OPENAI_MODELS_LIST_JSON: '["glm-4.5","glm-4.5v"]',
   AUTOTEXT_MODEL: 'glm-4.5',
@@ -199,6 +203,13 @@ function parseReasoningBudgets(raw: string): Config['reasoningBudgets'] {
   return { minimal: budgets.minimal, low: budgets.low, medium: budgets.medium, high: budgets.high } as Config['reasoningBudgets'];
 }
 
+function parseUpstreamProfile(raw: string): ProviderName | null {
+  const name = raw.trim().toLowerCase();
+  if (name === '') return null;
+  if (!isProviderName(name)) fail('UPSTREAM_PROFILE', raw, `is not one of ${PROVIDER_NAMES.join(', ')}`, 'zai');
+  return name;
+}
+
 function parseUpstreamBase(raw: string): string {
   const example = 'https://api.z.ai/api/anthropic';
   let url: URL;
@@ -302,6 +313,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     forwardClientKey: parseBoolean('FORWARD_CLIENT_KEY', raw.FORWARD_CLIENT_KEY),
     forwardCountToUpstream: parseBoolean('FORWARD_COUNT_TO_UPSTREAM', raw.FORWARD_COUNT_TO_UPSTREAM),
     upstreamBase: parseUpstreamBase(raw.UPSTREAM_BASE),
+    upstreamProfile: parseUpstreamProfile(raw.UPSTREAM_PROFILE),
     modelMap: Object.freeze(parseModelMap(raw.MODEL_MAP_JSON)),
     openaiModels: Object.freeze(
       parseStringList('OPENAI_MODELS_LIST_JSON', raw.OPENAI_MODELS_LIST_JSON, `'["glm-4.5","glm-4.5v"]'`),

@@ -3,6 +3,7 @@
 // to send at once, which dialect it speaks); the routes say which targets serve a public model name. Built
 // from the environment (one target named default) or the configuration file; the client never reads Config.
 import type { Config } from './config.ts';
+import { providerFromBaseUrl, type ProviderName } from './wire/provider.ts';
 
 /** A key the service holds for a target; its name (never the key) appears in logs, metrics and records. */
 export interface UpstreamKey {
@@ -30,7 +31,7 @@ export interface UpstreamTarget {
   /** http(s) URL; request paths go below its path. */
   readonly baseUrl: string;
   /** The provider dialect (capability profile) it speaks: anthropic, zai, moonshot, ..., generic. */
-  readonly profile: string;
+  readonly profile: ProviderName;
   /** The service's keys, tried in order; empty = the client's key or none. */
   readonly keys: readonly UpstreamKey[];
   /** The key a client presented travels upstream (instead of the service's keys). */
@@ -71,27 +72,12 @@ export interface RoutingTable {
 
 export const DEFAULT_QUEUE = { maxWaitMs: 30_000, maxLength: 1000 } as const;
 
-/** The provider dialect a base URL's host speaks, for a configuration that names none. */
-export function profileForBaseUrl(baseUrl: string): string {
-  const host = new URL(baseUrl).hostname;
-  const known: Array<[RegExp, string]> = [
-    [/(^|\.)anthropic\.com$/, 'anthropic'],
-    [/(^|\.)(z\.ai|bigmodel\.cn)$/, 'zai'],
-    [/(^|\.)moonshot\.(ai|cn)$/, 'moonshot'],
-    [/(^|\.)deepseek\.com$/, 'deepseek'],
-    [/(^|\.)(minimax\.io|minimaxi\.com)$/, 'minimax'],
-    [/(^|\.)(aliyuncs\.com|dashscope[\w.-]*)$/, 'qwen'],
-    [/(^|\.)openrouter\.ai$/, 'openrouter'],
-  ];
-  return known.find(([pattern]) => pattern.test(host))?.[1] ?? 'generic';
-}
-
 /** The one target of an environment-only configuration (UPSTREAM_BASE, SERVER_API_KEY and the timeouts). */
 export function environmentTarget(config: Config): UpstreamTarget {
   return {
     name: 'default',
     baseUrl: config.upstreamBase,
-    profile: profileForBaseUrl(config.upstreamBase),
+    profile: config.upstreamProfile ?? providerFromBaseUrl(config.upstreamBase),
     keys: config.serverApiKey ? [{ name: 'server', value: config.serverApiKey }] : [],
     // With inbound auth (PROXY_API_KEYS) the client's key is a proxy key: it never goes upstream.
     forwardClientKey: config.forwardClientKey && config.proxyApiKeys.length === 0,

@@ -12,13 +12,15 @@ const LEAVES = ['errors.ts', 'config.ts', 'routing.ts'];
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   wire: [],
   stream: ['wire'],
-  translate: ['wire', 'stream'],
+  // Capability profiles per provider and model: data, and the pure adapter that applies them.
+  profiles: ['wire'],
+  translate: ['wire', 'stream', 'profiles'],
   count: ['wire', 'translate'],
   upstream: ['wire'],
   // The Responses API's state (the store behind its interface, history resolution).
   state: ['wire', 'translate'],
-  http: ['wire', 'stream', 'translate', 'count', 'upstream', 'schemas'],
-  routes: ['wire', 'stream', 'translate', 'count', 'upstream', 'state', 'http', 'schemas'],
+  http: ['wire', 'stream', 'translate', 'profiles', 'count', 'upstream', 'schemas'],
+  routes: ['wire', 'stream', 'translate', 'profiles', 'count', 'upstream', 'state', 'http', 'schemas'],
   schemas: [],
 };
 

@@ -4,6 +4,8 @@
 // before and after (and its stream transform).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
+import { adaptRequest, type AdaptOptions } from '../profiles/adapt.ts';
+import { profileFor } from '../profiles/profile.ts';
 import { openAIResponseHeaders } from '../translate/anthropic/response-headers.ts';
 import { errorInBodyToOpenAI, upstreamErrorToOpenAI } from '../translate/anthropic/upstream-error.ts';
 import type { AnthropicRequest, AnthropicResponse } from '../wire/anthropic.ts';
@@ -20,19 +22,29 @@ export interface MessagesExchange {
   message(): Promise<AnthropicResponse>;
 }
 
+/** Response header naming the OpenAI fields the upstream model could not take (comma-separated). */
+export const DROPPED_PARAMS_HEADER = 'x-proxy-dropped-params';
+
 /**
- * Sends `body` to the upstream's /v1/messages (the model the client asked for is read from its request). An answer with an error
- * status is thrown as the OpenAI error for it (also for a streaming request: nothing was sent yet); the
- * relayed upstream headers, with OpenAI's rate-limit names, are set on the reply.
+ * Sends `body` to the upstream's /v1/messages (the model the client asked for is read from its request). Each
+ * attempt's body is the translation fitted to where it goes: the route's model id, no foreign thinking away
+ * from the conversation's home, the target model's capability profile (`openai` says what the client asked for
+ * in OpenAI's terms; what the model cannot take is named in x-proxy-dropped-params), and prompt-cache
+ * breakpoints. An answer with an error status is thrown as the OpenAI error for it (also for a streaming
+ * request: nothing was sent yet); the relayed upstream headers, with OpenAI's rate-limit names, are set on the reply.
  */
-export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest): Promise<MessagesExchange> {
+export async function messagesExchange(request: FastifyRequest, reply: FastifyReply, body: AnthropicRequest, openai: AdaptOptions = {}): Promise<MessagesExchange> {
   const openAIRequest = (request.body ?? {}) as { model?: unknown; prompt_cache_key?: unknown };
-  startCallRecord(request, { asked: openAIRequest.model, sent: body.model, stream: body.stream === true });
+  const record = startCallRecord(request, { asked: openAIRequest.model, sent: body.model, stream: body.stream === true });
   const call = await callUpstream(request, reply, {
     path: '/v1/messages',
-    body: ({ model, home, target }) => {
+    body: ({ model, home, target, capabilities }) => {
       const routed = { ...body, model };
-      return JSON.stringify(withPromptCache(home ? routed : withoutThinkingHistory(routed), request.server.config, target));
+      const fitted = adaptRequest(home ? routed : withoutThinkingHistory(routed), profileFor(target.profile, model, capabilities), openai);
+      record.dropped = fitted.dropped;
+      if (fitted.dropped.length > 0) reply.header(DROPPED_PARAMS_HEADER, fitted.dropped.join(','));
+      else reply.removeHeader(DROPPED_PARAMS_HEADER);
+      return JSON.stringify(withPromptCache(fitted.body, request.server.config, target));
     },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),

@@ -7,6 +7,9 @@ import { routeUrlOf } from './route-policy.ts';
 import { withoutKeyParams } from './secrets.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 
+/** Log levels at which the access line carries the debug fields. */
+const DEBUG_LEVELS: ReadonlySet<string> = new Set(['debug', 'trace']);
+
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Used as fastify's genReqId: the client's id when it is safe to echo and log, else a fresh one. */
@@ -51,6 +54,7 @@ export const requestContextPlugin = fp(
         }
         if (call.stopReason !== null) line.stop_reason = call.stopReason;
         if (call.error !== null) line.upstream_error = call.error;
+        if (call.dropped.length > 0 && DEBUG_LEVELS.has(request.log.level)) line.dropped = call.dropped;
       }
       // 503 is an expected state (draining, shedding load); other 5xx answers are errors worth a look.
       const level = reply.statusCode >= 500 && reply.statusCode !== 503 ? 'error' : reply.statusCode === 503 ? 'warn' : 'info';

@@ -50,6 +50,8 @@ export interface CallRecord {
   queueMs: number;
   /** The error code the call ended with, if any. */
   error: string | null;
+  /** The OpenAI fields the target model could not take (capability profile), for the access line at debug level. */
+  dropped: readonly string[];
   /** Attempts that failed before the answer and moved on, in order. */
   fallbacks: Array<{ upstream: string; keyName: string | null; reason: string }>;
 }
@@ -72,6 +74,7 @@ export function startCallRecord(request: FastifyRequest, models: { asked: unknow
     durationMs: null,
     queueMs: 0,
     error: null,
+    dropped: [],
     fallbacks: [],
   };
   request.callRecord = record;
@@ -85,7 +88,7 @@ export interface CallSpec {
    * The body for one attempt: with the model id the target knows the model by, and without replayed thinking
    * when the target is not the conversation's home (its signatures would be refused there).
    */
-  body(attempt: { model: string; home: boolean; target: UpstreamTarget }): string | Buffer;
+  body(attempt: { model: string; home: boolean; target: UpstreamTarget; capabilities?: Readonly<Record<string, unknown>> }): string | Buffer;
   /** The answer streams (its body is read as it arrives), else it is read whole. */
   stream: boolean;
   /** What keeps a conversation on one upstream key (affinity.ts); default: none, any healthy key. */
@@ -244,7 +247,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
       response = await lease.client.request({
         path: spec.path,
         headers: upstreamHeadersFor(request.headers, target, { key: key.key, requestId: request.id }),
-        body: spec.body({ model: lease.model, home: lease.home, target }),
+        body: spec.body({ model: lease.model, home: lease.home, target, capabilities: lease.capabilities }),
         signal: wait.signal,
         whole: !spec.stream,
         // Another key or target takes over at once: no retry on this one first.

@@ -7,6 +7,7 @@ import { serveClient } from '../http/upstream-call.ts';
 import { chatCompletionRequestSchema, chatCompletionSchema } from '../schemas/chat.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 import { translateChatRequest, type ChatTranslationRules } from '../translate/openai-chat/request.ts';
+import { reasoningByToolUseId } from '../translate/openai-chat/input.ts';
 import { chatCompletionFrom } from '../translate/openai-chat/response.ts';
 import { ChatSseTranslator } from '../translate/openai-chat/sse-translator.ts';
 import type { ChatCompletionRequest } from '../wire/openai-chat.ts';
@@ -40,7 +41,11 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     const translated = translateChatRequest(body, rules);
     const model = translated.body.model;
     return serveClient(request, reply, async () => {
-      const { call, message } = await messagesExchange(request, reply, translated.body);
+      const { call, message } = await messagesExchange(request, reply, translated.body, {
+        surface: 'chat',
+        reasoningEffort: body.reasoning_effort,
+        reasoningByToolUseId: reasoningByToolUseId(body.messages),
+      });
       const created = Math.floor(now() / 1000);
       const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });

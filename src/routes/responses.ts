@@ -85,7 +85,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
-    const { call, message } = await messagesExchange(request, reply, translated.body);
+    const { call, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: job.body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
       createdAt: Math.floor(now() / 1000),

@@ -158,7 +158,8 @@ export const chatCompletionRequestSchema = {
       },
       required: ['type'],
     },
-    reasoning_effort: { type: ['string', 'null'], enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', null] },
+    // Every value OpenAI's schema lists (src/profiles/effort.ts says what each becomes).
+    reasoning_effort: { type: ['string', 'null'], enum: ['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max', null] },
     thinking: {
       ...nullable('object'),
       description: 'Anthropic extension, passed through',

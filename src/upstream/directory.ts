@@ -14,6 +14,8 @@ export interface Candidate {
   client: UpstreamClient;
   /** The upstream model id. */
   model: string;
+  /** The route's capability overrides for that model. */
+  capabilities?: Readonly<Record<string, unknown>>;
   slots: KeySlot[];
 }
 
@@ -22,6 +24,7 @@ export interface Lease {
   client: UpstreamClient;
   slot: KeySlot;
   model: string;
+  capabilities?: Readonly<Record<string, unknown>>;
   /**
    * The target speaks the dialect of the conversation's home (its first candidate): thinking signatures in the
    * history were issued there, so they may be sent.
@@ -105,7 +108,7 @@ export class UpstreamDirectory {
       if (!client) continue;
       const keys = slots.get(route.upstream)!;
       const preferred = keys.length === 1 ? keys : [...keys].sort((a, b) => rendezvousScore(keyHash, a.name ?? '', 1) - rendezvousScore(keyHash, b.name ?? '', 1));
-      candidates.push({ client, model: route.model, slots: preferred });
+      candidates.push({ client, model: route.model, capabilities: route.capabilities, slots: preferred });
     }
     return candidates;
   }
@@ -160,6 +163,7 @@ export class UpstreamDirectory {
       client: candidate.client,
       slot,
       model: candidate.model,
+      capabilities: candidate.capabilities,
       home: sameDialect(candidates[0]!.client.target, candidate.client.target),
       waitedMs: 0,
       release: () => {

@@ -99,6 +99,8 @@ export interface AnthropicRequest {
   top_k?: number;
   metadata?: { user_id: string };
   thinking?: AnthropicThinking;
+  /** How much the model spends (Anthropic's effort parameter, with adaptive thinking). */
+  output_config?: { effort?: string; [extra: string]: unknown };
   stream?: boolean;
 }
 

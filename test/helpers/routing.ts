@@ -4,11 +4,12 @@ import { buildTestApp, listen, targetOf } from './app.ts';
 import { MockUpstream } from './mock-upstream.ts';
 import type { ModelRoute, RoutingTable, UpstreamKey, UpstreamTarget } from '../../src/routing.ts';
 import type { FastifyInstance } from 'fastify';
+import type { ProviderName } from '../../src/wire/provider.ts';
 
 export interface UpstreamSketch {
   /** Default: a fresh mock upstream on a real port. */
   url?: string;
-  profile?: string;
+  profile?: ProviderName;
   keys?: UpstreamKey[];
   queue?: { maxWaitMs: number; maxLength: number };
   timeouts?: Partial<UpstreamTarget['timeouts']>;

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { UpstreamDirectory } from '../../src/upstream/directory.ts';
 import type { UpstreamTarget } from '../../src/routing.ts';
-import { profileForBaseUrl } from '../../src/routing.ts';
+import { providerFromBaseUrl } from '../../src/wire/provider.ts';
 import { buildTestApp, listen, targetOf } from '../helpers/app.ts';
 import { anthropicMessage, MockUpstream } from '../helpers/mock-upstream.ts';
 
@@ -37,15 +37,15 @@ t.test('a directory refuses no targets and two targets with one name', async (t)
 });
 
 t.test('the provider dialect of a base URL that names none', async (t) => {
-  t.equal(profileForBaseUrl('https://api.z.ai/api/anthropic'), 'zai');
-  t.equal(profileForBaseUrl('https://api.anthropic.com'), 'anthropic');
-  t.equal(profileForBaseUrl('https://api.moonshot.ai/anthropic'), 'moonshot');
-  t.equal(profileForBaseUrl('https://api.deepseek.com/anthropic'), 'deepseek');
-  t.equal(profileForBaseUrl('https://api.minimax.io/anthropic'), 'minimax');
-  t.equal(profileForBaseUrl('https://dashscope-intl.aliyuncs.com/api/v2/apps/claude-code-proxy'), 'qwen');
-  t.equal(profileForBaseUrl('https://openrouter.ai/api'), 'openrouter');
-  t.equal(profileForBaseUrl('http://127.0.0.1:8080'), 'generic');
-  t.equal(profileForBaseUrl('https://evil-anthropic.com.example.org'), 'generic', 'a look-alike host is not the provider');
+  t.equal(providerFromBaseUrl('https://api.z.ai/api/anthropic'), 'zai');
+  t.equal(providerFromBaseUrl('https://api.anthropic.com'), 'anthropic');
+  t.equal(providerFromBaseUrl('https://api.moonshot.ai/anthropic'), 'moonshot');
+  t.equal(providerFromBaseUrl('https://api.deepseek.com/anthropic'), 'deepseek');
+  t.equal(providerFromBaseUrl('https://api.minimax.io/anthropic'), 'minimax');
+  t.equal(providerFromBaseUrl('https://dashscope-intl.aliyuncs.com/api/v2/apps/claude-code-proxy'), 'qwen');
+  t.equal(providerFromBaseUrl('https://openrouter.ai/api'), 'openrouter');
+  t.equal(providerFromBaseUrl('http://127.0.0.1:8080'), 'generic');
+  t.equal(providerFromBaseUrl('https://evil-anthropic.com.example.org'), 'generic', 'a look-alike host is not the provider');
 });
 
 t.test('the call record: the access line names the target, its key (never the key) and the usage', async (t) => {

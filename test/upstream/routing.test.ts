@@ -10,7 +10,7 @@ const openai = (base: string) => new OpenAI({ baseURL: `${base}/v1`, apiKey: 'cl
 const ask = (base: string, text = 'hi', model = 'glm-4.6') => openai(base).chat.completions.create({ model, messages: [{ role: 'user', content: text }] });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
 
-const TWO = { zai: { profile: 'zai' }, anthropic: { profile: 'anthropic' } };
+const TWO = { zai: { profile: 'zai' as const }, anthropic: { profile: 'anthropic' as const } };
 const GLM = { 'glm-4.6': [['zai', 'glm-4.6'], ['anthropic', 'claude-sonnet-4-5']] as Array<[string, string]> };
 
 t.test('z.ai answering 429 sends the request to the next upstream, with no error at the client', async (t) => {

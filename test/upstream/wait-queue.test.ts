@@ -8,7 +8,7 @@ import { routedSetup } from '../helpers/routing.ts';
 /** The question a translated request carries (`q3`). */
 const question = (body: { messages: unknown[] }) => JSON.stringify(body.messages[0]).match(/q\d+/)?.[0];
 
-const oneKey = (queue?: { maxWaitMs: number; maxLength: number }) => ({ zai: { profile: 'zai', keys: [{ name: 'coding-plan', value: 'sk-coding-plan-0123', maxInFlight: 1 }], queue } });
+const oneKey = (queue?: { maxWaitMs: number; maxLength: number }) => ({ zai: { profile: 'zai' as const, keys: [{ name: 'coding-plan', value: 'sk-coding-plan-0123', maxInFlight: 1 }], queue } });
 
 t.test('ten concurrent requests through one key limited to one in flight: all answered, none refused, in arrival order', async (t) => {
   const { base, mocks, app } = await routedSetup(t, oneKey(), { 'glm-4.6': [['zai', 'glm-4.6']] });

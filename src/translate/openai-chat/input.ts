@@ -146,3 +146,24 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
   }
   return { system, messages, hasImage: context.hasImage };
 }
+
+/**
+ * The client's own reasoning (`reasoning_content`) for each earlier tool call, by the Anthropic id the call
+ * gets: unsigned, so Anthropic would refuse it as a thinking block, but an upstream that wants thinking on
+ * its tool-call turns (Kimi) takes it (profiles/adapt.ts).
+ */
+export function reasoningByToolUseId(input: readonly ChatMessage[]): Map<string, string> {
+  const reasoning = new Map<string, string>();
+  // The ids are given in history order, as the translation gives them (ToolCallIds).
+  const ids = new ToolCallIds();
+  for (const message of input) {
+    if (message.role !== 'assistant') continue;
+    const text = typeof message.reasoning_content === 'string' ? message.reasoning_content : '';
+    for (const call of message.tool_calls ?? []) {
+      if (typeof call?.id !== 'string') continue;
+      const id = ids.call(call.id);
+      if (text !== '') reasoning.set(id, text);
+    }
+  }
+  return reasoning;
+}
