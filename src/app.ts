@@ -25,7 +25,7 @@ import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
 import type { UpstreamClientOptions } from './upstream/client.ts';
 import { UpstreamDirectory } from './upstream/directory.ts';
-import { environmentRouting, type RoutingTable } from './routing.ts';
+import type { RoutingTable } from './routing.ts';
 import './http/decorations.ts';
 import { VERSION } from './version.ts';
 
@@ -87,7 +87,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     lastDropWarning = Date.now();
     app.log.warn({ max_connections: config.maxConnections }, 'MAX_CONNECTIONS client connections are open: new connections are closed on arrival');
   });
-  const upstreams = new UpstreamDirectory(deps.routing ?? environmentRouting(config), {
+  const upstreams = new UpstreamDirectory(deps.routing ?? config.routing, {
     bodyLimitBytes: config.bodyLimitBytes,
     ...deps.upstream,
     observer: combineObservers(metrics.upstreamObserver, deps.upstream?.observer),

@@ -1,6 +1,10 @@
-// The only module that reads process.env and .env. Everything else receives a frozen Config.
+// The only module that reads process.env, .env and the configuration file. Everything else receives a frozen Config.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import envSchema from 'env-schema';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './wire/provider.ts';
+import { ConfigFileError, referencedVariables, routingFromFile } from './config-file.ts';
+import { environmentRouting, type RoutingTable } from './routing.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -65,6 +69,10 @@ export interface Config {
   readonly promptCache: PromptCacheMode;
   /** The TTL of those breakpoints, where the upstream takes one. */
   readonly promptCacheTtl: '5m' | '1h';
+  /** The configuration file read (absolute path), or null when there is none. */
+  readonly configFile: string | null;
+  /** Upstreams and model routes: from the configuration file, else the environment's one target. */
+  readonly routing: RoutingTable;
 }
 
 export type PromptCacheMode = 'auto' | 'on' | 'off';
@@ -119,7 +127,12 @@ const DEFAULTS = {
   RESPONSES_STORE_TIMEOUT_MS: '1000',
   PROMPT_CACHE: 'auto',
   PROMPT_CACHE_TTL: '5m',
+  CONFIG_FILE: '',
 } as const;
+
+/** Where the configuration file is looked for when CONFIG_FILE is not set (the working directory, then the
+ * folder compose mounts); the first present is read, none present is the environment-only configuration. */
+export const DEFAULT_CONFIG_FILES: readonly string[] = ['anthropic-proxy.yaml', 'config/anthropic-proxy.yaml'];
 
 export type EnvName = keyof typeof DEFAULTS;
 export const CONFIG_DEFAULTS: Readonly<Record<EnvName, string>> = DEFAULTS;
@@ -269,6 +282,8 @@ export interface LoadConfigOptions {
   env?: Record<string, string | undefined>;
   /** The .env file to merge under the environment, or null for none. */
   dotenvPath?: string | null;
+  /** Where a relative CONFIG_FILE and the default configuration files are looked for (default: the working directory). */
+  cwd?: string;
 }
 
 // The one reading of the environment and the .env file (Node's own .env parser, through env-schema).
@@ -353,6 +368,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     responsesStoreTimeoutMs: parseInteger('RESPONSES_STORE_TIMEOUT_MS', raw.RESPONSES_STORE_TIMEOUT_MS, 1, 60_000, '1000'),
     promptCache: parseChoice('PROMPT_CACHE', raw.PROMPT_CACHE, ['auto', 'on', 'off'] as const),
     promptCacheTtl: parseChoice('PROMPT_CACHE_TTL', raw.PROMPT_CACHE_TTL, ['5m', '1h'] as const),
+    configFile: configFilePath(raw.CONFIG_FILE, options.cwd ?? process.cwd()),
+    // Replaced below: the routing's defaults are the settings above.
+    routing: { targets: [], models: {} },
   };
   if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
     // Otherwise a body the limit allows could never be taken.
@@ -366,7 +384,43 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     // Otherwise /metrics would stay open while the operator believes it protected.
     fail('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH, 'needs PROXY_API_KEYS (the keys /metrics then asks for)', 'true together with PROXY_API_KEYS=key-one');
   }
-  return Object.freeze(config);
+  const routing = config.configFile === null ? environmentRouting(config) : readConfigFile(config, options).routing;
+  return Object.freeze({ ...config, routing });
+}
+
+/** The configuration file to read: CONFIG_FILE (which must exist), else the first default present, else none. */
+function configFilePath(raw: string, cwd: string): string | null {
+  const named = raw.trim();
+  if (named !== '') {
+    const path = resolve(cwd, named);
+    if (!existsSync(path)) fail('CONFIG_FILE', raw, `names no file (looked for ${path})`, 'anthropic-proxy.yaml');
+    return path;
+  }
+  return DEFAULT_CONFIG_FILES.map((name) => resolve(cwd, name)).find((path) => existsSync(path)) ?? null;
+}
+
+/**
+ * Reads the configuration file of `config` (again, for a reload): its text and the routing it describes, with
+ * the settings of `config` as defaults and the variables it references read as the service reads its own
+ * (the environment over .env). Throws ConfigError with one line per problem, each naming the file.
+ */
+export function readConfigFile(config: Config, options: LoadConfigOptions = {}): { text: string; routing: RoutingTable } {
+  const path = config.configFile;
+  if (path === null) throw new ConfigError('no configuration file is in use');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  try {
+    const variables = referencedVariables(text);
+    const env = variables.length === 0 ? {} : readVariables(variables, options);
+    return { text, routing: routingFromFile(text, env, config) };
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new ConfigError(error.problems.map((problem) => `${path}: ${problem}`).join('\n'));
+    throw error;
+  }
 }
 
 /** The secrets the logger must never print, whatever line they end up in. */
@@ -374,5 +428,6 @@ export function configSecrets(config: Config): string[] {
   const storePassword = config.responsesStoreUrl === '' ? '' : new URL(config.responsesStoreUrl).password;
   // As written in the URL (percent-encoded) and as sent to Redis.
   const storeSecrets = storePassword === '' ? [] : [storePassword, decodeURIComponent(storePassword)];
-  return [config.serverApiKey, ...config.proxyApiKeys, ...storeSecrets].filter((secret) => secret.length >= 4);
+  const upstreamKeys = config.routing.targets.flatMap((target) => target.keys.map((key) => key.value));
+  return [config.serverApiKey, ...config.proxyApiKeys, ...storeSecrets, ...upstreamKeys].filter((secret) => secret.length >= 4);
 }

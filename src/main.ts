@@ -1,8 +1,11 @@
-// The only code that touches `process`: load config, listen, drain on SIGTERM/SIGINT, exit.
+// The only code that touches `process`: load config, listen, reload the configuration file on SIGHUP, drain
+// on SIGTERM/SIGINT, exit.
 import { Socket } from 'node:net';
 import { buildApp } from './app.ts';
-import { ConfigError, configSecrets, loadConfig, type Config } from './config.ts';
-import { createLogger, logHealthOf } from './logging.ts';
+import { ConfigError, configSecrets, loadConfig, readConfigFile, type Config } from './config.ts';
+import { ConfigReloader } from './config-reload.ts';
+import { createLogger, liveSecretsOf, logHealthOf } from './logging.ts';
+import type { RoutingTable } from './routing.ts';
 import { cutOpenStreams, waitForIdle } from './http/lifecycle.ts';
 
 // stderr can fail too (its reader gone, a full disk when it is redirected to a file): never a crash.
@@ -20,7 +23,8 @@ function loadConfigOrExit(): Config {
     return loadConfig({ env: process.env });
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`anthropic-proxy: configuration error: ${error.message}\n`);
+      // One line per problem (a configuration file can have several).
+      process.stderr.write(error.message.split('\n').map((line) => `anthropic-proxy: configuration error: ${line}\n`).join(''));
       process.exit(2);
     }
     throw error;
@@ -36,6 +40,34 @@ const logger = createLogger(config, configSecrets(config), {
 });
 const logHealth = logHealthOf(logger)!;
 const app = await buildApp(config, { logger });
+const reloader = watchConfigFile();
+
+/**
+ * With a configuration file: reloaded on SIGHUP and when it changes. The keys of a reloaded file are masked in
+ * the logs from then on (the logger's configured secrets are those of start-up). Without one, SIGHUP keeps
+ * Node's default (the process ends), as before configuration files.
+ */
+function watchConfigFile(): ConfigReloader | null {
+  if (config.configFile === null) return null;
+  logger.info({ config_file: config.configFile, upstreams: config.routing.targets.map((target) => target.name) }, 'configuration file loaded');
+  const secrets = liveSecretsOf(logger);
+  let releaseKeys: Array<() => void> = [];
+  const reloader = new ConfigReloader({
+    path: config.configFile,
+    read: () => readConfigFile(config, { env: process.env }),
+    current: config.routing,
+    apply: (routing: RoutingTable) => {
+      const held = routing.targets.flatMap((target) => target.keys.map((key) => secrets?.hold(key.value) ?? (() => undefined)));
+      app.upstreams.reload(routing);
+      for (const release of releaseKeys) release();
+      releaseKeys = held;
+    },
+    log: logger,
+  });
+  reloader.watch();
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
+  return reloader;
+}
 
 /** Exits once queued log lines are written or `withinMs` passed: a failed or stalled sink never holds exit up. */
 async function exitAfterLogs(code: number, withinMs: number): Promise<never> {
@@ -49,6 +81,7 @@ async function drainAndExit(signal: string): Promise<void> {
   stopping = true;
   const lifecycle = app.lifecycle;
   lifecycle.draining = true;
+  reloader?.close();
   // Idle keep-alive connections go now, not at the end of the drain: a client then opens its next one
   // elsewhere. Answers from now on close theirs (lifecycle.ts); those that began earlier leave theirs idle
   // when they end, and these go at the next sweep.

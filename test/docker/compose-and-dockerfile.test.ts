@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { parse } from 'yaml';
-import { CONFIG_DEFAULTS, type EnvName } from '../../src/config.ts';
+import { referencedVariables } from '../../src/config-file.ts';
+import { CONFIG_DEFAULTS, DEFAULT_CONFIG_FILES, type EnvName } from '../../src/config.ts';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Record<string, unknown>> };
@@ -50,6 +51,22 @@ t.test('compose: init, restart, logs volume, healthcheck of the image, grace per
   const imageCheck = /HEALTHCHECK [^\n]*\\\n\s*CMD (\[.*\])/.exec(runtime)?.[1];
   t.same(healthcheck.test, ['CMD', ...JSON.parse(imageCheck!)], 'same probe as the image HEALTHCHECK');
   t.ok(seconds(service.stop_grace_period as string) * 1000 > Number(CONFIG_DEFAULTS.SHUTDOWN_TIMEOUT_MS) + 5000);
+});
+
+t.test('compose mounts ./config read-only where the service looks for its configuration file by default', async (t) => {
+  const workdir = /^WORKDIR (\S+)$/m.exec(runtime)?.[1];
+  t.equal(workdir, '/app');
+  t.ok(DEFAULT_CONFIG_FILES.includes('config/anthropic-proxy.yaml'), 'config/anthropic-proxy.yaml below the working directory is a default');
+  const replica = compose.services['gateway-a']!;
+  for (const [name, entry] of [['anthropic-proxy', service], ['gateway-a', replica]] as const) {
+    // A folder, not the file: compose creates a missing folder, so the service starts without a file.
+    t.ok((entry.volumes as string[]).includes('./config:/app/config:ro'), `${name}: ./config mounted read-only`);
+    const names = (entry.environment as string[]).map((item) => item.split('=')[0]);
+    t.ok(names.includes('CONFIG_FILE'), `${name}: CONFIG_FILE passed (unset: the default)`);
+    const example = read('docs/anthropic-proxy.example.yaml');
+    for (const variable of referencedVariables(example)) t.ok(names.includes(variable), `${name}: ${variable}, which the example file references, reaches the container`);
+  }
+  t.match(read('config/README.md'), /anthropic-proxy\.yaml/, 'the folder exists in a checkout (not created by the engine as root)');
 });
 
 t.test('Dockerfile: classic-builder syntax, node base as an ARG, node as the non-root user on 5000', async (t) => {

@@ -3,7 +3,10 @@
 // The gateway (gateway.yaml): its Service, autoscaler, disruption budget, Redis and network policy agree
 // with its Deployment; its environment passes the service's own config check; its probes answer on the
 // real app; the Redis arguments start a real redis-server that the proxy's store finds bounded.
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -12,6 +15,7 @@ import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import t from 'tap';
 import { parseAllDocuments } from 'yaml';
+import { referencedVariables, routingFromFile } from '../../src/config-file.ts';
 import { CONFIG_DEFAULTS, configSecrets, loadConfig } from '../../src/config.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { RedisServer, redisServerMissing } from '../helpers/redis-server.ts';
@@ -33,19 +37,20 @@ interface Container {
   lifecycle?: { preStop?: { sleep?: { seconds: number } } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   securityContext?: { readOnlyRootFilesystem?: boolean; runAsNonRoot?: boolean; allowPrivilegeEscalation?: boolean };
-  volumeMounts?: { name: string; mountPath: string }[];
+  volumeMounts?: { name: string; mountPath: string; subPath?: string; readOnly?: boolean }[];
 }
 interface PodSpec {
   terminationGracePeriodSeconds?: number;
   securityContext?: { runAsNonRoot?: boolean };
   initContainers?: Container[];
   containers: Container[];
-  volumes?: { name: string; emptyDir?: object }[];
+  volumes?: { name: string; emptyDir?: object; configMap?: { name: string } }[];
 }
 interface Manifest { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: unknown }
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Secret': Secret,
+  'v1/ConfigMap': ConfigMap,
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
@@ -81,7 +86,8 @@ const sidecar = (pod.initContainers ?? []).find((container) => container.name ==
 
 /**
  * A container's environment as it sees it: Secret references resolved from the example Secrets, and
- * $(NAME) references to variables defined before it expanded, as Kubernetes does.
+ * $(NAME) references to variables defined before it expanded, as Kubernetes does. A CONFIG_FILE inside a
+ * mounted ConfigMap points at a copy of that ConfigMap's files in a temporary folder, as the pod would see it.
  */
 function containerEnv(container: Container): Record<string, string> {
   const env: Record<string, string> = {};
@@ -95,7 +101,32 @@ function containerEnv(container: Container): Record<string, string> {
       env[variable.name] = (variable.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => env[name] ?? whole);
     }
   }
+  const mounted = env.CONFIG_FILE ? configMapMountOf(container, env.CONFIG_FILE) : null;
+  if (mounted) env.CONFIG_FILE = join(materialized(mounted.configMap), env.CONFIG_FILE!.slice(mounted.mountPath.length));
   return env;
+}
+
+/** The ConfigMap volume mounted (whole) at the folder holding `path` in this container's pod, or null. */
+function configMapMountOf(container: Container, path: string): { mountPath: string; configMap: Manifest & { data: Record<string, string> } } | null {
+  const pod = manifests.map(({ doc }) => doc as DeploymentDoc).find((doc) => doc.kind === 'Deployment' && [...(doc.spec.template.spec.initContainers ?? []), ...doc.spec.template.spec.containers].includes(container));
+  for (const mount of container.volumeMounts ?? []) {
+    if (!path.startsWith(`${mount.mountPath}/`)) continue;
+    const volume = pod?.spec.template.spec.volumes?.find((candidate) => candidate.name === mount.name);
+    const configMap = manifests.find(({ doc }) => doc.kind === 'ConfigMap' && doc.metadata.name === volume?.configMap?.name)?.doc;
+    if (configMap) return { mountPath: mount.mountPath, configMap: configMap as Manifest & { data: Record<string, string> } };
+  }
+  return null;
+}
+
+const copies = new Map<string, string>();
+function materialized(configMap: Manifest & { data: Record<string, string> }): string {
+  let dir = copies.get(configMap.metadata.name);
+  if (!dir) {
+    dir = mkdtempSync(join(tmpdir(), 'proxy-configmap-'));
+    for (const [file, text] of Object.entries(configMap.data)) writeFileSync(join(dir, file), text);
+    copies.set(configMap.metadata.name, dir);
+  }
+  return dir;
 }
 
 const sidecarEnv = () => containerEnv(sidecar);
@@ -299,4 +330,25 @@ t.test('gateway: probes answer on the real app with its environment; a Redis out
   t.match(ready.json(), { status: 'ready', responses_store: { kind: 'redis', status: 'down' } });
   app.lifecycle.draining = true;
   t.equal((await app.inject({ method: 'GET', url: proxy.readinessProbe!.httpGet!.path })).statusCode, 503, 'not ready while draining');
+});
+
+t.test('sidecar and gateway: the configuration file comes from a ConfigMap mounted as a folder, and it loads', async (t) => {
+  for (const [name, container] of [['sidecar', sidecar], ['gateway', proxy]] as const) {
+    const declared = container.env?.find((variable) => variable.name === 'CONFIG_FILE')?.value;
+    t.ok(declared, `${name}: CONFIG_FILE is set`);
+    const mounted = configMapMountOf(container, declared!);
+    t.ok(mounted, `${name}: CONFIG_FILE is inside a mounted ConfigMap`);
+    const mount = container.volumeMounts!.find((candidate) => candidate.mountPath === mounted!.mountPath)!;
+    t.notOk(mount.subPath, `${name}: mounted whole (a subPath mount never sees the ConfigMap's updates)`);
+    t.equal(mount.readOnly, true, `${name}: read-only`);
+    const fileName = declared!.slice(mounted!.mountPath.length + 1);
+    const text = mounted!.configMap.data[fileName];
+    t.ok(text, `${name}: the ConfigMap holds ${fileName}`);
+    const env = containerEnv(container);
+    const config = loadConfig({ env, dotenvPath: null });
+    t.equal(config.configFile, env.CONFIG_FILE, `${name}: the service reads it`);
+    t.ok(Object.keys(config.routing.models).length > 0, `${name}: model routes from the file`);
+    t.strictSame(routingFromFile(text!, env, config), config.routing, `${name}: the file parses with the container's environment`);
+    t.ok(referencedVariables(text!).every((variable) => variable in env), `${name}: every variable it references is set`);
+  }
 });
