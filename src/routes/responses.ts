@@ -90,6 +90,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     const machineOptions: ResponsesStreamOptions = {
       responseId,
       createdAt: Math.floor(now() / 1000),
+      now: () => Math.floor(now() / 1000),
       echo: responseEcho(body),
       fallbackModel: model,
       responseFormatTool: translated.responseFormatTool,
