@@ -2,7 +2,7 @@
 // turned its own fields into messages, tools and a tool_choice. Pure. One place for the rules that make the
 // body one Anthropic accepts: the structured-output tool, tools for tool history that has none, the thinking
 // limits, tool_choice only with tools, the sampling rules and metadata.user_id.
-import { maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './openai-chat/reasoning.ts';
+import { historyAllowsThinking, maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './openai-chat/reasoning.ts';
 import { toolChoiceWithFormatTool } from './openai-chat/response-format.ts';
 import { anthropicUserId } from './user-id.ts';
 import type { AnthropicMessage, AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice, TextBlock } from '../wire/anthropic.ts';
@@ -72,7 +72,10 @@ export function samplingFor(parts: Pick<AnthropicBodyParts, 'temperature' | 'top
 }
 
 export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicRequest {
-  const { thinking, formatTool } = parts;
+  const { formatTool } = parts;
+  // A history Anthropic refuses thinking with (a tool loop or prefill without thinking blocks): this request
+  // goes without thinking, as Anthropic's extended-thinking docs describe, rather than as a certain 400.
+  const thinking = thinkingOn(parts.thinking) && !historyAllowsThinking(parts.messages) ? undefined : parts.thinking;
   const thinkingIsOn = thinkingOn(thinking);
   const tools = parts.tools;
   let toolChoice = parts.toolChoice;

@@ -156,10 +156,9 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         break;
       }
       case 'function': {
-        const id = typeof message.name === 'string' ? legacyIds.get(message.name) : undefined;
-        if (!id) {
-          throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
-        }
+        // A result whose name matches no earlier function_call gets an id no call has: like a tool message
+        // without its call, it reaches the model as text (turns.ts).
+        const id = (typeof message.name === 'string' ? legacyIds.get(message.name) : undefined) ?? legacyCallId(i);
         turns.add('user', [toolResult(id, message, `${at}.content`, context)], []);
         break;
       }
