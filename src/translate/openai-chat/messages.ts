@@ -23,7 +23,8 @@ export function legacyCallId(messageIndex: number): string {
  * get their other characters replaced, the same way in the call and in its result so they still match.
  */
 function anthropicToolId(id: string): string {
-  return id.replace(/[^a-zA-Z0-9_-]/g, '_');
+  // OpenAI's schema allows an empty id: one stand-in, the same in the call and its result.
+  return id === '' ? 'call_empty_id' : id.replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
 /**
@@ -31,7 +32,8 @@ function anthropicToolId(id: string): string {
  * defined tools too): a call to a name no tool could have had is kept, with the other characters replaced.
  */
 function historyToolName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+  // OpenAI's schema allows an empty name (no tool has it): it needs one Anthropic takes.
+  return name === '' ? 'unnamed_tool' : name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 
 /** The key under which tool-call `arguments` that are not a JSON object travel, as the client sent them. */
@@ -75,10 +77,10 @@ function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThi
 
 /** A function call (`function.arguments` JSON) or a custom tool call (`custom.input` raw text) -> tool_use. */
 function toolUse(call: ChatToolCall, param: string): ToolUseBlock {
-  if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
+  if (typeof call.id !== 'string') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
   const kind = call.type === 'custom' ? 'custom' : 'function';
   const name = kind === 'custom' ? call.custom?.name : call.function?.name;
-  if (typeof name !== 'string' || name === '') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
+  if (typeof name !== 'string') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
   const block: ToolUseBlock = {
     type: 'tool_use',
     id: anthropicToolId(call.id),
@@ -149,7 +151,7 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         break;
       }
       case 'tool': {
-        if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
+        if (typeof message.tool_call_id !== 'string') {
           throw invalidRequest(`'${at}.tool_call_id' is required for a tool message`, `${at}.tool_call_id`);
         }
         turns.add('user', [toolResult(message.tool_call_id, message, `${at}.content`, context)], []);

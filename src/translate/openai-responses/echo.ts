@@ -32,11 +32,18 @@ export function responseEcho(request: ResponsesRequest): ResponseEcho {
 const numberOr = <T>(value: unknown, otherwise: T): number | T => (typeof value === 'number' ? value : otherwise);
 const stringOr = <T>(value: unknown, otherwise: T): string | T => (typeof value === 'string' ? value : otherwise);
 
-/** OpenAI's function tool object always carries `strict` and `parameters` (null when the request left them out). */
+/**
+ * A tool as OpenAI's response object lists it: a function tool always carries `strict` and `parameters`
+ * (null when the request left them out), a namespace its `description` (empty when none) and its tools so.
+ */
 function toolEcho(tool: unknown): unknown {
-  if (tool === null || typeof tool !== 'object' || (tool as { type?: unknown }).type !== 'function') return tool;
-  const fn = tool as Record<string, unknown>;
-  return { ...fn, parameters: fn.parameters ?? null, strict: fn.strict ?? null };
+  if (tool === null || typeof tool !== 'object') return tool;
+  const value = tool as Record<string, unknown>;
+  if (value.type === 'function') return { ...value, parameters: value.parameters ?? null, strict: value.strict ?? null };
+  if (value.type === 'namespace') {
+    return { ...value, description: typeof value.description === 'string' ? value.description : '', ...(Array.isArray(value.tools) ? { tools: value.tools.map(toolEcho) } : {}) };
+  }
+  return tool;
 }
 
 /** A json_schema format always carries `description` (empty when the request gave none). */
