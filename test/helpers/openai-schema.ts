@@ -1,7 +1,9 @@
 // OpenAI's published OpenAPI schemas (test/fixtures/openai-openapi) compiled with ajv, to check every
 // object and stream event the service returns on its OpenAI routes. The document is OpenAPI 3.1 with a few
 // older habits; before compiling: `nullable: true` becomes a union with null, `$recursiveRef` becomes a
-// plain `$ref` to its schema, and `discriminator` is dropped (the `oneOf` it annotates still decides).
+// plain `$ref` to its schema, `discriminator` is dropped and `oneOf` read as `anyOf`: the document's unions
+// overlap (a `{type: "message", role: "user"}` item is both an EasyInputMessage and an InputMessage), and
+// OpenAI's SDKs pick a member, they do not refuse a value that fits two.
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { readFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ function normalized(value: unknown, schemaName: string): unknown {
   for (const [key, inner] of Object.entries(value)) {
     if (key === 'discriminator' || key === '$recursiveAnchor' || key.startsWith('x-')) continue;
     if (key === '$recursiveRef') out.$ref = `#/components/schemas/${schemaName}`;
+    else if (key === 'oneOf') out.anyOf = normalized(inner, schemaName);
     else if (key === 'properties') out.properties = Object.fromEntries(Object.entries(inner as Json).map(([name, schema]) => [name, normalized(schema, schemaName)]));
     else out[key] = normalized(inner, schemaName);
   }
