@@ -89,6 +89,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
       createdAt: Math.floor(now() / 1000),
+      now: () => Math.floor(now() / 1000),
       echo: responseEcho(job.body),
       fallbackModel: translated.body.model,
       responseFormatTool: translated.responseFormatTool,

@@ -193,7 +193,6 @@ export const chatCompletionSchema = {
     object: { type: 'string', enum: ['chat.completion'] },
     created: { type: 'integer' },
     model: { type: 'string' },
-    system_fingerprint: { type: 'null' },
     choices: {
       type: 'array',
       items: {

@@ -7,7 +7,8 @@ const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) 
 const item = {
   type: 'object',
   description: 'An input item: a message ({role, content} with or without type "message"), function_call, function_call_output, custom_tool_call(_output), reasoning or item_reference',
-  properties: { type: { type: 'string' }, role: { type: 'string' }, id: { type: 'string' } },
+  // OpenAI's schema lets an item's type and id be null (a message, or an item not stored).
+  properties: { type: nullable('string'), role: { type: 'string' }, id: nullable('string') },
 } as const;
 
 /** POST /v1/responses and POST /v1/responses/input_tokens. */
@@ -19,7 +20,7 @@ export const responsesRequestSchema = {
     input: { type: ['string', 'array'], items: item },
     instructions: nullable('string'),
     tools: { ...nullable('array'), items: { type: 'object', properties: { type: { type: 'string' }, name: { type: 'string' } }, required: ['type'] } },
-    tool_choice: { type: ['string', 'object', 'null'], properties: { type: { type: 'string' }, name: { type: 'string' } } },
+    tool_choice: { type: ['string', 'object', 'null'], properties: { type: { type: 'string' }, name: nullable('string') } },
     parallel_tool_calls: nullable('boolean'),
     max_output_tokens: { ...nullable('integer'), minimum: 1 },
     temperature: { ...nullable('number'), minimum: 0, maximum: 2, description: 'Capped at 1 upstream' },

@@ -67,11 +67,11 @@ async function storedItem(store: ResponsesStore, owner: string, id: string, know
 /** A message as OpenAI lists input items: with its type, and its content as parts. */
 function normalised(item: InputItem): InputItem {
   const message = item as { type?: unknown; role?: unknown; content?: unknown };
-  if (message.type !== undefined || typeof message.role !== 'string') return item;
+  if ((message.type !== undefined && message.type !== null) || typeof message.role !== 'string') return item;
   const content = typeof message.content === 'string'
     ? [{ type: message.role === 'assistant' ? 'output_text' : 'input_text', text: message.content }]
     : message.content;
-  return { type: 'message', ...item, content } as InputItem;
+  return { ...item, type: 'message', content } as InputItem;
 }
 
 export async function resolveInput(request: ResponsesRequest, store: ResponsesStore, owner: string, responseId: string): Promise<ResolvedInput> {
@@ -89,7 +89,7 @@ export async function resolveInput(request: ResponsesRequest, store: ResponsesSt
   for (let i = 0; i < given.length; i++) {
     let item = given[i];
     const id = item && typeof item === 'object' ? idOf(item) : null;
-    const isReference = item?.type === 'item_reference' || (item?.type === undefined && id !== null && !('role' in item));
+    const isReference = item?.type === 'item_reference' || ((item?.type === undefined || item?.type === null) && id !== null && !('role' in item));
     const reasoningWithoutContent = item?.type === 'reasoning' && id !== null && typeof (item as { encrypted_content?: unknown }).encrypted_content !== 'string';
     if (isReference || reasoningWithoutContent) {
       if (id === null) throw invalidRequest(`'input[${i}].id' is required for an item_reference`, `input[${i}].id`);

@@ -138,7 +138,6 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  system_fingerprint: null;
   choices: [{ index: 0; message: ChatCompletionMessage; finish_reason: FinishReason; logprobs: null }];
   usage: OpenAIUsage;
 }
@@ -182,7 +181,6 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  system_fingerprint: null;
   choices: ChunkChoice[];
   /** Present only with stream_options.include_usage: null on every chunk but the last. */
   usage?: OpenAIUsage | null;

@@ -193,6 +193,9 @@ export interface ResponsesRequest {
   conversation?: unknown;
   prompt?: unknown;
   max_tool_calls?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  top_logprobs?: number | null;
 }
 
 // ---- what we answer ----
@@ -201,7 +204,7 @@ export interface OutputText {
   type: 'output_text';
   text: string;
   annotations: unknown[];
-  logprobs?: unknown[];
+  logprobs: unknown[];
 }
 
 export interface OutputMessage {
@@ -267,10 +270,14 @@ export interface ResponseEcho {
   top_p: number;
   truncation: string;
   metadata: Record<string, string>;
+  presence_penalty: number;
+  frequency_penalty: number;
+  top_logprobs: number;
+  max_tool_calls: number | null;
+  service_tier: string | null;
+  safety_identifier: string | null;
+  prompt_cache_key: string | null;
   user?: string;
-  safety_identifier?: string;
-  prompt_cache_key?: string;
-  service_tier?: string;
 }
 
 export interface ResponseObject extends ResponseEcho {
@@ -284,7 +291,8 @@ export interface ResponseObject extends ResponseEcho {
   incomplete_details: { reason: 'max_output_tokens' | 'content_filter' } | null;
   model: string;
   output: OutputItem[];
-  usage: ResponsesUsage | null;
+  /** Left out until the answer is complete (OpenAI's schema has no null usage). */
+  usage?: ResponsesUsage;
 }
 
 /** One streaming event: `type` plus its fields; the machine adds `sequence_number`. */

@@ -21,6 +21,16 @@ t.test('a good body has no problems', async (t) => {
   t.same(anthropicRequestProblems({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }), []);
 });
 
+t.test('thinking on: a tool loop whose turn starts with thinking, or an earlier turn without it, passes', async (t) => {
+  const looped = structuredClone(good) as any;
+  Object.assign(looped, { thinking: { type: 'enabled', budget_tokens: 1024 }, max_tokens: 2048 });
+  looped.messages[1].content.unshift({ type: 'thinking', thinking: 'check the weather', signature: 'sig' });
+  t.same(anthropicRequestProblems(looped), []);
+  looped.messages[1].content.shift();
+  looped.messages.push({ role: 'assistant', content: [{ type: 'text', text: 'Snow.' }] }, { role: 'user', content: 'thanks' });
+  t.same(anthropicRequestProblems(looped), [], 'the tool loop is over: its turn needs no thinking');
+});
+
 t.test('each refusal is found', async (t) => {
   const cases: Array<[string, (body: any) => void, RegExp]> = [
     ['unknown top-level field', (b) => (b.user = 'x'), /user: Extra inputs/],
@@ -42,6 +52,8 @@ t.test('each refusal is found', async (t) => {
     ['thinking budget over max_tokens', (b) => (b.thinking = { type: 'enabled', budget_tokens: 1024 }), /greater than/],
     ['cache_control on a thinking block', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm', signature: 's', cache_control: { type: 'ephemeral' } }), /content\.0\.cache_control: Extra inputs/],
     ['a 1h marker after a 5m one', (b) => (b.messages[0].content[0].cache_control = { type: 'ephemeral', ttl: '1h' }), /ttl='1h'.*must not come after/],
+    ['thinking on, the tool loop turn without thinking', (b) => { b.thinking = { type: 'enabled', budget_tokens: 1024 }; b.max_tokens = 2048; }, /messages\.1\.content\.0\.type: Expected `thinking` or `redacted_thinking`/],
+    ['thinking on, a final assistant prefill without thinking', (b) => { b.thinking = { type: 'adaptive' }; b.messages.push({ role: 'assistant', content: 'Sure' }); }, /messages\.3\.content\.0\.type: Expected `thinking`/],
     ['unsigned thinking', (b) => b.messages[1].content.unshift({ type: 'thinking', thinking: 'hmm' }), /signature/],
   ];
   for (const [name, change, expected] of cases) {

@@ -210,6 +210,17 @@ export function anthropicRequestProblems(body: unknown): string[] {
         }
       });
     });
+    // Anthropic's extended-thinking docs: with thinking on, the final assistant message (a prefill, or the
+    // turn whose tool calls the request answers) starts with a thinking block.
+    const lastAssistant = body.messages.findLastIndex((message: Json) => message?.role === 'assistant');
+    if (thinkingOn && lastAssistant !== -1) {
+      const content = body.messages[lastAssistant].content;
+      const blocks: Json[] = Array.isArray(content) ? content : [{ type: 'text', text: content }];
+      const continues = lastAssistant === body.messages.length - 1 || blocks.some((block) => block?.type === 'tool_use');
+      if (continues && !['thinking', 'redacted_thinking'].includes(blocks[0]?.type)) {
+        problem(`messages.${lastAssistant}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block`);
+      }
+    }
     if (usesTools && toolNames.size === 0) problem('tools: requests which include tool_use or tool_result blocks must define tools');
   }
   if (cacheBreakpoints > MAX_CACHE_BREAKPOINTS) problem(`A maximum of ${MAX_CACHE_BREAKPOINTS} blocks with cache_control may be provided. Found ${cacheBreakpoints}.`);

@@ -6,6 +6,7 @@ import { buildApp, type AppDeps } from '../../src/app.ts';
 import { configSecrets, loadConfig, type Config } from '../../src/config.ts';
 import { environmentTarget, type UpstreamTarget } from '../../src/routing.ts';
 import { createLogger } from '../../src/logging.ts';
+import { watchOpenAIAnswers } from './openai-conformance.ts';
 
 export interface Teardown {
   teardown(fn: () => unknown): void;
@@ -34,7 +35,12 @@ export async function buildTestApp(t: Teardown, env: Record<string, string> = {}
   const logs: string[] = [];
   const logger = createLogger(config, configSecrets(config), { stdout: { write: (line: string) => void logs.push(line) }, syncFiles: true });
   const app = await buildApp(config, { logger, ...deps });
-  t.teardown(() => app.close());
+  // Every answer on an OpenAI route is checked against OpenAI's published schemas; a mismatch fails the test.
+  const conformance = watchOpenAIAnswers(app);
+  t.teardown(async () => {
+    await app.close();
+    if (conformance.problems.length > 0) throw new Error(`answers that do not match OpenAI's OpenAPI schemas:\n${[...new Set(conformance.problems)].slice(0, 20).join('\n')}`);
+  });
   return { app, config, logs };
 }
 

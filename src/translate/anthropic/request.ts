@@ -3,7 +3,7 @@
 // body one Anthropic accepts: the structured-output tool, tools for tool history that has none, the thinking
 // limits, tool_choice only with tools, the sampling rules and metadata.user_id.
 import { toolChoiceWithFormatTool } from './format-tool.ts';
-import { maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './thinking.ts';
+import { historyAllowsThinking, maxTokensWithThinking, thinkingOn, toolChoiceWithThinking, topPWithThinking } from './thinking.ts';
 import { anthropicUserId } from './user-id.ts';
 import type { AnthropicMessage, AnthropicRequest, AnthropicThinking, AnthropicTool, AnthropicToolChoice, TextBlock } from '../../wire/anthropic.ts';
 
@@ -82,7 +82,10 @@ export function uniqueTools(tools: AnthropicBodyParts['tools']): AnthropicBodyPa
 }
 
 export function anthropicRequestBody(parts: AnthropicBodyParts): AnthropicRequest {
-  const { thinking, formatTool } = parts;
+  const { formatTool } = parts;
+  // A history Anthropic refuses thinking with (a tool loop or prefill without thinking blocks): this request
+  // goes without thinking, as Anthropic's extended-thinking docs describe, rather than as a certain 400.
+  const thinking = thinkingOn(parts.thinking) && !historyAllowsThinking(parts.messages) ? undefined : parts.thinking;
   const thinkingIsOn = thinkingOn(thinking);
   const tools = uniqueTools(parts.tools);
   let toolChoice = parts.toolChoice;

@@ -25,7 +25,7 @@ export class ChatChunkEncoder {
       this.headId = chunk.id;
       this.headModel = chunk.model;
       this.headCreated = chunk.created;
-      this.head = `data: {"id":${JSON.stringify(chunk.id)},"object":"chat.completion.chunk","created":${JSON.stringify(chunk.created)},"model":${JSON.stringify(chunk.model)},"system_fingerprint":null,"choices":[{"index":0,"delta":`;
+      this.head = `data: {"id":${JSON.stringify(chunk.id)},"object":"chat.completion.chunk","created":${JSON.stringify(chunk.created)},"model":${JSON.stringify(chunk.model)},"choices":[{"index":0,"delta":`;
     }
     const choice = choices[0];
     const tail = choice.finish_reason === null ? ',"logprobs":null,"finish_reason":null}]' : `,"logprobs":null,"finish_reason":${JSON.stringify(choice.finish_reason)}}]`;

@@ -42,10 +42,10 @@ function thinkingReplay(message: ChatMessage): Array<ThinkingBlock | RedactedThi
 
 /** A function call (`function.arguments` JSON) or a custom tool call (`custom.input` raw text) -> tool_use. */
 function toolUse(call: ChatToolCall, param: string, ids: ToolCallIds): ToolUseBlock {
-  if (typeof call.id !== 'string' || call.id === '') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
+  if (typeof call.id !== 'string') throw invalidRequest(`'${param}.id' is required`, `${param}.id`);
   const kind = call.type === 'custom' ? 'custom' : 'function';
   const name = kind === 'custom' ? call.custom?.name : call.function?.name;
-  if (typeof name !== 'string' || name === '') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
+  if (typeof name !== 'string') throw invalidRequest(`'${param}.${kind}.name' is required`, `${param}.${kind}.name`);
   const block: ToolUseBlock = {
     type: 'tool_use',
     id: ids.call(call.id),
@@ -117,17 +117,16 @@ export function translateMessages(input: readonly ChatMessage[]): TranslatedMess
         break;
       }
       case 'tool': {
-        if (typeof message.tool_call_id !== 'string' || message.tool_call_id === '') {
+        if (typeof message.tool_call_id !== 'string') {
           throw invalidRequest(`'${at}.tool_call_id' is required for a tool message`, `${at}.tool_call_id`);
         }
         turns.add('user', [toolResult(message.tool_call_id, message, `${at}.content`, context, ids)], []);
         break;
       }
       case 'function': {
-        const id = typeof message.name === 'string' ? legacyIds.get(message.name) : undefined;
-        if (!id) {
-          throw invalidRequest(`'${at}.name' does not match the function_call of an earlier assistant message`, `${at}.name`);
-        }
+        // A result whose name matches no earlier function_call gets an id no call has: like a tool message
+        // without its call, it reaches the model as text (turns.ts).
+        const id = (typeof message.name === 'string' ? legacyIds.get(message.name) : undefined) ?? legacyCallId(i);
         turns.add('user', [toolResult(id, message, `${at}.content`, context, ids)], []);
         break;
       }

@@ -86,7 +86,6 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
     object: 'chat.completion',
     created: options.created,
     model: str(answer.model) || options.fallbackModel,
-    system_fingerprint: null,
     choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
     usage: openAIUsageFrom(answer.usage),
   };

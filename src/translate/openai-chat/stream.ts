@@ -279,7 +279,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
         object: 'chat.completion.chunk',
         created: this.created,
         model: this.model,
-        system_fingerprint: null,
         choices: [],
         usage: openAIUsageFrom(mergeUsage(this.startUsage, this.deltaUsage)),
       });
@@ -338,7 +337,6 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
       object: 'chat.completion.chunk',
       created: this.created,
       model: this.model,
-      system_fingerprint: null,
       choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     };
     if (this.includeUsage) chunk.usage = null;

@@ -50,12 +50,14 @@ export function namedChoiceParam(request: Pick<ChatCompletionRequest, 'tool_choi
   return typeof request.tool_choice === 'object' && request.tool_choice.type === 'custom' ? 'tool_choice.custom.name' : 'tool_choice.function.name';
 }
 
-function namedChoice(choice: { type?: string; function?: { name: string }; custom?: { name: string }; name?: string }, param: string): string {
+function namedChoice(choice: { type?: string; function?: { name: string }; custom?: { name: string }; name?: string }, param: string): string | null {
   if (param === 'tool_choice' && choice.type !== 'function' && choice.type !== 'custom') {
     throw invalidRequest(`'tool_choice.type' ${JSON.stringify(choice.type)} is not supported; use "function", "custom" or "allowed_tools"`, 'tool_choice.type');
   }
   const name = param === 'tool_choice' ? (choice.type === 'custom' ? choice.custom?.name : choice.function?.name) : choice.name;
-  if (typeof name !== 'string' || name === '') {
+  // OpenAI's schema allows an empty name, which names no tool: a call is still forced (as "required").
+  if (name === '') return null;
+  if (typeof name !== 'string') {
     const where = param === 'tool_choice' ? `tool_choice.${choice.type}.name` : 'function_call.name';
     throw invalidRequest(`'${where}' is required`, where);
   }
@@ -91,7 +93,10 @@ export function translateToolChoice(request: Pick<ChatCompletionRequest, 'tool_c
   let result: AnthropicToolChoice | undefined;
   if (keyword !== undefined) result = keyword;
   else if (allowed !== null) result = allowed.choice;
-  else if (typeof choice === 'object' && choice !== null) result = { type: 'tool', name: namedChoice(choice, param) };
+  else if (typeof choice === 'object' && choice !== null) {
+    const name = namedChoice(choice, param);
+    result = name === null ? { type: 'any' } : { type: 'tool', name };
+  }
   else if (choice !== undefined) {
     throw invalidRequest(`'${param}' ${JSON.stringify(choice)} must be "none", "auto"${param === 'tool_choice' ? ', "required"' : ''} or a named function`, param);
   }

@@ -29,11 +29,12 @@ export function toolInput(args: string | null | undefined): Record<string, unkno
  * defined tools too): a call to a name no tool could have had is kept, with the other characters replaced.
  */
 export function historyToolName(name: string): string {
-  return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
+  // OpenAI's schema allows an empty name (no tool has it): it needs one Anthropic takes.
+  return name === '' ? 'unnamed_tool' : name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64);
 }
 
-/** An id as Anthropic's tool_use.id pattern (`^[a-zA-Z0-9_-]+$`) takes it. */
-const cleanId = (id: string) => id.replace(/[^a-zA-Z0-9_-]/g, '_');
+/** An id as Anthropic's tool_use.id pattern (`^[a-zA-Z0-9_-]+$`) takes it; OpenAI's schema allows an empty one. */
+const cleanId = (id: string) => (id === '' ? 'call_empty_id' : id.replace(/[^a-zA-Z0-9_-]/g, '_'));
 
 /**
  * The tool_use ids of one request. A call's id is cleaned and, when an earlier call already has it (the

@@ -50,7 +50,7 @@ function toolName(item: Record<string, unknown>, param: string, tools: Translate
 
 /** The role of a message item; `type` may be missing (a plain `{role, content}`). */
 function isMessage(item: Record<string, unknown>): boolean {
-  return item.type === 'message' || (item.type === undefined && typeof item.role === 'string');
+  return item.type === 'message' || ((item.type === undefined || item.type === null) && typeof item.role === 'string');
 }
 
 export function translateInput(

@@ -48,7 +48,13 @@ export interface ResponsesStreamOptions {
   responseFormatTool: string | null;
   /** Anthropic tool name -> the client's tool (custom tools and namespaces). */
   toolsByUpstreamName?: ReadonlyMap<string, ClientTool>;
+  /** Unix seconds now, for completed_at (default: createdAt). */
+  now?: () => number;
 }
+
+/** OpenAI's ResponseError codes; any other failure is a server_error there, its message says more. */
+const RESPONSE_ERROR_CODES = new Set(['server_error', 'rate_limit_exceeded', 'invalid_prompt']);
+const responseErrorCode = (code: string): string => (RESPONSE_ERROR_CODES.has(code) ? code : 'server_error');
 
 export type ResponsesStreamStatus = 'awaiting_start' | 'streaming' | 'done' | 'failed';
 
@@ -168,7 +174,8 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
       created_at: this.options.createdAt,
       status,
       background: false,
-      error: status === 'failed' ? this.failure : null,
+      completed_at: status === 'completed' ? (this.options.now?.() ?? this.options.createdAt) : null,
+      error: status === 'failed' && this.failure ? { code: responseErrorCode(this.failure.code), message: this.failure.message } : null,
       incomplete_details: status === 'incomplete' && reason ? { reason } : null,
       instructions: echo.instructions,
       max_output_tokens: echo.max_output_tokens,
@@ -184,12 +191,17 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
       tools: echo.tools,
       top_p: echo.top_p,
       truncation: echo.truncation,
-      usage: terminal && status !== 'failed' ? responsesUsageFrom(this.usage) : null,
       metadata: echo.metadata,
+      presence_penalty: echo.presence_penalty,
+      frequency_penalty: echo.frequency_penalty,
+      top_logprobs: echo.top_logprobs,
+      max_tool_calls: echo.max_tool_calls,
+      service_tier: echo.service_tier,
+      safety_identifier: echo.safety_identifier,
+      prompt_cache_key: echo.prompt_cache_key,
     };
-    for (const field of ['user', 'safety_identifier', 'prompt_cache_key', 'service_tier'] as const) {
-      if (echo[field] !== undefined) response[field] = echo[field];
-    }
+    if (echo.user !== undefined) response.user = echo.user;
+    if (terminal && status !== 'failed') response.usage = responsesUsageFrom(this.usage);
     return response;
   }
 
@@ -241,7 +253,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
   /** Opens an output_text part in the current message. */
   private openPart(block: Block, emit: ResponsesEmit): void {
     const message = this.openMessage(emit);
-    const part: OutputText = { type: 'output_text', text: '', annotations: [] };
+    const part: OutputText = { type: 'output_text', text: '', annotations: [], logprobs: [] };
     block.item = message;
     block.outputIndex = this.messageIndex;
     block.contentIndex = message.content.length;
@@ -410,7 +422,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
       case 'function': {
         const item = block.item as OutputFunctionCall;
         if (!block.gotFragments) this.argumentsDelta(block, inputJson(block.startInput), emit);
-        emit(this.event('response.function_call_arguments.done', { item_id: item.id, output_index: block.outputIndex, arguments: item.arguments }));
+        emit(this.event('response.function_call_arguments.done', { item_id: item.id, name: item.name, output_index: block.outputIndex, arguments: item.arguments }));
         item.status = 'completed';
         this.doneItem(item, block.outputIndex, emit);
         break;

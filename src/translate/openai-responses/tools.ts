@@ -118,12 +118,16 @@ export function translateToolChoice(choice: ToolChoice | null | undefined, paral
   } else if (typeof choice === 'object') {
     const named = choice as { type: string; name?: unknown };
     if (named.type === 'function' || named.type === 'custom') {
-      if (typeof named.name !== 'string' || named.name === '') throw invalidRequest("'tool_choice.name' is required", 'tool_choice.name');
-      const upstream = upstreamToolName(tools, named.name);
-      if (!tools.byUpstreamName.has(upstream)) {
-        throw invalidRequest(`'tool_choice.name' ${JSON.stringify(named.name)} names no ${named.type} tool in tools`, 'tool_choice.name');
+      if (typeof named.name !== 'string') throw invalidRequest("'tool_choice.name' is required", 'tool_choice.name');
+      // OpenAI's schema allows an empty name, which names no tool: a call is still forced (as "required").
+      if (named.name === '') result = { type: 'any' };
+      else {
+        const upstream = upstreamToolName(tools, named.name);
+        if (!tools.byUpstreamName.has(upstream)) {
+          throw invalidRequest(`'tool_choice.name' ${JSON.stringify(named.name)} names no ${named.type} tool in tools`, 'tool_choice.name');
+        }
+        result = { type: 'tool', name: upstream };
       }
-      result = { type: 'tool', name: upstream };
     } else {
       result = { type: 'auto' }; // a hosted tool the upstream does not run: let the model choose
     }

@@ -33,7 +33,6 @@ t.test('a plain text request: whole upstream body and headers, whole chat.comple
     model: 'glm-4.5',
     choices: [{ index: 0, message: { role: 'assistant', content: 'Hi! How can I help?', refusal: null }, finish_reason: 'stop', logprobs: null }],
     usage: { prompt_tokens: 9, completion_tokens: 6, total_tokens: 15, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 0, cache_creation_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
-    system_fingerprint: null,
   });
   t.equal(response.headers.get('x-ratelimit-remaining-requests'), '99');
   t.equal(response.headers.get('anthropic-ratelimit-requests-remaining'), '99');

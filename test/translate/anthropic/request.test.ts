@@ -75,3 +75,25 @@ t.test('Responses: function_call history with no tools in the request is given i
   t.same(anthropicRequestProblems(json), [], 'with a JSON answer');
   t.strictSame(json.tool_choice, { type: 'tool', name: 'json_tool_call', disable_parallel_tool_use: true }, 'the JSON tool stays forced');
 });
+
+t.test('thinking on with a tool loop or prefill that has no thinking block: this request goes without thinking', async (t) => {
+  const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: {} } }];
+  const thinking = { type: 'enabled' as const, budget_tokens: 2048 };
+  const loop = anthropicRequestBody(parts({ tools: [...tools], thinking, temperature: 0.3 }));
+  t.equal(loop.thinking, undefined, 'no thinking for the tool loop');
+  t.equal(loop.temperature, 0.3, 'and the sampling rules of a request without thinking');
+  t.equal(loop.max_tokens, 100);
+  t.same(anthropicRequestProblems(loop), []);
+
+  const prefill: AnthropicMessage[] = [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }, { role: 'assistant', content: [{ type: 'text', text: 'Well' }] }];
+  t.equal(anthropicRequestBody(parts({ messages: prefill, thinking })).thinking, undefined, 'no thinking with a final assistant prefill');
+
+  const signed = structuredClone(toolHistory);
+  signed[1].content.unshift({ type: 'thinking', thinking: 'look it up', signature: 'sig' });
+  const kept = anthropicRequestBody(parts({ messages: signed, tools: [...tools], thinking }));
+  t.same(kept.thinking, thinking, 'a tool loop whose turn starts with thinking keeps it');
+  t.same(anthropicRequestProblems(kept), []);
+
+  const over = [...structuredClone(toolHistory), { role: 'assistant' as const, content: [{ type: 'text' as const, text: 'Snow and sun.' }] }, { role: 'user' as const, content: [{ type: 'text' as const, text: 'Thanks' }] }];
+  t.same(anthropicRequestBody(parts({ messages: over, tools: [...tools], thinking })).thinking, thinking, 'a finished tool loop needs no thinking block');
+});

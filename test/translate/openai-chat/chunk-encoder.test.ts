@@ -24,7 +24,7 @@ t.test('the chunk encoder gives exactly JSON.stringify for every chunk of every 
 
 t.test('the chunk encoder notices a new id, model or created', async (t) => {
   const encoder = new ChatChunkEncoder();
-  const chunk = { id: 'a', object: 'chat.completion.chunk', created: 1, model: 'm', system_fingerprint: null, choices: [{ index: 0, delta: { content: 'x' }, logprobs: null, finish_reason: null }] };
+  const chunk = { id: 'a', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'x' }, logprobs: null, finish_reason: null }] };
   for (const variant of [chunk, { ...chunk, id: 'b' }, { ...chunk, model: 'n"q' }, { ...chunk, created: 2 }, { ...chunk, choices: [{ ...chunk.choices[0], finish_reason: 'stop' }] }]) {
     t.equal(encoder.encode(variant), encodeSseData(variant));
   }

@@ -3,6 +3,7 @@ import t from 'tap';
 import { translateChatRequest } from '../../../src/translate/openai-chat/request.ts';
 import type { ChatMessage } from '../../../src/wire/openai-chat.ts';
 import { RULES, failure } from './rules.ts';
+import { anthropicRequestProblems } from '../../helpers/anthropic-request-rules.ts';
 
 const translate = (messages: ChatMessage[]) => translateChatRequest({ model: 'glm-4.5', messages }, RULES).body;
 
@@ -138,8 +139,12 @@ t.test('legacy function_call and role function map to tool_use / tool_result wit
     { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_fn_1', content: '12:00' }] },
   ]);
   t.same(translate(messages), body, 'the same history gives the same ids');
-  const orphan = failure(() => translate([{ role: 'user', content: 'x' }, { role: 'function', name: 'nope', content: '1' }]));
-  t.equal(orphan.param, 'messages[1].name');
+  // A result whose name matches no earlier function_call reaches the model as text, as a tool message does.
+  const orphan = translate([{ role: 'user', content: 'x' }, { role: 'function', name: 'nope', content: 'the answer is 1' }]);
+  t.equal(orphan.messages.length, 1);
+  t.match(JSON.stringify(orphan.messages[0].content), /the answer is 1/);
+  t.notMatch(JSON.stringify(orphan.messages[0].content), /tool_result/);
+  t.same(anthropicRequestProblems(orphan), []);
 });
 
 t.test('tool-call arguments that are not a JSON object (OpenAI takes any string) travel as raw_arguments', async (t) => {

@@ -14,7 +14,6 @@ t.test('the documented tool_use answer (no usage) maps to the whole expected cha
     object: 'chat.completion',
     created: 1700000000,
     model: 'claude-sonnet-4-5',
-    system_fingerprint: null,
     choices: [{
       index: 0,
       message: {

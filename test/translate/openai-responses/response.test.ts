@@ -29,7 +29,7 @@ t.test('text, thinking and a tool call: items in upstream order with our ids; us
   });
   t.strictSame(response.output, [
     { id: `rs_${HEX}_0`, type: 'reasoning', summary: [{ type: 'summary_text', text: 'Weather needs a tool.' }], encrypted_content: response.output[0].type === 'reasoning' ? response.output[0].encrypted_content : '' },
-    { id: `msg_${HEX}_1`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.', annotations: [] }] },
+    { id: `msg_${HEX}_1`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Checking.', annotations: [], logprobs: [] }] },
     { id: `fc_${HEX}_2`, type: 'function_call', status: 'completed', arguments: '{"city":"Paris"}', call_id: 'toolu_1', name: 'get_weather' },
   ]);
   t.strictSame(decodeReasoning((response.output[0] as any).encrypted_content), { type: 'thinking', thinking: 'Weather needs a tool.', signature: 'sig' });
@@ -49,7 +49,7 @@ t.test('max_tokens and refusal make the response incomplete', async (t) => {
 t.test('JSON mode: the tool input is the output_text, text around it dropped; without the tool the text stays', async (t) => {
   const json = responseFromMessage({ content: [{ type: 'text', text: 'Sure:' }, { type: 'tool_use', id: 't', name: 'json_tool_call', input: { city: 'Paris' } }], stop_reason: 'tool_use' }, options({ responseFormatTool: 'json_tool_call' }));
   t.equal(json.status, 'completed');
-  t.strictSame(json.output, [{ id: `msg_${HEX}_0`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: '{"city":"Paris"}', annotations: [] }] }]);
+  t.strictSame(json.output, [{ id: `msg_${HEX}_0`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: '{"city":"Paris"}', annotations: [], logprobs: [] }] }]);
   const plain = responseFromMessage({ content: [{ type: 'text', text: 'No JSON today.' }], stop_reason: 'end_turn' }, options({ responseFormatTool: 'json_tool_call' }));
   t.equal((plain.output[0] as any).content[0].text, 'No JSON today.');
 });
