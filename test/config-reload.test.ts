@@ -99,7 +99,7 @@ t.test('under load: 200 requests in flight while the file is rewritten five time
   const upstreamB = await MockUpstream.start();
   t.teardown(() => Promise.all([upstreamA.close(), upstreamB.close()]));
   // Slow answers: every request is still in flight when the next rewrites happen.
-  for (const mock of [upstreamA, upstreamB]) mock.setHandler(() => ({ kind: 'json', body: anthropicMessage({ text: 'ok' }), delayMs: 1500 }));
+  for (const mock of [upstreamA, upstreamB]) mock.setHandler(() => ({ kind: 'json', body: anthropicMessage({ text: 'ok' }), delayMs: 5000 }));
   const { app, path, applied, logs, reloader } = await setUp(t, fileFor('a', upstreamA.url));
   reloader.watch();
   const base = await listen(app);

@@ -47,7 +47,10 @@ t.test('the real process with the manifest settings survives concurrent bodies o
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
   const port = await freePort();
-  const service = startService({ ...env, HOST: '127.0.0.1', PORT: String(port), LOG_DIR: '', UPSTREAM_BASE: mock.url, MAX_RETRIES: '0' }, mkdtempSync(join(tmpdir(), 'proxy-sidecar-')), { nodeFlags });
+  // The ConfigMap's file is the manifest test's concern (k8s-manifests.test.ts): this process runs on the
+  // manifest's environment alone, pointed at the mock.
+  const { CONFIG_FILE: _configFile, ...processEnv } = env;
+  const service = startService({ ...processEnv, HOST: '127.0.0.1', PORT: String(port), LOG_DIR: '', UPSTREAM_BASE: mock.url, MAX_RETRIES: '0' }, mkdtempSync(join(tmpdir(), 'proxy-sidecar-')), { nodeFlags });
   t.teardown(() => void service.child.kill('SIGKILL'));
   const base = `http://127.0.0.1:${port}`;
   await waitUntilUp(`${base}/healthz`);
