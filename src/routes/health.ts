@@ -24,6 +24,32 @@ const readySchema = {
       properties: { kind: { type: 'string' }, status: { type: 'string', enum: ['up', 'down'] }, reason: { type: 'string' } },
       required: ['kind', 'status'],
     },
+    upstreams: {
+      type: 'array',
+      description: 'Each upstream and its keys (by name): requests in flight, and whether the key cools down after a failure',
+      items: {
+        type: 'object',
+        properties: {
+          name: { type: 'string' },
+          profile: { type: 'string' },
+          state: { type: 'string', enum: ['up', 'degraded', 'cooling'] },
+          keys: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                name: { type: ['string', 'null'] },
+                state: { type: 'string', enum: ['up', 'cooling'] },
+                in_flight: { type: 'integer' },
+                max_in_flight: { type: ['integer', 'null'] },
+                cooling_ms: { type: 'integer' },
+              },
+            },
+          },
+        },
+      },
+    },
+    upstream_queue: { type: 'integer', description: 'Requests waiting for an upstream key' },
     log_failures: {
       type: 'array',
       description: 'Log destinations that failed and drop their lines (the service keeps serving)',
@@ -41,6 +67,25 @@ interface HealthOptions {
   now?: () => number;
   /** The Responses store's state, reported by /readyz (bounded by the store itself). */
   storeHealth?: () => Promise<StoreHealth>;
+}
+
+/**
+ * Each upstream's state for /readyz: `cooling` when every key cools down after failures, `degraded` when some
+ * do. A cooling upstream leaves the replica ready: every replica shares the upstream, and fallback or the
+ * cool-down's end serves the requests.
+ */
+function upstreamStates(app: FastifyInstance, now: number): unknown[] {
+  return [...app.upstreams.slots].map(([name, slots]) => {
+    const keys = slots.map((slot) => ({
+      name: slot.name,
+      state: slot.coolingAt(now) ? 'cooling' : 'up',
+      in_flight: slot.inFlight,
+      max_in_flight: slot.key?.maxInFlight ?? null,
+      cooling_ms: Math.max(0, slot.coolUntil - now),
+    }));
+    const cooling = keys.filter((key) => key.state === 'cooling').length;
+    return { name, profile: slots[0]!.target.profile, state: cooling === 0 ? 'up' : cooling === keys.length ? 'cooling' : 'degraded', keys };
+  });
 }
 
 async function routes(app: FastifyInstance, options: HealthOptions): Promise<void> {
@@ -61,7 +106,7 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     config: { policy: OPEN },
     schema: {
       tags: ['health'],
-      summary: 'Readiness probe: 503 from the moment draining starts; reports the Responses store and failed log destinations',
+      summary: 'Readiness probe: 503 from the moment draining starts; reports each upstream and its keys, the Responses store and failed log destinations',
       response: { 200: readySchema, 503: readySchema },
     },
   }, async (_request, reply) => {
@@ -73,10 +118,12 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     const logFailures = app.logHealth?.failures() ?? [];
     return {
       status: 'ready',
+      upstreams: upstreamStates(app, now()),
+      upstream_queue: app.upstreams.waiting,
       ...(store ? { responses_store: store } : {}),
       ...(logFailures.length > 0 ? { log_failures: logFailures } : {}),
     };
   });
 }
 
-export const healthRoutes = fp(routes, { name: 'health-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'] });
+export const healthRoutes = fp(routes, { name: 'health-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'], decorators: { fastify: ['upstreams'] } });

@@ -4,6 +4,7 @@
 // `{type:"model", id, display_name, created_at}`, paged with `limit`, `after_id`, `before_id`).
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RoutingTable } from '../routing.ts';
 import { ProxyError, renderError } from '../errors.ts';
 import { OPENAI_API } from '../http/route-policy.ts';
 import { anthropicErrorRef, openAIErrorRef } from '../schemas/common.ts';
@@ -44,9 +45,12 @@ interface AnthropicModelEntry {
   created_at: string;
 }
 
-/** The configured list first, then the client-side names of MODEL_MAP_JSON, without duplicates. */
-function listModels(openaiModels: readonly string[], modelMap: Readonly<Record<string, string>>, created: number): ModelEntry[] {
-  const ids = [...new Set([...openaiModels, ...Object.keys(modelMap)])];
+/**
+ * The configured list first, then the client-side names of MODEL_MAP_JSON, then the public names of the
+ * routing table's models, without duplicates.
+ */
+function listModels(openaiModels: readonly string[], modelMap: Readonly<Record<string, string>>, routed: readonly string[], created: number): ModelEntry[] {
+  const ids = [...new Set([...openaiModels, ...Object.keys(modelMap), ...routed])];
   return ids.map((id) => ({ id, object: 'model', created, owned_by: 'anthropic-proxy' }));
 }
 
@@ -102,9 +106,16 @@ function notFound(request: FastifyRequest, reply: FastifyReply, id: string): Fas
 
 async function routes(app: FastifyInstance): Promise<void> {
   const created = Math.floor(app.lifecycle.startedAt / 1000);
-  const models = listModels(app.config.openaiModels, app.config.modelMap, created);
-  const byId = new Map(models.map((model) => [model.id, model]));
-  const anthropicModels = models.map(anthropicModel);
+  // Built again only when a reload brought a new routing table (its model names are listed too).
+  let listed: { routing: RoutingTable; models: ModelEntry[]; byId: Map<string, ModelEntry>; anthropicModels: AnthropicModelEntry[] } | null = null;
+  const current = () => {
+    const routing = app.upstreams.routing;
+    if (listed?.routing !== routing) {
+      const models = listModels(app.config.openaiModels, app.config.modelMap, Object.keys(routing.models), created);
+      listed = { routing, models, byId: new Map(models.map((model) => [model.id, model])), anthropicModels: models.map(anthropicModel) };
+    }
+    return listed;
+  };
 
   app.get('/v1/models', {
     config: { policy: OPENAI_API },
@@ -142,6 +153,7 @@ async function routes(app: FastifyInstance): Promise<void> {
       },
     },
   }, async (request) => {
+    const { models, anthropicModels } = current();
     if (wantsAnthropicShape(request)) return anthropicModelPage(anthropicModels, request.query as Record<string, unknown>);
     return { object: 'list', data: models };
   });
@@ -158,10 +170,10 @@ async function routes(app: FastifyInstance): Promise<void> {
   }, async (request, reply) => {
     // The router has already decoded the path: decoding again would turn `100%25` into an error.
     const id = (request.params as { '*': string })['*'];
-    const model = byId.get(id);
+    const model = current().byId.get(id);
     if (!model) return notFound(request, reply, id);
     return wantsAnthropicShape(request) ? anthropicModel(model) : model;
   });
 }
 
-export const modelRoutes = fp(routes, { name: 'model-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'], decorators: { fastify: ['config'] } });
+export const modelRoutes = fp(routes, { name: 'model-routes', fastify: '5.x', encapsulate: true, dependencies: ['lifecycle'], decorators: { fastify: ['config', 'upstreams'] } });
