@@ -40,9 +40,23 @@ export function withoutKeyParams(url: string): { url: string; keys: string[] } {
   return { url: kept.length === 0 ? path : `${path}?${kept.join('&')}`, keys };
 }
 
-/** The server's key as it may appear in an answer, or null when there is none worth masking. */
+/** A service key as it may appear in an answer, or null when it is too short to be worth masking. */
 export function serverKeyToMask(serverApiKey: string): string | null {
   return serverApiKey.length >= MIN_MASKED_KEY_LENGTH ? serverApiKey : null;
+}
+
+const keysByRouting = new WeakMap<object, readonly string[]>();
+
+/** SERVER_API_KEY and the keys of the routing in force, each long enough to mask (cached per routing table). */
+export function serviceKeysToMask(app: FastifyInstance): readonly string[] {
+  const routing = app.upstreams.routing;
+  let keys = keysByRouting.get(routing);
+  if (keys === undefined) {
+    const all = [app.config.serverApiKey, ...routing.targets.flatMap((target) => target.keys.map((key) => key.value))];
+    keys = [...new Set(all.map(serverKeyToMask).filter((key): key is string => key !== null))];
+    keysByRouting.set(routing, keys);
+  }
+  return keys;
 }
 
 /** The logger's register of keys to mask while their request lasts (logging.ts, LiveSecrets). */
@@ -67,13 +81,14 @@ async function secrets(app: FastifyInstance, { live }: SecretsOptions): Promise<
       done();
     });
   }
-  const serverKey = serverKeyToMask(app.config.serverApiKey);
-  if (serverKey !== null) {
-    app.addHook('onSend', async (_request, _reply, payload) => {
-      if (typeof payload === 'string' || Buffer.isBuffer(payload)) return maskSecret(payload, serverKey);
-      return payload;
-    });
-  }
+  // The service's upstream keys never reach a client, whatever an upstream echoes: SERVER_API_KEY and every
+  // key of the routing in force (the configuration file's, reloaded ones included).
+  app.addHook('onSend', async (_request, _reply, payload) => {
+    if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
+    let masked: string | Buffer = payload;
+    for (const key of serviceKeysToMask(app)) masked = maskSecret(masked, key);
+    return masked;
+  });
 }
 
-export const secretsPlugin = fp(secrets, { name: 'secrets', fastify: '5.x', decorators: { fastify: ['config'] } });
+export const secretsPlugin = fp(secrets, { name: 'secrets', fastify: '5.x', decorators: { fastify: ['config', 'upstreams'] } });

@@ -20,6 +20,8 @@ export interface StreamReplyOptions {
   /** From upstreamWaitFor: its signal aborts when the client goes. */
   wait: UpstreamWait;
   transform: StreamTransform;
+  /** The service key the upstream call used (masked in the stream), or null (the client's own key, or none). */
+  secret: string | null;
   /** Maps a failure while reading the body (the upstream client's failureOf, `response` phase). */
   failureOf(error: unknown): ProxyError | ClientGoneError;
   /** Default 200. */
@@ -72,7 +74,8 @@ function headersFor(reply: FastifyReply, contentType: string): Record<string, st
 export async function streamReply(options: StreamReplyOptions): Promise<void> {
   const { request, reply, body, wait } = options;
   // The server's key never reaches a client, whatever the upstream echoes (secrets.ts does whole answers).
-  const serverKey = serverKeyToMask(request.server.config.serverApiKey);
+  // The key this call used is the one an upstream could echo (whole answers: secrets.ts masks every service key).
+  const serverKey = options.secret === null ? null : serverKeyToMask(options.secret);
   const transform = serverKey === null ? options.transform : new SecretMaskingTransform(options.transform, serverKey);
   const { signal } = wait;
   const app = request.server;

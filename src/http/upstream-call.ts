@@ -108,8 +108,11 @@ export class UpstreamCall {
   private readonly wait: UpstreamWait;
   /** performance.now() when the call was sent. */
   private readonly sentAt: number;
+  /** The service key sent upstream, or null. */
+  private readonly secret: string | null;
 
-  constructor(exchange: { request: FastifyRequest; reply: FastifyReply; response: UpstreamResponse; record: CallRecord; client: UpstreamClient; wait: UpstreamWait; sentAt: number }) {
+  constructor(exchange: { request: FastifyRequest; reply: FastifyReply; response: UpstreamResponse; record: CallRecord; client: UpstreamClient; wait: UpstreamWait; sentAt: number; secret: string | null }) {
+    this.secret = exchange.secret;
     this.request = exchange.request;
     this.reply = exchange.reply;
     this.response = exchange.response;
@@ -188,6 +191,7 @@ export class UpstreamCall {
       body: this.response.body,
       wait: this.wait,
       transform,
+      secret: this.secret,
       failureOf: (error) => this.client.failureOf(error, this.wait.signal, 'response'),
       ...options,
     });
@@ -284,7 +288,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
     whenBodyOver(response.body, lease.release);
     record.status = response.statusCode;
     record.headersMs = Math.round((performance.now() - started) * 100) / 100;
-    return new UpstreamCall({ request, reply, response, record, client: lease.client, wait, sentAt: started });
+    return new UpstreamCall({ request, reply, response, record, client: lease.client, wait, sentAt: started, secret: key.source === 'server' ? key.key : null });
   }
 }
 

@@ -168,3 +168,17 @@ t.test('the passthrough routes by model too (Claude Code gets the pool and the f
   t.equal(mocks.zai!.lastRequest.body.model, 'glm-4.6');
   t.equal(mocks.anthropic!.lastRequest.body.model, 'claude-opus-4-7');
 });
+
+t.test("an upstream's key echoed in its answer never reaches the client, whole or streamed", async (t) => {
+  const { base, mocks } = await routedSetup(t, TWO, GLM);
+  const key = 'sk-zai-0123456789';
+  mocks.zai!.enqueue({ kind: 'json', body: anthropicMessage({ text: `your key is ${key}` }) });
+  const whole = await ask(base);
+  t.notOk(whole.choices[0]!.message.content!.includes(key), 'masked in a whole answer');
+  mocks.zai!.enqueue({ kind: 'sse', events: textStreamEvents(['your key is ', key]) });
+  const stream = await openai(base).chat.completions.create({ model: 'glm-4.6', stream: true, messages: [{ role: 'user', content: 'hi' }] });
+  let text = '';
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+  t.match(text, /^your key is /);
+  t.notOk(text.includes(key), 'masked in a stream');
+});
