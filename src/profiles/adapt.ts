@@ -188,6 +188,27 @@ function fitToolTurns(body: AnthropicRequest, caps: Capabilities, reasoning: Rea
   return true;
 }
 
+/**
+ * The translation sends no thinking for a tool loop whose assistant turn has no thinking block (Anthropic
+ * refuses it). A model that takes the client's own reasoning as those blocks (toolTurnThinking "required",
+ * e.g. Kimi) gets thinking back when the client asked for it and its reasoning covers every such turn:
+ * fitToolTurns then puts that reasoning in front of the calls.
+ */
+function rebuildsToolTurnThinking(body: AnthropicRequest, caps: Capabilities, options: AdaptOptions): boolean {
+  if (body.thinking !== undefined || caps.toolTurnThinking !== 'required' || caps.thinking === 'budget' || caps.thinking === 'none') return false;
+  if (options.reasoningEffort === null || options.reasoningEffort === undefined || options.reasoningEffort === 'none') return false;
+  const reasoning = options.reasoningByToolUseId;
+  let turns = 0;
+  for (const message of body.messages) {
+    if (message.role !== 'assistant' || message.content.some((block) => block.type === 'thinking' || block.type === 'redacted_thinking')) continue;
+    const calls = message.content.filter((block) => block.type === 'tool_use');
+    if (calls.length === 0) continue;
+    turns++;
+    if (!calls.some((call) => typeof reasoning?.get(call.id) === 'string' && reasoning.get(call.id) !== '')) return false;
+  }
+  return turns > 0;
+}
+
 export function adaptRequest(input: AnthropicRequest, caps: Capabilities, options: AdaptOptions = {}): Adapted {
   const names = FIELD_NAMES[options.surface ?? 'chat'];
   const dropped: string[] = [];
@@ -195,6 +216,9 @@ export function adaptRequest(input: AnthropicRequest, caps: Capabilities, option
   if (input.thinking) body.thinking = { ...input.thinking };
   if (input.output_config) body.output_config = { ...input.output_config };
 
+  if (rebuildsToolTurnThinking(body, caps, options)) body.thinking = { type: 'enabled' };
+  // The client asked for reasoning, and the translation sent none (a tool loop without its thinking): say so.
+  else if (input.thinking === undefined && options.reasoningEffort !== null && options.reasoningEffort !== undefined && options.reasoningEffort !== 'none') dropped.push(names.effort);
   if (fitThinking(body, caps, options.reasoningEffort)) dropped.push(names.effort);
   fitMaxTokens(body, caps);
   dropped.push(...fitSampling(body, caps));
