@@ -25,13 +25,15 @@ RUN cd node_modules/gpt-tokenizer \
  && cd /app && node --input-type=module -e "const t = await import('gpt-tokenizer/encoding/cl100k_base'); if (t.countTokens('hello world') !== 2) process.exit(1)"
 
 # --- compile src/ to dist/ ---
-# On top of the production tree, only the compiler and Node's types are added, at the versions the lock
-# file pins, instead of `npm ci` of every dev dependency (test runner, SDKs, schemas): several times faster.
+# On top of the production tree, only the compiler, Node's types and json-schema-to-ts (the request types
+# are derived from the JSON schemas; a type-only import) are added, at the versions the lock file pins,
+# instead of `npm ci` of every dev dependency (test runner, SDKs, schemas): several times faster.
 FROM deps AS build
 RUN npm install --prefix /opt/tsc --no-save --no-audit --no-fund $(node -p \
       "const p = require('./package-lock.json').packages; \
-       ['typescript', '@types/node'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')") \
- && mkdir -p node_modules/@types && ln -s /opt/tsc/node_modules/@types/node node_modules/@types/node
+       ['typescript', '@types/node', 'json-schema-to-ts'].map((n) => n + '@' + p['node_modules/' + n].version).join(' ')") \
+ && mkdir -p node_modules/@types && ln -s /opt/tsc/node_modules/@types/node node_modules/@types/node \
+ && ln -s /opt/tsc/node_modules/json-schema-to-ts node_modules/json-schema-to-ts
 ENV PATH=/opt/tsc/node_modules/.bin:$PATH
 COPY tsconfig.json ./
 COPY src ./src

@@ -4,18 +4,20 @@
 // `refusal: null` on replayed text parts), and fields we drop are not checked at all. Unknown fields are
 // ignored (OpenAI keeps adding some). Per-role rules live in src/translate/ where the error can say more
 // than a schema keyword would.
+// The request schemas are also the request types: src/wire/openai-chat.ts derives them with FromSchema, so
+// every helper keeps its literal types (`as const` on each part, a const type parameter on `nullable`).
 
-const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), 'null'] });
-/** A field the translation drops: documented, never checked. */
+const nullable = <const T extends string>(type: T) => ({ type: [type, 'null'] }) as const;
+/** A field the translation drops: documented, never checked (its type is `unknown`). */
 const ignored = (description: string) => ({ description: `Ignored: ${description}` });
 
-const cacheControl = {
+export const cacheControlSchema = {
   type: ['object', 'null'],
   properties: { type: { type: 'string' }, ttl: nullable('string') },
   required: ['type'],
 } as const;
 
-const contentPart = {
+export const chatContentPartSchema = {
   type: 'object',
   properties: {
     type: { type: 'string', enum: ['text', 'image_url', 'input_audio', 'file', 'refusal'] },
@@ -31,12 +33,12 @@ const contentPart = {
       properties: { file_data: nullable('string'), file_id: nullable('string'), filename: nullable('string'), file_url: nullable('string') },
     },
     refusal: ignored('an earlier refusal is not replayed'),
-    cache_control: cacheControl,
+    cache_control: cacheControlSchema,
   },
   required: ['type'],
 } as const;
 
-const toolCall = {
+export const chatToolCallSchema = {
   type: 'object',
   description: 'A function call ({type:"function", function:{name, arguments}}) or a custom tool call ({type:"custom", custom:{name, input}})',
   properties: {
@@ -52,26 +54,26 @@ const toolCall = {
       properties: { name: { type: 'string' }, input: nullable('string') },
       required: ['name'],
     },
-    cache_control: cacheControl,
+    cache_control: cacheControlSchema,
   },
   required: ['id'],
 } as const;
 
-const functionCall = {
+export const chatFunctionCallSchema = {
   type: 'object',
   properties: { name: { type: 'string' }, arguments: nullable('string') },
   required: ['name'],
 } as const;
 
-const message = {
+export const chatMessageSchema = {
   type: 'object',
   properties: {
     role: { type: 'string', enum: ['system', 'developer', 'user', 'assistant', 'tool', 'function'] },
-    content: { type: ['string', 'array', 'null'], items: contentPart },
+    content: { type: ['string', 'array', 'null'], items: chatContentPartSchema },
     name: nullable('string'),
-    tool_calls: { ...nullable('array'), items: toolCall },
+    tool_calls: { ...nullable('array'), items: chatToolCallSchema },
     tool_call_id: nullable('string'),
-    function_call: { ...nullable('object'), properties: functionCall.properties, required: functionCall.required },
+    function_call: { ...nullable('object'), properties: chatFunctionCallSchema.properties, required: chatFunctionCallSchema.required },
     reasoning_content: nullable('string'),
     reasoning_signature: nullable('string'),
     thinking_blocks: {
@@ -82,12 +84,12 @@ const message = {
         required: ['type'],
       },
     },
-    cache_control: cacheControl,
+    cache_control: cacheControlSchema,
   },
   required: ['role'],
 } as const;
 
-const functionDefinition = {
+export const chatFunctionDefinitionSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' },
@@ -98,7 +100,7 @@ const functionDefinition = {
   required: ['name'],
 } as const;
 
-const customToolDefinition = {
+export const chatCustomToolDefinitionSchema = {
   type: 'object',
   properties: {
     name: { type: 'string' },
@@ -117,7 +119,7 @@ export const chatCompletionRequestSchema = {
   description: 'An OpenAI chat completion request. Fields not listed here are accepted and ignored.',
   properties: {
     model: { ...nullable('string'), description: 'Mapped by MODEL_MAP_JSON; when absent AUTOTEXT_MODEL / AUTOVISION_MODEL' },
-    messages: { type: 'array', minItems: 1, items: message },
+    messages: { type: 'array', minItems: 1, items: chatMessageSchema },
     max_tokens: { ...nullable('integer'), minimum: 1 },
     max_completion_tokens: { ...nullable('integer'), minimum: 1 },
     temperature: { ...nullable('number'), minimum: 0, maximum: 2, description: 'Capped at 1 upstream' },
@@ -131,7 +133,7 @@ export const chatCompletionRequestSchema = {
       ...nullable('array'),
       items: {
         type: 'object',
-        properties: { type: { type: 'string' }, function: functionDefinition, custom: customToolDefinition, cache_control: cacheControl },
+        properties: { type: { type: 'string' }, function: chatFunctionDefinitionSchema, custom: chatCustomToolDefinitionSchema, cache_control: cacheControlSchema },
         required: ['type'],
       },
     },
@@ -145,7 +147,7 @@ export const chatCompletionRequestSchema = {
       required: ['type'],
     },
     parallel_tool_calls: nullable('boolean'),
-    functions: { ...nullable('array'), items: functionDefinition },
+    functions: { ...nullable('array'), items: chatFunctionDefinitionSchema },
     function_call: { type: ['string', 'object', 'null'], properties: { name: { type: 'string' } }, required: ['name'] },
     response_format: {
       ...nullable('object'),

@@ -1,15 +1,20 @@
 // JSON schemas of the /v1/responses routes: validation of the fields we read (a 400 naming the field) and
 // the OpenAPI document. Open to every other field (OpenAI keeps adding some; unknown ones are ignored);
 // item-level rules live in src/translate/openai-responses/ where the error can say more than a keyword.
+// The request schemas are also the request types (src/wire/openai-responses.ts derives them with FromSchema):
+// a field is declared once, here, with its literal types kept (`as const`, a const type parameter).
 
-const nullable = (type: string | string[]) => ({ type: [...(Array.isArray(type) ? type : [type]), 'null'] });
+const nullable = <const T extends string>(type: T) => ({ type: [type, 'null'] }) as const;
 
-const item = {
+export const responsesInputItemSchema = {
   type: 'object',
   description: 'An input item: a message ({role, content} with or without type "message"), function_call, function_call_output, custom_tool_call(_output), reasoning or item_reference',
   // OpenAI's schema lets an item's type and id be null (a message, or an item not stored).
   properties: { type: nullable('string'), role: { type: 'string' }, id: nullable('string') },
 } as const;
+
+/** A tool: a function, custom or namespace one, or a hosted tool (web_search, mcp, ...) with its own fields. */
+export const responsesToolSchema = { type: 'object', properties: { type: { type: 'string' }, name: { type: 'string' } }, required: ['type'] } as const;
 
 /** POST /v1/responses and POST /v1/responses/input_tokens. */
 export const responsesRequestSchema = {
@@ -17,15 +22,17 @@ export const responsesRequestSchema = {
   description: 'An OpenAI Responses API request. Fields not listed here are accepted and ignored.',
   properties: {
     model: { ...nullable('string'), description: 'Mapped by MODEL_MAP_JSON; when absent AUTOTEXT_MODEL / AUTOVISION_MODEL' },
-    input: { type: ['string', 'array'], items: item },
+    input: { type: ['string', 'array'], items: responsesInputItemSchema },
     instructions: nullable('string'),
-    tools: { ...nullable('array'), items: { type: 'object', properties: { type: { type: 'string' }, name: { type: 'string' } }, required: ['type'] } },
+    tools: { ...nullable('array'), items: responsesToolSchema },
     tool_choice: { type: ['string', 'object', 'null'], properties: { type: { type: 'string' }, name: nullable('string') } },
     parallel_tool_calls: nullable('boolean'),
     max_output_tokens: { ...nullable('integer'), minimum: 1 },
     temperature: { ...nullable('number'), minimum: 0, maximum: 2, description: 'Capped at 1 upstream' },
     top_p: { ...nullable('number'), minimum: 0, maximum: 1 },
     top_k: { ...nullable('integer'), minimum: 0, description: 'Anthropic extension' },
+    // Not in OpenAI's Responses API; taken like chat's `stop` when a client sends it (non-string entries dropped).
+    stop: { type: ['string', 'array', 'null'] },
     text: {
       ...nullable('object'),
       properties: {

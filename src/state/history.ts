@@ -48,7 +48,8 @@ async function conversation(store: ResponsesStore, owner: string, previousId: st
   const items: InputItem[] = [];
   for (const record of chain.reverse()) {
     for (const item of record.input) items.push(item);
-    for (const item of record.response.output) items.push(item as InputItem);
+    // An output item is an input item too (it passes the item schema); its interface has no index signature.
+    for (const item of record.response.output) items.push(item as unknown as InputItem);
   }
   return items;
 }

@@ -2,106 +2,48 @@
 // write. The request side is loose on purpose where clients vary (the JSON schema has checked the types);
 // the answer side is exact. Shapes follow OpenAI's API reference for chat completions; `thinking`,
 // `cache_control`, `reasoning_content` and `thinking_blocks` are the extensions Anthropic-minded clients use.
-import type { AnthropicThinking, CacheControl, RedactedThinkingBlock, ThinkingBlock } from './anthropic.ts';
+import type { FromSchema } from 'json-schema-to-ts';
+import type {
+  chatCompletionRequestSchema,
+  chatContentPartSchema,
+  chatCustomToolDefinitionSchema,
+  chatFunctionDefinitionSchema,
+  chatMessageSchema,
+  chatToolCallSchema,
+} from '../schemas/chat.ts';
+import type { RedactedThinkingBlock, ThinkingBlock } from './anthropic.ts';
 
 // ---- request ----
+// Derived from the request's JSON schema (src/schemas/chat.ts), which fastify validates the body against: a
+// field is declared once, there, so type and validation cannot disagree. Like the schema, an object keeps
+// unknown fields (`[field: string]: unknown`) and a field it leaves unchecked is `unknown`.
 
-export interface ChatContentPart {
-  type: string;
-  text?: string;
-  image_url?: string | { url?: string; detail?: string };
-  input_audio?: unknown;
-  file?: { file_data?: string | null; file_id?: string | null; filename?: string | null; file_url?: string | null };
-  /** Dropped: an earlier refusal is not replayed (clients send null here too). */
-  refusal?: unknown;
-  cache_control?: CacheControl | null;
-}
+export type ChatContentPart = FromSchema<typeof chatContentPartSchema>;
 
-export type ChatContent = string | ChatContentPart[] | null | undefined;
+export type ChatContent = ChatMessage['content'];
 
-export interface ChatToolCall {
-  id: string;
-  type?: string;
-  /** A function tool's call (type "function", the default). */
-  function?: { name: string; arguments?: string | null };
-  /** A custom tool's call (type "custom"): the raw text input. */
-  custom?: { name: string; input?: string | null };
-  cache_control?: CacheControl | null;
-}
+/** `cache_control` on a part, message, tool call or tool, as the client sent it (its ttl may be null). */
+export type ChatCacheControl = ChatContentPart['cache_control'];
+
+export type ChatToolCall = FromSchema<typeof chatToolCallSchema>;
+
+export type ChatMessage = FromSchema<typeof chatMessageSchema>;
 
 /** A thinking block a client sends back, as it kept it: checked before it is replayed upstream. */
-export interface ThinkingBlockIn {
-  type: string;
-  thinking?: string | null;
-  signature?: string | null;
-  data?: string | null;
-}
+export type ThinkingBlockIn = NonNullable<ChatMessage['thinking_blocks']>[number];
 
-export interface ChatMessage {
-  role: string;
-  content?: ChatContent;
-  name?: string | null;
-  tool_calls?: ChatToolCall[] | null;
-  tool_call_id?: string | null;
-  function_call?: { name: string; arguments?: string | null } | null;
-  reasoning_content?: string | null;
-  reasoning_signature?: string | null;
-  thinking_blocks?: ThinkingBlockIn[] | null;
-  cache_control?: CacheControl | null;
-}
-
-export interface ChatFunctionDefinition {
-  name: string;
-  description?: string | null;
-  parameters?: Record<string, unknown> | null;
-  strict?: unknown;
-}
+export type ChatFunctionDefinition = FromSchema<typeof chatFunctionDefinitionSchema>;
 
 /** OpenAI's custom tool: free-form text input, optionally constrained by a grammar. */
-export interface ChatCustomToolDefinition {
-  name: string;
-  description?: string | null;
-  /** `{type:"text"}` or `{type:"grammar", grammar:{definition, syntax:"lark"|"regex"}}`. */
-  format?: { type: string; grammar?: { definition?: string; syntax?: string } | null } | null;
-}
+export type ChatCustomToolDefinition = FromSchema<typeof chatCustomToolDefinitionSchema>;
 
-export interface ChatTool {
-  type: string;
-  function?: ChatFunctionDefinition;
-  custom?: ChatCustomToolDefinition;
-  cache_control?: CacheControl | null;
-}
+export type ChatCompletionRequest = FromSchema<typeof chatCompletionRequestSchema>;
 
-export type ChatToolChoice = string | { type: string; function?: { name: string }; custom?: { name: string } };
+export type ChatTool = NonNullable<ChatCompletionRequest['tools']>[number];
 
-export interface ChatResponseFormat {
-  type: string;
-  json_schema?: { name?: string | null; description?: string | null; schema?: Record<string, unknown> | null; strict?: unknown };
-}
+export type ChatToolChoice = NonNullable<ChatCompletionRequest['tool_choice']>;
 
-export interface ChatCompletionRequest {
-  model?: string | null;
-  messages: ChatMessage[];
-  max_tokens?: number | null;
-  max_completion_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  top_k?: number | null;
-  n?: number | null;
-  stop?: string | string[] | null;
-  stream?: boolean | null;
-  stream_options?: { include_usage?: boolean | null } | null;
-  tools?: ChatTool[] | null;
-  tool_choice?: ChatToolChoice | null;
-  parallel_tool_calls?: boolean | null;
-  functions?: ChatFunctionDefinition[] | null;
-  function_call?: string | { name: string } | null;
-  response_format?: ChatResponseFormat | null;
-  reasoning_effort?: string | null;
-  thinking?: AnthropicThinking | null;
-  user?: string | null;
-  safety_identifier?: string | null;
-}
+export type ChatResponseFormat = NonNullable<ChatCompletionRequest['response_format']>;
 
 // ---- answers ----
 

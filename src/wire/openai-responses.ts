@@ -1,201 +1,47 @@
 // OpenAI Responses API wire types: the request fields we read, the items and the response and stream
-// event shapes we write. Loose on purpose where clients vary (every field optional, unknown ones ignored);
-// the JSON schema has already checked the types of the fields we read. Shapes follow OpenAI's API reference
-// for Responses (create, retrieve, input items, streaming events) and the Open Responses specification.
+// event shapes we write. Shapes follow OpenAI's API reference for Responses (create, retrieve, input items,
+// streaming events) and the Open Responses specification.
+import type { FromSchema } from 'json-schema-to-ts';
+import type { responsesInputItemSchema, responsesRequestSchema, responsesToolSchema } from '../schemas/responses.ts';
 
-// ---- content parts ----
+// ---- request ----
+// Derived from the request's JSON schema (src/schemas/responses.ts), which fastify validates the body
+// against: a field is declared once, there. The schema is deliberately open (items and tools check only the
+// fields every kind shares; unknown fields are kept, typed `unknown`); the item-level rules are
+// src/translate/openai-responses/'s, which reads the rest of each item as it checks it.
 
-export interface InputTextPart {
-  type: 'input_text' | 'output_text' | 'text' | 'summary_text' | 'reasoning_text';
-  text: string;
-  annotations?: unknown[];
+export type ResponsesRequest = FromSchema<typeof responsesRequestSchema>;
+
+/** Any input item; `type` is missing on a plain `{role, content}` message. */
+export type InputItem = FromSchema<typeof responsesInputItemSchema>;
+
+/** A content part of a message or a tool output: the schema leaves it unchecked, the translation checks it. */
+export interface ContentPart {
+  type: string;
+  [field: string]: unknown;
 }
 
-export interface InputImagePart {
-  type: 'input_image';
-  image_url?: string | null;
-  file_id?: string | null;
-  detail?: string;
-}
+export type Tool = FromSchema<typeof responsesToolSchema>;
 
-export interface InputFilePart {
-  type: 'input_file';
-  file_data?: string | null;
-  file_id?: string | null;
-  file_url?: string | null;
-  filename?: string | null;
-}
+/**
+ * A function tool as the translation reads it, once `type` says so: the schema checks `type` and `name`
+ * only, the translation the rest (tool-schema.ts for `parameters`).
+ */
+export type FunctionTool = Tool & { type: 'function'; name: string; description?: string | null; parameters?: Record<string, unknown> | null };
 
-export interface RefusalPart {
-  type: 'refusal';
-  refusal: string;
-}
+/** A custom tool (free-form text input); `format` is `{type:"text"}` or `{type:"grammar", syntax, definition}`. */
+export type CustomTool = Tool & { type: 'custom'; name: string; description?: string; format?: { type: string; syntax?: string; definition?: string } };
 
-export type ContentPart = InputTextPart | InputImagePart | InputFilePart | RefusalPart | { type: string; [field: string]: unknown };
+/** A namespace of function and custom tools (flattened by the translation). */
+export type NamespaceTool = Tool & { type: 'namespace'; name: string; description?: string; tools: Array<FunctionTool | CustomTool> };
 
-// ---- items ----
+export type ToolChoice = NonNullable<ResponsesRequest['tool_choice']>;
 
-export interface MessageItem {
-  type?: 'message';
-  id?: string;
-  role: string;
-  content: string | ContentPart[];
-  status?: string;
-}
-
-export interface FunctionCallItem {
-  type: 'function_call';
-  id?: string;
-  call_id: string;
-  name: string;
-  arguments: string;
-  namespace?: string;
-  status?: string;
-}
-
-export interface FunctionCallOutputItem {
-  type: 'function_call_output';
-  id?: string | null;
-  call_id: string;
-  output: string | ContentPart[];
-  status?: string | null;
-}
-
-export interface CustomToolCallItem {
-  type: 'custom_tool_call';
-  id?: string;
-  call_id: string;
-  name: string;
-  input: string;
-  namespace?: string;
-  status?: string;
-}
-
-export interface CustomToolCallOutputItem {
-  type: 'custom_tool_call_output';
-  id?: string | null;
-  call_id: string;
-  output: string | ContentPart[];
-}
+export type TextFormat = NonNullable<NonNullable<ResponsesRequest['text']>['format']>;
 
 export interface SummaryText {
   type: 'summary_text';
   text: string;
-}
-
-export interface ReasoningItem {
-  type: 'reasoning';
-  id?: string;
-  summary?: SummaryText[];
-  content?: Array<{ type: string; text: string }> | null;
-  encrypted_content?: string | null;
-  status?: string;
-}
-
-export interface ItemReference {
-  type?: 'item_reference' | null;
-  id: string;
-}
-
-/** Any input item; `type` is missing on a plain `{role, content}` message. */
-export type InputItem =
-  | MessageItem
-  | FunctionCallItem
-  | FunctionCallOutputItem
-  | CustomToolCallItem
-  | CustomToolCallOutputItem
-  | ReasoningItem
-  | ItemReference
-  | { type: string; id?: string; [field: string]: unknown };
-
-// ---- tools ----
-
-export interface FunctionTool {
-  type: 'function';
-  name: string;
-  description?: string | null;
-  parameters?: Record<string, unknown> | null;
-  strict?: boolean | null;
-}
-
-export interface CustomTool {
-  type: 'custom';
-  name: string;
-  description?: string;
-  /** `{type:"text"}` or `{type:"grammar", syntax:"lark"|"regex", definition}`. */
-  format?: { type: string; syntax?: string; definition?: string };
-}
-
-export interface NamespaceTool {
-  type: 'namespace';
-  name: string;
-  description?: string;
-  tools: Array<FunctionTool | CustomTool>;
-}
-
-/** Hosted tools (web_search, file_search, code_interpreter, mcp, ...) have other shapes. */
-export type Tool = FunctionTool | CustomTool | NamespaceTool | { type: string; name?: string; [field: string]: unknown };
-
-export type ToolChoice =
-  | 'auto'
-  | 'none'
-  | 'required'
-  | { type: 'function' | 'custom'; name: string }
-  | { type: 'allowed_tools'; mode?: 'auto' | 'required'; tools?: Array<{ type: string; name?: string }> }
-  | { type: string; [field: string]: unknown };
-
-export interface TextFormat {
-  type: string;
-  name?: string;
-  description?: string;
-  schema?: Record<string, unknown>;
-  strict?: boolean | null;
-}
-
-export interface TextConfig {
-  format?: TextFormat | null;
-  verbosity?: string | null;
-}
-
-export interface ReasoningConfig {
-  effort?: string | null;
-  summary?: string | null;
-  generate_summary?: string | null;
-}
-
-export interface ResponsesRequest {
-  model?: string | null;
-  input?: string | InputItem[] | null;
-  instructions?: string | null;
-  tools?: Tool[] | null;
-  tool_choice?: ToolChoice | null;
-  parallel_tool_calls?: boolean | null;
-  max_output_tokens?: number | null;
-  temperature?: number | null;
-  top_p?: number | null;
-  /** Not in OpenAI's Responses API: Anthropic's top_k, accepted as on chat. */
-  top_k?: number | null;
-  /** Not in OpenAI's Responses API; accepted like chat's `stop` when a client sends it. */
-  stop?: string | string[] | null;
-  text?: TextConfig | null;
-  reasoning?: ReasoningConfig | null;
-  store?: boolean | null;
-  metadata?: Record<string, string> | null;
-  previous_response_id?: string | null;
-  include?: string[] | null;
-  stream?: boolean | null;
-  user?: string | null;
-  safety_identifier?: string | null;
-  prompt_cache_key?: string | null;
-  service_tier?: string | null;
-  truncation?: string | null;
-  background?: boolean | null;
-  conversation?: unknown;
-  prompt?: unknown;
-  max_tool_calls?: number | null;
-  presence_penalty?: number | null;
-  frequency_penalty?: number | null;
-  top_logprobs?: number | null;
 }
 
 // ---- what we answer ----

@@ -6,7 +6,7 @@ import { TurnBuilder } from '../anthropic/turns.ts';
 import type { ContentContext } from '../openai-common/content.ts';
 import { customToolUseInput } from '../openai-common/custom-tool.ts';
 import { ToolCallIds, historyToolName, toolInput } from '../openai-common/tool-calls.ts';
-import { contentBlocks, textOnlyBlocks } from './content.ts';
+import { anthropicCacheControl, contentBlocks, textOnlyBlocks } from './content.ts';
 import type { AnthropicMessage, ContentBlock, RedactedThinkingBlock, TextBlock, ThinkingBlock, ToolResultBlock, ToolUseBlock } from '../../wire/anthropic.ts';
 import type { ChatMessage, ChatToolCall } from '../../wire/openai-chat.ts';
 
@@ -52,7 +52,8 @@ function toolUse(call: ChatToolCall, param: string, ids: ToolCallIds): ToolUseBl
     name: historyToolName(name),
     input: kind === 'custom' ? customToolUseInput(call.custom?.input) : toolInput(call.function?.arguments),
   };
-  if (call.cache_control) block.cache_control = call.cache_control;
+  const cacheControl = anthropicCacheControl(call.cache_control);
+  if (cacheControl) block.cache_control = cacheControl;
   return block;
 }
 
@@ -71,12 +72,14 @@ function toolResult(toolUseId: string, message: ChatMessage, param: string, cont
     if (blocks.length > 0) result.content = blocks as ToolResultBlock['content'];
   }
   // A message-level marker on a tool message caches up to and including its result.
-  if (message.cache_control) result.cache_control = message.cache_control;
+  const cacheControl = anthropicCacheControl(message.cache_control);
+  if (cacheControl) result.cache_control = cacheControl;
   return result;
 }
 
 /** A message-level cache_control marks the message's last block (text or tool_use), where the client put it. */
-function markLast(blocks: ContentBlock[], cacheControl: ChatMessage['cache_control']): void {
+function markLast(blocks: ContentBlock[], messageCacheControl: ChatMessage['cache_control']): void {
+  const cacheControl = anthropicCacheControl(messageCacheControl);
   const last = blocks.at(-1);
   if (cacheControl && last && (last.type === 'text' || last.type === 'tool_use') && !last.cache_control) last.cache_control = cacheControl;
 }

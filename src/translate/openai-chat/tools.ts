@@ -5,6 +5,7 @@ import { invalidRequest } from '../../errors.ts';
 import { customToolDefinition } from '../openai-common/custom-tool.ts';
 import { toolFrom } from '../openai-common/function-tool.ts';
 import { allowedTools, keywordChoice, onlyAllowed, withParallelToolCalls, type AllowedTools } from '../openai-common/tool-choice.ts';
+import { anthropicCacheControl } from './content.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
 import type { ChatCompletionRequest } from '../../wire/openai-chat.ts';
 
@@ -29,7 +30,8 @@ export function translateTools(request: Pick<ChatCompletionRequest, 'tools' | 'f
     } else {
       throw invalidRequest(`'tools[${i}].type' ${JSON.stringify(entry.type)} must be "function" or "custom"`, `tools[${i}].type`);
     }
-    if (entry.cache_control) tool.cache_control = entry.cache_control;
+    const cacheControl = anthropicCacheControl(entry.cache_control);
+    if (cacheControl) tool.cache_control = cacheControl;
     tools.push(tool);
   }
   const functions = request.functions ?? [];

@@ -14,7 +14,9 @@ const OPEN_OBJECT_SCHEMA = { type: 'object', additionalProperties: true };
 export function asChatFormat(format: TextFormat | null | undefined): ChatResponseFormat | null {
   if (!format) return null;
   if (format.type !== 'json_schema') return { type: format.type };
-  return { type: 'json_schema', json_schema: { name: format.name, description: format.description, schema: format.schema } };
+  // The schema leaves `description` unchecked: only a string is passed on.
+  const description = typeof format.description === 'string' ? format.description : undefined;
+  return { type: 'json_schema', json_schema: { name: format.name, description, schema: format.schema } };
 }
 
 /**

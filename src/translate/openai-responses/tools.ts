@@ -7,7 +7,7 @@ import { customToolDefinition } from '../openai-common/custom-tool.ts';
 import { toolFrom } from '../openai-common/function-tool.ts';
 import { allowedTools, keywordChoice, onlyAllowed, withParallelToolCalls } from '../openai-common/tool-choice.ts';
 import type { AnthropicTool, AnthropicToolChoice } from '../../wire/anthropic.ts';
-import type { CustomTool, FunctionTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
+import type { CustomTool, FunctionTool, NamespaceTool, Tool, ToolChoice } from '../../wire/openai-responses.ts';
 
 /** Anthropic's server-side web search tool (Anthropic's web search tool docs). */
 const WEB_SEARCH_TOOL = { type: 'web_search_20250305', name: 'web_search' } as const;
@@ -63,7 +63,7 @@ export function translateTools(list: readonly Tool[] | null | undefined, options
     if (entry.type === 'function' || entry.type === 'custom') {
       add(entry as FunctionTool | CustomTool, param);
     } else if (entry.type === 'namespace' && Array.isArray((entry as { tools?: unknown }).tools)) {
-      const namespace = entry as { name: string; description?: string; tools: Array<FunctionTool | CustomTool> };
+      const namespace = entry as NamespaceTool;
       namespace.tools.forEach((tool, j) => {
         if (tool.type === 'function' || tool.type === 'custom') add(tool, `${param}.tools[${j}]`, namespace);
       });

@@ -9,7 +9,7 @@ const messages: ChatMessage[] = [{ role: 'user', content: 'think' }];
 const translate = (extra: Partial<ChatCompletionRequest>, msgs = messages) => translateChatRequest({ model: 'glm-4.5', messages: msgs, ...extra }, RULES).body;
 
 t.test('reasoning_effort levels map to the configured budgets', async (t) => {
-  const cases: Array<[string, number]> = [['minimal', 1024], ['low', 1024], ['medium', 4096], ['high', 16384], ['xhigh', 16384], ['max', 16384]];
+  const cases: Array<[NonNullable<ChatCompletionRequest['reasoning_effort']>, number]> = [['minimal', 1024], ['low', 1024], ['medium', 4096], ['high', 16384], ['xhigh', 16384], ['max', 16384]];
   for (const [effort, budget] of cases) {
     t.same(translate({ reasoning_effort: effort, max_tokens: 32000 }).thinking, { type: 'enabled', budget_tokens: budget }, effort);
   }
