@@ -65,10 +65,20 @@ export class WholeAnswer implements Dispatcher.DispatchHandler, BodyMethods, Asy
     this.tooLarge = tooLarge;
   }
 
-  /** Runs `done` once the body is complete, has failed or was dropped (at once if it is already). */
+  /**
+   * Runs `done` once the body is complete, has failed or was dropped (at once if it is already). Callbacks
+   * add up, in order: the client's slot is released first, then the router's key lease.
+   */
   whenOver(done: () => void): void {
-    if (this.destroyed) done();
-    else this.over = done;
+    if (this.destroyed) {
+      done();
+      return;
+    }
+    const before = this.over;
+    this.over = before === null ? done : () => {
+      before();
+      done();
+    };
   }
 
   /** True once the body is complete, failed or dropped. */

@@ -17,7 +17,7 @@ t.test('ten concurrent requests through one key limited to one in flight: all an
   mocks.zai!.setHandler(async (request) => {
     inFlight++;
     most = Math.max(most, inFlight);
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await new Promise((resolve) => setTimeout(resolve, 100));
     inFlight--;
     return { kind: 'json', body: anthropicMessage({ text: `answer to ${question(request.body)}` }) };
   });
@@ -25,8 +25,8 @@ t.test('ten concurrent requests through one key limited to one in flight: all an
   const answers: Promise<string | null>[] = [];
   for (let i = 0; i < 10; i++) {
     answers.push(client.chat.completions.create({ model: 'glm-4.6', messages: [{ role: 'user', content: `q${i}` }] }).then((answer) => answer.choices[0]!.message.content));
-    // A few milliseconds apart, so that the arrival order is known.
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Apart enough that the arrival order is known on a busy machine, close enough that a queue forms.
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   t.strictSame(await Promise.all(answers), Array.from({ length: 10 }, (_, i) => `answer to q${i}`));
   t.equal(most, 1, 'never more than one in flight on the key');
@@ -34,6 +34,8 @@ t.test('ten concurrent requests through one key limited to one in flight: all an
   const metrics = await (await fetch(`${base}/metrics`)).text();
   t.match(metrics, /proxy_upstream_queue_wait_seconds_count \d+/);
   t.equal(app.upstreams.waiting, 0);
+  t.equal(app.upstreams.inFlight, 0, "every client slot released (the key lease and the client's slot both end with the answer)");
+  t.equal(app.upstreams.slots.get('zai')![0]!.inFlight, 0, 'every key lease released');
 });
 
 t.test('a full queue and a wait that is too long: 503 upstream_busy with retry-after', async (t) => {
