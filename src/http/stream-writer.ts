@@ -26,6 +26,8 @@ export interface StreamReplyOptions {
   status?: number;
   /** Default `text/event-stream`. */
   contentType?: string;
+  /** Called once, when the first content leaves for the client (the attempt's first_token event). */
+  onFirstOutput?: () => void;
 }
 
 const STREAM_HEADERS = {
@@ -106,6 +108,15 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       body.destroy();
     },
   };
+  // Time to first byte: the first content the client gets (the route's transform may hold back the upstream's
+  // first events, message_start among them, until there is something to say).
+  let firstSent = false;
+  const firstOutput = (): void => {
+    if (firstSent) return;
+    firstSent = true;
+    app.metrics.firstByteSent(request.callRecord?.upstream ?? '', reply.elapsedTime / 1000);
+    options.onFirstOutput?.();
+  };
   const onClientGone = (): void => {
     body.destroy();
   };
@@ -144,9 +155,11 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       if (ended) continue;
       const out = transform.push(next.value);
       if (transform.finished) {
+        if (out.length !== 0 && transform.failure === null) firstOutput();
         end(out);
         if (transform.failure !== null) body.destroy();
       } else if (out.length !== 0) {
+        firstOutput();
         headGoes();
         if (!raw.write(out)) await drained(raw);
       }
