@@ -7,6 +7,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type Readabl
 import { tracingFrom } from '../../src/http/tracing.ts';
 import { anthropicErrorBody, anthropicMessage, textStreamEvents } from '../helpers/mock-upstream.ts';
 import { routedSetup } from '../helpers/routing.ts';
+import { testConfig } from '../helpers/app.ts';
 
 const TWO = { zai: { profile: 'zai' as const }, anthropic: { profile: 'anthropic' as const } };
 const GLM = { 'glm-4.6': [['zai', 'glm-4.6'], ['anthropic', 'claude-sonnet-4-5']] as Array<[string, string]> };
@@ -118,4 +119,32 @@ t.test('tracing off (no OTLP endpoint): no hook, no traceparent made up', async 
   t.equal(response.status, 200);
   await response.text();
   t.equal(mocks.zai!.lastRequest.headers.traceparent, undefined);
+});
+
+t.test('a request that waited for a free key has its queue wait as a span; one that did not has none', async (t) => {
+  const { exporter, tracing } = inMemory();
+  const { base, mocks } = await routedSetup(t, {
+    zai: { profile: 'zai', keys: [{ name: 'only', value: 'sk-only-0123456789', maxInFlight: 1 }], queue: { maxWaitMs: 5000, maxLength: 10 } },
+  }, { 'glm-4.6': [['zai', 'glm-4.6']] }, {}, { tracing });
+  mocks.zai!.enqueue({ kind: 'json', body: anthropicMessage(), delayMs: 200 }, { kind: 'json', body: anthropicMessage() });
+  const [first, second] = await Promise.all([chat(base, {}), new Promise((resolve) => setTimeout(resolve, 50)).then(() => chat(base, {}))]);
+  await Promise.all([first.text(), second.text()]);
+  const spans = await spansOf(exporter, 5);
+  const waits = spans.filter((span) => span.name === 'proxy.queue_wait');
+  t.equal(waits.length, 1, 'one wait, for the second request');
+  const servers = spans.filter((span) => span.kind === SpanKind.SERVER);
+  t.ok(servers.some((server) => server.spanContext().spanId === waits[0]!.parentSpanContext?.spanId), 'under its request');
+  const waitedMs = (waits[0]!.endTime[0] - waits[0]!.startTime[0]) * 1000 + (waits[0]!.endTime[1] - waits[0]!.startTime[1]) / 1e6;
+  t.ok(waitedMs >= 50, `it lasted the wait (${waitedMs} ms)`);
+});
+
+t.test('the OTEL_* settings: off without an endpoint or when disabled, the traces URL, the sampler', async (t) => {
+  t.equal(testConfig({}).tracing, null, 'off by default');
+  t.equal(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_SDK_DISABLED: 'true' }).tracing, null, 'OTEL_SDK_DISABLED wins');
+  t.match(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing, { tracesUrl: 'http://collector:4318/v1/traces', serviceName: 'anthropic-proxy', sampler: 'parentbased_always_on', captureMessageContent: false });
+  t.match(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp/spans' }).tracing, { tracesUrl: 'https://traces.example/otlp/spans' });
+  t.match(testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.25', OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'true' }).tracing, { sampler: 'parentbased_traceidratio', samplerRatio: 0.25, captureMessageContent: true });
+  t.throws(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }), /OTEL_EXPORTER_OTLP_ENDPOINT=.*http\(s\) URL/);
+  t.throws(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER_ARG: '2' }), /OTEL_TRACES_SAMPLER_ARG/);
+  t.throws(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'sometimes' }), /OTEL_TRACES_SAMPLER/);
 });
