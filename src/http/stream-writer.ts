@@ -44,6 +44,9 @@ const STREAM_HEADERS = {
  */
 export const HEAD_WAIT_MS = 50;
 
+/** The event type of an answer's content in Anthropic's stream (text, thinking and tool input deltas). */
+const CONTENT_EVENT = Buffer.from('content_block_delta');
+
 /** Resolves when the client has taken what was written, or has gone. */
 function drained(raw: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
@@ -108,8 +111,8 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       body.destroy();
     },
   };
-  // Time to first byte: the first content the client gets (the route's transform may hold back the upstream's
-  // first events, message_start among them, until there is something to say).
+  // Time to first token: when the output made from the upstream's first content event (text, thinking or tool
+  // input; message_start and pings are not content) leaves for the client. Looked for only until found.
   let firstSent = false;
   const firstOutput = (): void => {
     if (firstSent) return;
@@ -153,13 +156,14 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       }
       // After a successful end the rest of the body is read and dropped, so the upstream connection is reused.
       if (ended) continue;
+      const content = !firstSent && next.value.includes(CONTENT_EVENT);
       const out = transform.push(next.value);
       if (transform.finished) {
-        if (out.length !== 0 && transform.failure === null) firstOutput();
         end(out);
+        if (content && transform.failure === null) firstOutput();
         if (transform.failure !== null) body.destroy();
       } else if (out.length !== 0) {
-        firstOutput();
+        if (content) firstOutput();
         headGoes();
         if (!raw.write(out)) await drained(raw);
       }

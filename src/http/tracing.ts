@@ -5,6 +5,10 @@
 // No global state: the tracer provider is built here from the config (or given by tests) and shut down with the
 // app; contexts are passed explicitly (no context manager), and the W3C propagator is used directly, not through
 // the API's global propagation.
+//
+// The server span is one hook of ours rather than @fastify/otel: that instrumentation brings
+// @opentelemetry/instrumentation, takes the global tracer provider unless told otherwise, and opens a span per
+// hook and handler, several per request where one is wanted.
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, defaultTextMapGetter, defaultTextMapSetter, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';

@@ -148,3 +148,17 @@ t.test('the OTEL_* settings: off without an endpoint or when disabled, the trace
   t.throws(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER_ARG: '2' }), /OTEL_TRACES_SAMPLER_ARG/);
   t.throws(() => testConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_TRACES_SAMPLER: 'sometimes' }), /OTEL_TRACES_SAMPLER/);
 });
+
+t.test('first_token marks the first content event, not the stream\'s opening events', async (t) => {
+  const { exporter, tracing } = inMemory();
+  const { base, mocks } = await routedSetup(t, { zai: { profile: 'zai' } }, { 'glm-4.6': [['zai', 'glm-4.6']] }, {}, { tracing });
+  // message_start, content_block_start and a ping come first, 100 ms apart: the first text delta 300 ms in.
+  mocks.zai!.enqueue({ kind: 'sse', events: textStreamEvents(['Hello']), delayMs: 100 });
+  const response = await chat(base, { stream: true });
+  await response.text();
+  const spans = await spansOf(exporter, 2);
+  const attempt = spans.find((span) => span.kind === SpanKind.CLIENT)!;
+  const event = attempt.events.find((each) => each.name === 'first_token')!;
+  const afterStartMs = (event.time[0] - attempt.startTime[0]) * 1000 + (event.time[1] - attempt.startTime[1]) / 1e6;
+  t.ok(afterStartMs >= 250, `at the first text delta (${Math.round(afterStartMs)} ms after the attempt began)`);
+});
