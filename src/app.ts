@@ -17,6 +17,7 @@ import { openApiPlugin } from './http/openapi.ts';
 import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
 import { routePolicyPlugin } from './http/route-policy.ts';
 import { secretsPlugin } from './http/secrets.ts';
+import { tracingFromConfig, tracingPlugin, type Tracing } from './http/tracing.ts';
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { responsesRoutes, type ResponsesRouteOptions } from './routes/responses.ts';
 import { createResponsesStore } from './state/create-store.ts';
@@ -41,6 +42,8 @@ export interface AppDeps {
   chatCompletions?: ChatCompletionRouteOptions;
   /** The Responses API's store (default: the one RESPONSES_STORE_URL chooses, sized by the config), clock and ids. */
   responses?: Partial<ResponsesRouteOptions>;
+  /** Tracing with a given provider (tests: an in-memory exporter); default: the one the OTEL_* settings describe, if any. */
+  tracing?: Tracing;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -98,6 +101,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
   await app.register(routePolicyPlugin);
   await app.register(requestContextPlugin);
+  // Off (no hook at all) unless an OTLP endpoint is set; the provider is the app's, shut down with it.
+  const tracing = deps.tracing ?? (config.tracing === null ? null : tracingFromConfig(config.tracing, VERSION));
+  if (tracing !== null) await app.register(tracingPlugin, { tracing });
   // Before anything that may log: the request's keys are masked from its first line on.
   await app.register(secretsPlugin, { live: liveSecretsOf(logger) });
   await app.register(errorHandlerPlugin);

@@ -73,6 +73,21 @@ export interface Config {
   readonly configFile: string | null;
   /** Upstreams and model routes: from the configuration file, else the environment's one target. */
   readonly routing: RoutingTable;
+  /** OpenTelemetry tracing (docs/tracing.md), from the standard OTEL_* variables; null = off. */
+  readonly tracing: TracingConfig | null;
+}
+
+export type TracesSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+
+export interface TracingConfig {
+  /** The OTLP/HTTP traces URL the spans are sent to (JSON encoding). */
+  readonly tracesUrl: string;
+  readonly serviceName: string;
+  readonly sampler: TracesSampler;
+  /** The ratio of the *traceidratio samplers, 0 to 1. */
+  readonly samplerRatio: number;
+  /** Prompt content on the GenAI spans (never by default: it is the users' data). */
+  readonly captureMessageContent: boolean;
 }
 
 export type PromptCacheMode = 'auto' | 'on' | 'off';
@@ -128,6 +143,13 @@ const DEFAULTS = {
   PROMPT_CACHE: 'auto',
   PROMPT_CACHE_TTL: '5m',
   CONFIG_FILE: '',
+  OTEL_SDK_DISABLED: 'false',
+  OTEL_EXPORTER_OTLP_ENDPOINT: '',
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+  OTEL_SERVICE_NAME: 'anthropic-proxy',
+  OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+  OTEL_TRACES_SAMPLER_ARG: '1',
+  OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false',
 } as const;
 
 /** Where the configuration file is looked for when CONFIG_FILE is not set (the working directory, then the
@@ -273,6 +295,44 @@ function parseChoice<T extends string>(name: EnvName, raw: string, choices: read
   return word as T;
 }
 
+const SAMPLERS: readonly TracesSampler[] = ['parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio', 'always_on', 'always_off', 'traceidratio'];
+
+function parseOtlpUrl(name: EnvName, raw: string): URL {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(name, raw, 'is not an http(s) URL', 'http://otel-collector:4318');
+  return url!;
+}
+
+/**
+ * Tracing is on when an OTLP endpoint is set and the SDK is not disabled (the OpenTelemetry environment
+ * variable specification): OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL as is, OTEL_EXPORTER_OTLP_ENDPOINT
+ * a base that /v1/traces is appended to.
+ */
+function parseTracing(raw: Record<EnvName, string>): TracingConfig | null {
+  if (parseBoolean('OTEL_SDK_DISABLED', raw.OTEL_SDK_DISABLED)) return null;
+  const traces = raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT.trim();
+  const base = raw.OTEL_EXPORTER_OTLP_ENDPOINT.trim();
+  let tracesUrl: string;
+  if (traces !== '') tracesUrl = parseOtlpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces).toString();
+  else if (base !== '') tracesUrl = `${parseOtlpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base).toString().replace(/\/+$/, '')}/v1/traces`;
+  else return null;
+  const ratioText = raw.OTEL_TRACES_SAMPLER_ARG.trim();
+  const ratio = ratioText === '' ? 1 : Number(ratioText);
+  if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) fail('OTEL_TRACES_SAMPLER_ARG', raw.OTEL_TRACES_SAMPLER_ARG, 'is not a ratio from 0 to 1', '0.25');
+  return {
+    tracesUrl,
+    serviceName: raw.OTEL_SERVICE_NAME.trim() || DEFAULTS.OTEL_SERVICE_NAME,
+    sampler: parseChoice('OTEL_TRACES_SAMPLER', raw.OTEL_TRACES_SAMPLER, SAMPLERS),
+    samplerRatio: ratio,
+    captureMessageContent: parseBoolean('OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT', raw.OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT),
+  };
+}
+
 function parseCommaList(raw: string): string[] {
   return raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
 }
@@ -371,6 +431,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     configFile: configFilePath(raw.CONFIG_FILE, options.cwd ?? process.cwd()),
     // Replaced below: the routing's defaults are the settings above.
     routing: { targets: [], models: {} },
+    tracing: parseTracing(raw),
   };
   if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
     // Otherwise a body the limit allows could never be taken.

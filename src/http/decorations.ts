@@ -7,6 +7,7 @@ import type { Metrics } from './metrics.ts';
 import type { RoutePolicy } from './route-policy.ts';
 import type { UpstreamDirectory } from '../upstream/directory.ts';
 import type { CallRecord } from './upstream-call.ts';
+import type { RequestTrace } from './tracing.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,6 +27,8 @@ declare module 'fastify' {
     /** Set by policyOf / routeUrlOf (route-policy.ts) on first use, with routeUrl. */
     policy: RoutePolicy | null;
     routeUrl: string | null;
+    /** The request's server span (tracing.ts); null while tracing is off. */
+    requestTrace: RequestTrace | null;
   }
   interface FastifyContextConfig {
     /** What the hooks do with the route's requests (route-policy.ts); every route of ours declares one. */

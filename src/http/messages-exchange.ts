@@ -55,7 +55,7 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
   const message = async (): Promise<AnthropicResponse> => {
     const text = await call.text();
     const answer = messageIn(text, call.host, relayed);
-    call.settle(answer.usage, answer.stop_reason);
+    call.settle(answer.usage, answer.stop_reason, answer);
     return answer;
   };
   return { call, message };

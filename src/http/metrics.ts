@@ -22,6 +22,7 @@ export class Metrics {
   private readonly storeErrors = new Counter({ name: 'proxy_responses_store_errors_total', help: 'Responses store operations that failed (the store unreachable or too slow), by operation', labelNames: ['operation'], registers: [this.registry] });
   private readonly attempts = new Counter({ name: 'proxy_upstream_attempts_total', help: 'Upstream attempts, by upstream, key name and outcome (the status, or the error type)', labelNames: ['upstream', 'key', 'outcome'], registers: [this.registry] });
   private readonly fallbacks = new Counter({ name: 'proxy_upstream_fallbacks_total', help: 'Attempts that failed before the answer and moved the request on to the next key or upstream, by upstream and reason', labelNames: ['upstream', 'reason'], registers: [this.registry] });
+  private readonly firstByte = new Histogram({ name: 'proxy_time_to_first_byte_seconds', help: 'Time from the request to the first content (text, thinking or tool input) of a streamed answer reaching the client, by upstream', labelNames: ['upstream'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly queueWait = new Histogram({ name: 'proxy_upstream_queue_wait_seconds', help: 'Time requests waited for an upstream key', buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
 
@@ -123,6 +124,11 @@ export class Metrics {
       },
     });
     new Gauge({ name: 'proxy_upstream_queue_depth', help: 'Requests waiting for an upstream key (every key of their model at its maximum in flight)', registers: [this.registry], collect() { this.set(directory.waiting); } });
+  }
+
+  /** A stream's first content left for the client, `seconds` after the request came. */
+  firstByteSent(upstream: string, seconds: number): void {
+    this.firstByte.observe({ upstream }, seconds);
   }
 
   queueWaited(seconds: number): void {

@@ -23,6 +23,7 @@ export const requestContextPlugin = fp(
   async (app: FastifyInstance) => {
     app.decorateRequest('callRecord', null);
     app.decorateRequest('rawBody', null);
+    app.decorateRequest('requestTrace', null);
     // Synchronous hooks (`done` instead of async) throughout http/: an async hook costs a promise and a
     // microtask turn per request, for work that never waits.
     app.addHook('onRequest', (request, reply, done) => {

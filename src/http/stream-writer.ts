@@ -28,6 +28,8 @@ export interface StreamReplyOptions {
   status?: number;
   /** Default `text/event-stream`. */
   contentType?: string;
+  /** Called once, when the first content leaves for the client (the attempt's first_token event). */
+  onFirstOutput?: () => void;
 }
 
 const STREAM_HEADERS = {
@@ -43,6 +45,9 @@ const STREAM_HEADERS = {
  * (clients' first-byte timeouts, a UI that shows the request was taken).
  */
 export const HEAD_WAIT_MS = 50;
+
+/** The event type of an answer's content in Anthropic's stream (text, thinking and tool input deltas). */
+const CONTENT_EVENT = Buffer.from('content_block_delta');
 
 /** Resolves when the client has taken what was written, or has gone. */
 function drained(raw: ServerResponse): Promise<void> {
@@ -109,6 +114,15 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       body.destroy();
     },
   };
+  // Time to first token: when the output made from the upstream's first content event (text, thinking or tool
+  // input; message_start and pings are not content) leaves for the client. Looked for only until found.
+  let firstSent = false;
+  const firstOutput = (): void => {
+    if (firstSent) return;
+    firstSent = true;
+    app.metrics.firstByteSent(request.callRecord?.upstream ?? '', reply.elapsedTime / 1000);
+    options.onFirstOutput?.();
+  };
   const onClientGone = (): void => {
     body.destroy();
   };
@@ -145,11 +159,14 @@ export async function streamReply(options: StreamReplyOptions): Promise<void> {
       }
       // After a successful end the rest of the body is read and dropped, so the upstream connection is reused.
       if (ended) continue;
+      const content = !firstSent && next.value.includes(CONTENT_EVENT);
       const out = transform.push(next.value);
       if (transform.finished) {
         end(out);
+        if (content && transform.failure === null) firstOutput();
         if (transform.failure !== null) body.destroy();
       } else if (out.length !== 0) {
+        if (content) firstOutput();
         headGoes();
         if (!raw.write(out)) await drained(raw);
       }

@@ -21,6 +21,7 @@ import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
 import { streamReply } from './stream-writer.ts';
+import { traceAttempt, traceQueueWait, type AttemptOutcome, type AttemptSpan } from './tracing.ts';
 
 /**
  * One request's exchange with its upstream, as the access line, the metrics (and tracing) read it. Started by
@@ -110,8 +111,10 @@ export class UpstreamCall {
   private readonly sentAt: number;
   /** The service key sent upstream, or null. */
   private readonly secret: string | null;
+  /** The attempt's span, ended when the answer is settled; null while tracing is off. */
+  private readonly span: AttemptSpan | null;
 
-  constructor(exchange: { request: FastifyRequest; reply: FastifyReply; response: UpstreamResponse; record: CallRecord; client: UpstreamClient; wait: UpstreamWait; sentAt: number; secret: string | null }) {
+  constructor(exchange: { request: FastifyRequest; reply: FastifyReply; response: UpstreamResponse; record: CallRecord; client: UpstreamClient; wait: UpstreamWait; sentAt: number; secret: string | null; span: AttemptSpan | null }) {
     this.secret = exchange.secret;
     this.request = exchange.request;
     this.reply = exchange.reply;
@@ -120,6 +123,7 @@ export class UpstreamCall {
     this.client = exchange.client;
     this.wait = exchange.wait;
     this.sentAt = exchange.sentAt;
+    this.span = exchange.span;
   }
 
   get status(): number {
@@ -170,13 +174,17 @@ export class UpstreamCall {
     this.settle(null, null);
   }
 
-  /** An answer read whole is over: its usage and stop reason complete the record and reach the metrics. */
-  settle(usage: AnthropicUsage | null | undefined, stopReason: string | null | undefined): void {
+  /**
+   * An answer read whole is over: its usage and stop reason complete the record and reach the metrics (and the
+   * attempt's span, with the message's id and model when the route read them).
+   */
+  settle(usage: AnthropicUsage | null | undefined, stopReason: string | null | undefined, answer?: AttemptOutcome['answer']): void {
     if (this.record.durationMs !== null) return;
     this.record.durationMs = Math.round((performance.now() - this.sentAt) * 100) / 100;
     this.record.usage = usage ?? null;
     this.record.stopReason = stopReason ?? null;
     if (usage) this.request.server.metrics.recordUsage(this.record.model, usage);
+    this.span?.settled({ usage: this.record.usage, stopReason: this.record.stopReason, error: this.record.error, answer });
   }
 
   /**
@@ -193,6 +201,7 @@ export class UpstreamCall {
       transform,
       secret: this.secret,
       failureOf: (error) => this.client.failureOf(error, this.wait.signal, 'response'),
+      onFirstOutput: this.span === null ? undefined : () => this.span!.firstOutput(),
       ...options,
     });
     if (transform.failure) this.record.error = transform.failure.code;
@@ -203,6 +212,8 @@ export class UpstreamCall {
   private failed(error: unknown): ProxyError | ClientGoneError {
     const failure = this.client.failureOf(error, this.wait.signal, 'response');
     this.record.error = failure instanceof ClientGoneError ? 'client_gone' : (failure.code ?? 'unknown');
+    // The route will not settle an answer it could not read.
+    this.span?.failed(this.record.error, null);
     return failure;
   }
 }
@@ -238,6 +249,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
     if (lease.waitedMs > 0) {
       record.queueMs += lease.waitedMs;
       app.metrics.queueWaited(lease.waitedMs / 1000);
+      traceQueueWait(request, lease.waitedMs, record.model);
     }
     tried.add(lease.slot);
     const last = tried.size >= slotCount;
@@ -246,11 +258,13 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
     record.upstream = target.name;
     record.keyName = key.name ?? null;
     record.sentModel = lease.model;
+    const headers = upstreamHeadersFor(request.headers, target, { key: key.key, requestId: request.id });
+    const span = traceAttempt(request, { target, keyName: record.keyName, model: lease.model, headers });
     let response: UpstreamResponse;
     try {
       response = await lease.client.request({
         path: spec.path,
-        headers: upstreamHeadersFor(request.headers, target, { key: key.key, requestId: request.id }),
+        headers,
         body: spec.body({ model: lease.model, home: lease.home, target, capabilities: lease.capabilities }),
         signal: wait.signal,
         whole: !spec.stream,
@@ -261,6 +275,8 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
       lease.release();
       record.attempts++;
       const code = error instanceof ProxyError ? error.code : null;
+      const moves = code !== null && FALLBACK_ERRORS.has(code) && !last;
+      span?.failed(error instanceof ClientGoneError ? 'client_gone' : (code ?? 'unknown'), moves ? code : null);
       if (code === null || !FALLBACK_ERRORS.has(code)) return fail(error);
       if (code !== 'proxy_overloaded') lease.slot.failed(Date.now(), null);
       app.metrics.upstreamAttempt(target.name, lease.slot.name, code);
@@ -271,6 +287,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
     }
     record.attempts += response.attempts;
     app.metrics.upstreamAttempt(target.name, lease.slot.name, String(response.statusCode));
+    span?.answered(response.statusCode);
     if (FALLBACK_STATUS.has(response.statusCode)) {
       const asked = retryAfterMs(response.headers);
       // z.ai's concurrency answer (code 1302) says the key is busy, not failing (z.ai's API error-code table).
@@ -279,6 +296,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
       else lease.slot.failed(Date.now(), asked);
       if (!last) {
         lease.release();
+        span?.failed(String(response.statusCode), `status_${response.statusCode}`);
         moveOn(request, record, lease.slot, `status_${response.statusCode}`);
         continue;
       }
@@ -288,7 +306,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
     whenBodyOver(response.body, lease.release);
     record.status = response.statusCode;
     record.headersMs = Math.round((performance.now() - started) * 100) / 100;
-    return new UpstreamCall({ request, reply, response, record, client: lease.client, wait, sentAt: started, secret: key.source === 'server' ? key.key : null });
+    return new UpstreamCall({ request, reply, response, record, client: lease.client, wait, sentAt: started, secret: key.source === 'server' ? key.key : null, span });
   }
 }
 

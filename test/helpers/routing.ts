@@ -4,6 +4,7 @@ import { buildTestApp, listen, targetOf } from './app.ts';
 import { MockUpstream } from './mock-upstream.ts';
 import type { ModelRoute, RoutingTable, UpstreamKey, UpstreamTarget } from '../../src/routing.ts';
 import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../../src/app.ts';
 import type { ProviderName } from '../../src/wire/provider.ts';
 
 export interface UpstreamSketch {
@@ -22,12 +23,13 @@ export interface RoutedSetup {
   mocks: Record<string, MockUpstream>;
 }
 
-/** Builds the mocks, the table (`models`: public name -> [upstream, model id, priority?, weight?]) and the app on a real port. */
+/** Builds the mocks, the table (`models`: public name -> [upstream, model id, priority?, weight?]) and the app on a real port (with `deps`, e.g. tracing). */
 export async function routedSetup(
   t: Teardown,
   upstreams: Record<string, UpstreamSketch>,
   models: Record<string, Array<[string, string, number?, number?]>>,
   env: Record<string, string> = {},
+  deps: AppDeps = {},
 ): Promise<RoutedSetup> {
   env = { MAX_RETRIES: '0', ...env };
   const mocks: Record<string, MockUpstream> = {};
@@ -56,7 +58,7 @@ export async function routedSetup(
     routes[name] = list.map(([upstream, model, priority, weight], index) => ({ upstream, model, priority: priority ?? index, weight: weight ?? 1 }));
   }
   const routing: RoutingTable = { targets, models: routes };
-  const { app, logs } = await buildTestApp(t, env, { routing, upstream: { retryBaseMs: 5, retryCapMs: 10 } });
+  const { app, logs } = await buildTestApp(t, env, { ...deps, routing, upstream: { retryBaseMs: 5, retryCapMs: 10 } });
   const base = await listen(app);
   return { app, base, logs, mocks };
 }
