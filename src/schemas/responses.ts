@@ -62,6 +62,20 @@ export const responseObjectSchema = {
   required: ['id', 'object', 'created_at', 'status', 'model', 'output'],
 } as const;
 
+/** POST /v1/responses/compact: the user messages of the history, then one compaction item. */
+export const compactedResponseSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['response.compaction'] },
+    created_at: { type: 'integer' },
+    output: { type: 'array', items: outputItem },
+    usage: { type: 'object', additionalProperties: true },
+  },
+  required: ['id', 'object', 'created_at', 'output', 'usage'],
+} as const;
+
 export const responseIdParamsSchema = {
   type: 'object',
   properties: { id: { type: 'string', description: 'A response id (resp_…)' } },

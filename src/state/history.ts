@@ -32,6 +32,8 @@ function idOf(item: InputItem): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
+const isCompaction = (item: InputItem): boolean => item?.type === 'compaction';
+
 /** The stored conversation up to and including `previousId`, oldest first. */
 async function conversation(store: ResponsesStore, owner: string, previousId: string): Promise<InputItem[]> {
   const chain: StoredResponse[] = [];
@@ -47,6 +49,8 @@ async function conversation(store: ResponsesStore, owner: string, previousId: st
   }
   const items: InputItem[] = [];
   for (const record of chain.reverse()) {
+    // A compaction item stands for everything before it: the history it summarised is not sent again.
+    if (record.input.some(isCompaction)) items.length = 0;
     for (const item of record.input) items.push(item);
     for (const item of record.response.output) items.push(item as InputItem);
   }
@@ -108,5 +112,5 @@ export async function resolveInput(request: ResponsesRequest, store: ResponsesSt
     known.set(withId.id, withId);
     own.push(withId);
   }
-  return { items: [...items, ...own], own };
+  return { items: own.some(isCompaction) ? own : [...items, ...own], own };
 }

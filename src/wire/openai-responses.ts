@@ -193,6 +193,8 @@ export interface ResponsesRequest {
   conversation?: unknown;
   prompt?: unknown;
   max_tool_calls?: number | null;
+  /** `[{type: "compaction", compact_threshold}]`: compact the history first when the input passes the threshold. */
+  context_management?: unknown;
 }
 
 // ---- what we answer ----
