@@ -1,4 +1,5 @@
 // The OpenAI Responses API in front of the upstream Messages API:
+//   GET    /v1/responses (Upgrade)         WebSocket mode: response.create events, answered as over SSE (responses-websocket.ts)
 //   POST   /v1/responses                   resolve state -> translate -> call the upstream -> translate back (or stream)
 //   GET    /v1/responses/{id}              a stored response
 //   DELETE /v1/responses/{id}
@@ -29,6 +30,7 @@ import {
 import { invalidRequest, ProxyError } from '../errors.ts';
 import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../state/history.ts';
 import { pageOf, type PageQuery } from '../state/paging.ts';
+import { DEFAULT_WEBSOCKET_LIMITS, ResponsesSocket, type WebSocketLimits } from './responses-websocket.ts';
 import type { ResponsesStore } from '../state/responses-store.ts';
 import { compactedItems, compactedResponse, compactionRequestItems, compactThreshold, summaryOf } from '../translate/openai-responses/compaction.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
@@ -48,6 +50,8 @@ export interface ResponsesRouteOptions {
   now?: () => number;
   /** `resp_` + 32 hex digits; random unless a test fixes it. */
   newResponseId?: () => string;
+  /** WebSocket mode's idle and total time per connection (tests shorten them). */
+  websocket?: Partial<WebSocketLimits>;
 }
 
 const randomResponseId = () => `resp_${randomBytes(16).toString('hex')}`;
@@ -172,6 +176,21 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
       const { items, usage } = await compactHistory(request, reply, body, resolved.items, responseId);
       return compactedResponse({ id: responseId, createdAt: Math.floor(now() / 1000), output: items, usage });
     });
+  });
+
+  const websocketLimits: WebSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.websocket };
+  app.route({
+    method: 'GET',
+    url: '/v1/responses',
+    config: { policy: OPENAI_API },
+    schema: { tags: ['openai'], summary: 'WebSocket mode (Upgrade: websocket): response.create events, answered with the streamed server events', response: errors },
+    // A plain GET (no Upgrade) has nothing to answer.
+    handler: async () => {
+      throw invalidRequest('GET /v1/responses is the WebSocket mode of the Responses API: open it with "Upgrade: websocket", or POST /v1/responses');
+    },
+    wsHandler: (socket, request) => {
+      new ResponsesSocket(socket, request, websocketLimits);
+    },
   });
 
   app.get('/v1/responses/:id', {
