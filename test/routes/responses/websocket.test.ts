@@ -188,3 +188,34 @@ t.test('idle timeout, many idle sockets, and the drain closing with 1001 after t
   t.equal(frames.at(-1).type, 'response.completed', 'the response in flight finishes');
   t.equal((await busy.closed).code, 1001, 'then its connection closes');
 });
+
+t.test('a slow reader: the service reads the upstream only as fast as the client takes the frames', async (t) => {
+  const { app, wsUrl, mock } = await setup(t);
+  const piece = 'x'.repeat(128 * 1024);
+  const pieces = 64;
+  const start = { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'glm-4.5', content: [], usage: { input_tokens: 1, output_tokens: 1 } } };
+  mock.setHandler(() => ({
+    kind: 'sse',
+    events: [
+      { data: start },
+      { data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
+      ...Array.from({ length: pieces }, () => ({ data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } } })),
+      { data: { type: 'content_block_stop', index: 0 } },
+      { data: { type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: { output_tokens: 5 } } },
+      { data: { type: 'message_stop' } },
+    ],
+  }));
+  const client = await connect(wsUrl);
+  const raw = (client.socket as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  client.send({ type: 'response.create', model: 'glm-4.5', input: 'Hi' });
+  await client.until('response.output_text.delta');
+  raw.pause();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const [server] = [...app.websocketServer.clients];
+  t.ok(server.bufferedAmount < (pieces * piece.length) / 2, `the service holds ${server.bufferedAmount} bytes for the paused client, not the whole answer`);
+  raw.resume();
+  const frames = await client.until('response.completed');
+  const text = frames.filter((frame) => frame.type === 'response.output_text.delta').map((frame) => frame.delta).join('');
+  t.ok(text.length >= (pieces - 1) * piece.length, 'then the whole answer arrives');
+  client.socket.close();
+});
