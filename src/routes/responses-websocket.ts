@@ -12,7 +12,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ProxyError, toOpenAIError } from '../errors.ts';
 import { SseDecoder } from '../stream/sse-decoder.ts';
-import type { InputItem, ResponseObject } from '../wire/openai-responses.ts';
+import { responseEcho } from '../translate/openai-responses/echo.ts';
+import { ResponsesStreamMachine } from '../translate/openai-responses/stream.ts';
+import { randomBytes } from 'node:crypto';
+import type { InputItem, ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
 
 export interface WebSocketLimits {
   /** A connection with no response running for this long is closed (1000). */
@@ -134,6 +137,10 @@ export class ResponsesSocket {
       body.previous_response_id = unstored.previous;
       body.input = [...unstored.items, ...inputItems(body.input)];
     }
+    if (body.generate === false) {
+      this.warmUp(body);
+      return;
+    }
     const abort = new AbortController();
     this.current = abort;
     try {
@@ -195,6 +202,30 @@ export class ResponsesSocket {
       if (this.closed) return;
     }
     if (finished !== null) this.remember(body, finished);
+  }
+
+  /**
+   * `generate: false` (OpenAI's WebSocket-mode warm-up, which Codex sends first): no model call; an empty
+   * completed response whose id the next response.create continues from, with this request's input as its turn.
+   */
+  private warmUp(body: Record<string, unknown>): void {
+    const request = body as ResponsesRequest;
+    const model = typeof request.model === 'string' ? request.model : '';
+    const machine = new ResponsesStreamMachine({
+      responseId: `resp_${randomBytes(16).toString('hex')}`,
+      createdAt: Math.floor(Date.now() / 1000),
+      echo: responseEcho(request),
+      fallbackModel: model,
+      responseFormatTool: null,
+    });
+    const emit = (event: unknown): void => this.send(JSON.stringify(event));
+    machine.handle({ type: 'message_start', message: { id: '', model, usage: { input_tokens: 0, output_tokens: 0 } } }, emit);
+    machine.handle({ type: 'message_delta', delta: { stop_reason: 'end_turn' } }, emit);
+    machine.handle({ type: 'message_stop' }, emit);
+    const response = machine.response;
+    if (response === null) return;
+    const previous = typeof body.previous_response_id === 'string' ? body.previous_response_id : null;
+    this.unstored = { id: response.id, previous, items: inputItems(body.input) };
   }
 
   /** Keeps a store:false response for previous_response_id on this connection (a stored one is in the store). */

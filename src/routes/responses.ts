@@ -32,10 +32,10 @@ import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../
 import { pageOf, type PageQuery } from '../state/paging.ts';
 import { DEFAULT_WEBSOCKET_LIMITS, ResponsesSocket, type WebSocketLimits } from './responses-websocket.ts';
 import type { ResponsesStore } from '../state/responses-store.ts';
-import { compactedItems, compactedResponse, compactionRequestItems, compactThreshold, summaryOf } from '../translate/openai-responses/compaction.ts';
+import { compactedItems, compactedResponse, compactionAnswer, compactionRequestItems, compactThreshold, hasCompactionTrigger, summaryOf, withoutTriggers } from '../translate/openai-responses/compaction.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
 import { outputItemId } from '../translate/openai-responses/ids.ts';
-import { ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
+import { encodeResponsesEvent, ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
 import { translateResponsesRequest, type ResponsesTranslationRules, type TranslatedResponsesRequest } from '../translate/openai-responses/request.ts';
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
@@ -96,6 +96,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
+    if (hasCompactionTrigger(job.resolved.own)) return compactionTriggered(job);
     const { call, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: job.body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
@@ -138,6 +139,26 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     // Stored as this response's input: the compaction item cuts the chain there, so continuing from it works.
     const resolved: ResolvedInput = { items, own: items as StoredInputItem[] };
     return { ...job, resolved, translated: translateResponsesRequest(job.body, items, rules) };
+  }
+
+  /**
+   * A compaction_trigger item (remote compaction v2: Codex with `remote_compaction = "v2"`): the history before
+   * it is compacted, and the response's one output item is the compaction item (streamed as its events too).
+   */
+  async function compactionTriggered(job: ResponseJob): Promise<unknown> {
+    const { request, reply } = job;
+    const { items, usage } = await compactHistory(request, reply, job.body, withoutTriggers(job.resolved.items), job.responseId);
+    const { response, events } = compactionAnswer({
+      responseId: job.responseId,
+      createdAt: Math.floor(now() / 1000),
+      echo: responseEcho(job.body),
+      fallbackModel: job.translated.body.model,
+      responseFormatTool: null,
+    }, items.at(-1)!, usage);
+    await keep(job, response);
+    if (!job.translated.stream) return response;
+    reply.header('cache-control', 'no-cache').type('text/event-stream');
+    return reply.send(events.map(encodeResponsesEvent).join(''));
   }
 
   const errors = { '4xx': openAIErrorRef, '5xx': openAIErrorRef };

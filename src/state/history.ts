@@ -50,8 +50,8 @@ async function conversation(store: ResponsesStore, owner: string, previousId: st
   const items: InputItem[] = [];
   for (const record of chain.reverse()) {
     // A compaction item stands for everything before it: the history it summarised is not sent again.
-    if (record.input.some(isCompaction)) items.length = 0;
-    for (const item of record.input) items.push(item);
+    if (record.input.some(isCompaction) || record.response.output.some((item) => isCompaction(item as InputItem))) items.length = 0;
+    if (!record.response.output.some((item) => isCompaction(item as InputItem))) for (const item of record.input) items.push(item);
     for (const item of record.response.output) items.push(item as InputItem);
   }
   return items;

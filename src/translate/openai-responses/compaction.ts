@@ -4,8 +4,8 @@
 // user turn (input.ts). What OpenAI returns is kept: every user message of the history, then one compaction
 // item. The encoding is versioned by its prefix, as reasoning items are (encrypted-reasoning.ts).
 import type { AnthropicResponse, AnthropicUsage } from '../../wire/anthropic.ts';
-import type { InputItem } from '../../wire/openai-responses.ts';
-import { responsesUsageFrom } from './stream.ts';
+import type { InputItem, ResponseObject, ResponsesStreamEvent } from '../../wire/openai-responses.ts';
+import { ResponsesStreamMachine, responsesUsageFrom, type ResponsesStreamOptions } from './stream.ts';
 
 /** Version prefix of the compaction items this service writes. */
 const PREFIX_V1 = 'apc1.';
@@ -86,4 +86,36 @@ export function compactThreshold(contextManagement: unknown): number | null {
 /** The answer of POST /v1/responses/compact, as OpenAI documents it (object `response.compaction`). */
 export function compactedResponse(fields: { id: string; createdAt: number; output: InputItem[]; usage: AnthropicUsage | null | undefined }): Record<string, unknown> {
   return { id: fields.id, object: 'response.compaction', created_at: fields.createdAt, output: fields.output, usage: responsesUsageFrom(fields.usage) };
+}
+
+/** A `compaction_trigger` input item (remote compaction v2, as Codex sends it): compact here, answer with the item. */
+export function hasCompactionTrigger(items: readonly InputItem[]): boolean {
+  return items.some((item) => item?.type === 'compaction_trigger');
+}
+
+/** The items a compaction_trigger asks to compact: everything but the trigger itself. */
+export function withoutTriggers(items: readonly InputItem[]): InputItem[] {
+  return items.filter((item) => item?.type !== 'compaction_trigger');
+}
+
+/**
+ * A response whose output is the one compaction item, and the events that stream it: the machine's own
+ * created / in_progress / completed (an empty answer), with the item's added and done events between them.
+ */
+export function compactionAnswer(options: ResponsesStreamOptions, item: InputItem, usage: AnthropicUsage | null | undefined): { response: ResponseObject; events: ResponsesStreamEvent[] } {
+  const machine = new ResponsesStreamMachine(options);
+  const events: ResponsesStreamEvent[] = [];
+  const emit = (event: ResponsesStreamEvent): void => void events.push(event);
+  machine.handle({ type: 'message_start', message: { id: '', model: options.fallbackModel, usage: usage ?? null } }, emit);
+  machine.handle({ type: 'message_delta', delta: { stop_reason: 'end_turn' }, usage: usage ?? undefined }, emit);
+  machine.handle({ type: 'message_stop' }, emit);
+  const response = { ...machine.response!, output: [item] } as ResponseObject;
+  const last = events.pop()!;
+  events.push(
+    { type: 'response.output_item.added', sequence_number: 0, output_index: 0, item },
+    { type: 'response.output_item.done', sequence_number: 0, output_index: 0, item },
+    { ...last, response },
+  );
+  events.forEach((event, index) => (event.sequence_number = index));
+  return { response, events };
 }
