@@ -204,7 +204,11 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     method: 'GET',
     url: '/v1/responses',
     config: { policy: OPENAI_API },
-    schema: { tags: ['openai'], summary: 'WebSocket mode (Upgrade: websocket): response.create events, answered with the streamed server events', response: errors },
+    schema: {
+      tags: ['openai'],
+      summary: 'WebSocket mode (Upgrade: websocket): response.create events, answered with the streamed server events',
+      response: { 101: { description: 'Switching Protocols: the connection is a WebSocket from here on', type: 'null' }, ...errors },
+    },
     // A plain GET (no Upgrade) has nothing to answer.
     handler: async () => {
       throw invalidRequest('GET /v1/responses is the WebSocket mode of the Responses API: open it with "Upgrade: websocket", or POST /v1/responses');
