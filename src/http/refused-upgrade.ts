@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 export function endRefusedUpgrade(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-  if (typeof request.headers.upgrade === 'string') {
+  if ((request.raw as { upgrade?: boolean }).upgrade === true) {
     // A hijacked reply (the upgrade went ahead) never finishes.
     reply.raw.once('finish', () => request.raw.socket?.end());
   }
