@@ -113,3 +113,26 @@ t.test('context_management compacts on create when the input passes compact_thre
   t.ok(chained.some((text) => text.includes(SUMMARY)) && chained.includes('answer 3') && chained.includes('And then?'));
   t.notOk(chained.includes('answer 1'));
 });
+
+t.test('a compaction_trigger item: the response is the one compaction item, streamed or not; the chain starts there', async (t) => {
+  const { client, mock } = await setup(t);
+  const first = await client.responses.create({ model: 'glm-4.5', input: 'I want to go to Oslo by train.' });
+  const trigger = { type: 'compaction_trigger' } as unknown as OpenAI.Responses.ResponseInputItem;
+  const whole = await client.responses.create({ model: 'glm-4.5', previous_response_id: first.id, input: [trigger] });
+  t.strictSame(whole.output.map((item) => item.type), ['compaction']);
+  t.equal(decodeCompaction((whole.output[0] as { encrypted_content?: string }).encrypted_content), SUMMARY);
+  t.ok(isCompactionRequest(mock.requests.at(-1)!) && texts(mock.requests.at(-1)!).includes('answer 1'), 'the history before the trigger was summarised');
+
+  const types: string[] = [];
+  const stream = client.responses.stream({ model: 'glm-4.5', previous_response_id: first.id, input: [trigger] });
+  stream.on('event', (event) => types.push(event.type));
+  const streamed = await stream.finalResponse();
+  t.strictSame(types, ['response.created', 'response.in_progress', 'response.output_item.added', 'response.output_item.done', 'response.completed']);
+  t.strictSame(streamed.output.map((item) => item.type), ['compaction']);
+
+  const next = await client.responses.create({ model: 'glm-4.5', previous_response_id: whole.id, input: 'Which station?' });
+  t.equal(next.output_text, 'answer 2');
+  const sent = texts(mock.requests.at(-1)!);
+  t.ok(sent.some((text) => text.includes(SUMMARY)) && sent.includes('Which station?'));
+  t.notOk(sent.includes('answer 1') || sent.includes('I want to go to Oslo by train.'), 'the compacted turns are not sent again');
+});
