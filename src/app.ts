@@ -2,6 +2,7 @@
 // depend on (fastify-plugin checks it); what each route wants from them it declares itself (route-policy.ts).
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
+import websocket from '@fastify/websocket';
 import { configSecrets, type Config } from './config.ts';
 import { createLogger, liveSecretsOf, logHealthOf, type Logger } from './logging.ts';
 import { ProxyError } from './errors.ts';
@@ -14,6 +15,7 @@ import { createLifecycle, lifecyclePlugin, type Lifecycle } from './http/lifecyc
 import { loadSheddingPlugin } from './http/load-shedding.ts';
 import { Metrics, combineObservers, metricsPlugin } from './http/metrics.ts';
 import { openApiPlugin } from './http/openapi.ts';
+import { endRefusedUpgrade } from './http/refused-upgrade.ts';
 import { requestContextPlugin, requestIdFor } from './http/request-context.ts';
 import { routePolicyPlugin } from './http/route-policy.ts';
 import { secretsPlugin } from './http/secrets.ts';
@@ -100,6 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => upstreams.close());
 
   await app.register(routePolicyPlugin);
+  app.addHook('onRequest', endRefusedUpgrade);
   await app.register(requestContextPlugin);
   // Off (no hook at all) unless an OTLP endpoint is set; the provider is the app's, shut down with it.
   const tracing = deps.tracing ?? (config.tracing === null ? null : tracingFromConfig(config.tracing, VERSION));
@@ -122,6 +125,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // Only JSON bodies are accepted: anything else is a 415 in the route's error shape.
   app.removeContentTypeParser('text/plain');
   await app.register(jsonLimitsPlugin);
+  // WebSocket mode of the Responses API: a client event is a request body, bounded as one (1009 beyond).
+  await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes, perMessageDeflate: false } });
 
   const responsesStore = deps.responses?.store ?? createResponsesStore(config, logger, metrics.storeObserver);
   app.addHook('onClose', async () => responsesStore.close());

@@ -23,6 +23,10 @@ const unavailable = { status: 503, openai: 'server_error', anthropic: 'overloade
 export const ERROR_CATALOGUE = {
   // The request itself (400 unless said otherwise).
   invalid_request: badRequest,
+  // WebSocket mode (OpenAI's WebSocket-mode guide names these): a connection past its time limit, an event
+  // that is not response.create.
+  websocket_connection_limit_reached: badRequest,
+  unknown_event_type: badRequest,
   invalid_json: badRequest,
   invalid_url: badRequest,
   invalid_image_url: badRequest,

@@ -6,7 +6,7 @@ import { ConfigError, configSecrets, loadConfig, readConfigFile, type Config } f
 import { ConfigReloader } from './config-reload.ts';
 import { createLogger, liveSecretsOf, logHealthOf } from './logging.ts';
 import type { RoutingTable } from './routing.ts';
-import { cutOpenStreams, waitForIdle } from './http/lifecycle.ts';
+import { cutOpenStreams, startDrain, waitForIdle } from './http/lifecycle.ts';
 
 // stderr can fail too (its reader gone, a full disk when it is redirected to a file): never a crash.
 process.stderr.on('error', () => undefined);
@@ -80,7 +80,8 @@ async function drainAndExit(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   const lifecycle = app.lifecycle;
-  lifecycle.draining = true;
+  // WebSocket connections close (1001) as soon as their response in flight, if any, is over.
+  startDrain(lifecycle);
   reloader?.close();
   // Idle keep-alive connections go now, not at the end of the drain: a client then opens its next one
   // elsewhere. Answers from now on close theirs (lifecycle.ts); those that began earlier leave theirs idle

@@ -24,10 +24,18 @@ export interface Lifecycle {
   readonly awaitingUpstream: Set<OpenStream>;
   /** API requests not yet answered in full. */
   inFlight: number;
+  /** Told when a drain starts: long-lived connections (WebSocket mode) close once their work is done. */
+  readonly drainListeners: Set<() => void>;
 }
 
 export function createLifecycle(now: number = Date.now()): Lifecycle {
-  return { draining: false, startedAt: now, openStreams: new Set(), awaitingUpstream: new Set(), inFlight: 0 };
+  return { draining: false, startedAt: now, openStreams: new Set(), awaitingUpstream: new Set(), inFlight: 0, drainListeners: new Set() };
+}
+
+/** Starts the drain: new API requests are refused from here on, and long-lived connections are told. */
+export function startDrain(lifecycle: Lifecycle): void {
+  lifecycle.draining = true;
+  for (const listener of [...lifecycle.drainListeners]) listener();
 }
 
 /** Cuts every open stream and every request still waiting on the upstream; returns how many were cut. */

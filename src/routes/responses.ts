@@ -1,9 +1,11 @@
 // The OpenAI Responses API in front of the upstream Messages API:
+//   GET    /v1/responses (Upgrade)         WebSocket mode: response.create events, answered as over SSE (responses-websocket.ts)
 //   POST   /v1/responses                   resolve state -> translate -> call the upstream -> translate back (or stream)
 //   GET    /v1/responses/{id}              a stored response
 //   DELETE /v1/responses/{id}
 //   GET    /v1/responses/{id}/input_items  the input items a stored response was made from
 //   POST   /v1/responses/input_tokens      the upstream count (or the local estimate) of a request's input
+//   POST   /v1/responses/compact           the history summarised by the routed model into a compaction item
 // State lives behind the ResponsesStore interface, scoped to a hash of the client's credential.
 import { randomBytes } from 'node:crypto';
 import fp from 'fastify-plugin';
@@ -16,6 +18,7 @@ import { OPENAI_API } from '../http/route-policy.ts';
 import { serveClient, startCallRecord } from '../http/upstream-call.ts';
 import { openAIErrorRef } from '../schemas/common.ts';
 import {
+  compactedResponseSchema,
   deletedResponseSchema,
   inputItemsListSchema,
   inputItemsQuerySchema,
@@ -24,16 +27,22 @@ import {
   responseObjectSchema,
   responsesRequestSchema,
 } from '../schemas/responses.ts';
+import { invalidRequest, ProxyError } from '../errors.ts';
 import { ownerOf, resolveInput, responseNotFound, type ResolvedInput } from '../state/history.ts';
 import { pageOf, type PageQuery } from '../state/paging.ts';
+import { DEFAULT_WEBSOCKET_LIMITS, ResponsesSocket, type WebSocketLimits } from './responses-websocket.ts';
 import type { ResponsesStore } from '../state/responses-store.ts';
+import { compactedItems, compactedResponse, compactionAnswer, compactionRequestItems, compactThreshold, hasCompactionTrigger, summaryOf, withoutTriggers } from '../translate/openai-responses/compaction.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
-import { ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
+import { outputItemId } from '../translate/openai-responses/ids.ts';
+import { encodeResponsesEvent, ResponsesSseTranslator } from '../translate/openai-responses/sse-translator.ts';
 import { translateResponsesRequest, type ResponsesTranslationRules, type TranslatedResponsesRequest } from '../translate/openai-responses/request.ts';
 import { responseFromMessage } from '../translate/openai-responses/response.ts';
 import type { ResponsesStreamOptions } from '../translate/openai-responses/stream.ts';
 import { clientKeyOf } from '../upstream/client-key.ts';
-import type { ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
+import type { StoredInputItem } from '../state/responses-store.ts';
+import type { AnthropicUsage } from '../wire/anthropic.ts';
+import type { InputItem, ResponseObject, ResponsesRequest } from '../wire/openai-responses.ts';
 
 export interface ResponsesRouteOptions {
   store: ResponsesStore;
@@ -41,6 +50,8 @@ export interface ResponsesRouteOptions {
   now?: () => number;
   /** `resp_` + 32 hex digits; random unless a test fixes it. */
   newResponseId?: () => string;
+  /** WebSocket mode's idle and total time per connection (tests shorten them). */
+  websocket?: Partial<WebSocketLimits>;
 }
 
 const randomResponseId = () => `resp_${randomBytes(16).toString('hex')}`;
@@ -85,6 +96,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
+    if (hasCompactionTrigger(job.resolved.own)) return compactionTriggered(job);
     const { call, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: job.body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
@@ -105,6 +117,51 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     return response;
   }
 
+  /**
+   * The history summarised by the routed upstream model (the request's model, instructions and reasoning; no
+   * tools called, no structured output), as OpenAI's compacted items: the user messages, then one compaction item.
+   */
+  async function compactHistory(request: FastifyRequest, reply: FastifyReply, body: ResponsesRequest, history: readonly InputItem[], responseId: string): Promise<{ items: InputItem[]; usage: AnthropicUsage | null | undefined }> {
+    const summarising: ResponsesRequest = { ...body, stream: false, tool_choice: 'none', text: null, previous_response_id: null, store: false };
+    const translated = translateResponsesRequest(summarising, compactionRequestItems(history), rules);
+    const { message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: body.reasoning?.effort });
+    const answer = await message();
+    const summary = summaryOf(answer);
+    if (summary === '') throw new ProxyError('upstream_invalid_response', 'The upstream model wrote no summary for the compaction');
+    return { items: compactedItems(history, summary, outputItemId(responseId, 'cmp', 0)), usage: answer.usage };
+  }
+
+  /** Automatic compaction (context_management): the resolved input, compacted first when it passes the threshold. */
+  async function withinThreshold(job: ResponseJob): Promise<ResponseJob> {
+    const threshold = compactThreshold(job.body.context_management);
+    if (threshold === null) return job;
+    if (estimateInputTokens(job.translated.body as unknown as Record<string, unknown>, await tokenizer()) <= threshold) return job;
+    const { items } = await compactHistory(job.request, job.reply, job.body, job.resolved.items, job.responseId);
+    // Stored as this response's input: the compaction item cuts the chain there, so continuing from it works.
+    const resolved: ResolvedInput = { items, own: items as StoredInputItem[] };
+    return { ...job, resolved, translated: translateResponsesRequest(job.body, items, rules) };
+  }
+
+  /**
+   * A compaction_trigger item (remote compaction v2: Codex with `remote_compaction = "v2"`): the history before
+   * it is compacted, and the response's one output item is the compaction item (streamed as its events too).
+   */
+  async function compactionTriggered(job: ResponseJob): Promise<unknown> {
+    const { request, reply } = job;
+    const { items, usage } = await compactHistory(request, reply, job.body, withoutTriggers(job.resolved.items), job.responseId);
+    const { response, events } = compactionAnswer({
+      responseId: job.responseId,
+      createdAt: Math.floor(now() / 1000),
+      echo: responseEcho(job.body),
+      fallbackModel: job.translated.body.model,
+      responseFormatTool: null,
+    }, items.at(-1)!, usage);
+    await keep(job, response);
+    if (!job.translated.stream) return response;
+    reply.header('cache-control', 'no-cache').type('text/event-stream');
+    return reply.send(events.map(encodeResponsesEvent).join(''));
+  }
+
   const errors = { '4xx': openAIErrorRef, '5xx': openAIErrorRef };
 
   app.post('/v1/responses', {
@@ -121,7 +178,45 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
     const responseId = newResponseId();
     const resolved = await resolveInput(body, store, owner, responseId);
     const translated = translateResponsesRequest(body, resolved.items, rules);
-    return serveClient(request, reply, () => answer({ request, reply, body, owner, responseId, resolved, translated }));
+    return serveClient(request, reply, async () => answer(await withinThreshold({ request, reply, body, owner, responseId, resolved, translated })));
+  });
+
+  app.post('/v1/responses/compact', {
+    config: { policy: OPENAI_API },
+    schema: {
+      tags: ['openai'],
+      summary: 'Compact a conversation: the routed model summarises it into a compaction item to send back as input',
+      body: responsesRequestSchema,
+      response: { 200: compactedResponseSchema, ...errors },
+    },
+  }, async (request, reply) => {
+    const body = (request.body ?? {}) as ResponsesRequest;
+    if (typeof body.model !== 'string' || body.model === '') throw invalidRequest("'model' is required", 'model');
+    const responseId = newResponseId();
+    const resolved = await resolveInput(body, store, ownerFor(request), responseId);
+    return serveClient(request, reply, async () => {
+      const { items, usage } = await compactHistory(request, reply, body, resolved.items, responseId);
+      return compactedResponse({ id: responseId, createdAt: Math.floor(now() / 1000), output: items, usage });
+    });
+  });
+
+  const websocketLimits: WebSocketLimits = { ...DEFAULT_WEBSOCKET_LIMITS, ...options.websocket };
+  app.route({
+    method: 'GET',
+    url: '/v1/responses',
+    config: { policy: OPENAI_API },
+    schema: {
+      tags: ['openai'],
+      summary: 'WebSocket mode (Upgrade: websocket): response.create events, answered with the streamed server events',
+      response: { 101: { description: 'Switching Protocols: the connection is a WebSocket from here on', type: 'null' }, ...errors },
+    },
+    // A plain GET (no Upgrade) has nothing to answer.
+    handler: async () => {
+      throw invalidRequest('GET /v1/responses is the WebSocket mode of the Responses API: open it with "Upgrade: websocket", or POST /v1/responses');
+    },
+    wsHandler: (socket, request) => {
+      new ResponsesSocket(socket, request, websocketLimits);
+    },
   });
 
   app.get('/v1/responses/:id', {

@@ -44,6 +44,7 @@ export const responsesRequestSchema = {
     store: { ...nullable('boolean'), description: 'Default true: kept for previous_response_id, GET and DELETE' },
     metadata: { ...nullable('object'), additionalProperties: { type: 'string' } },
     previous_response_id: nullable('string'),
+    context_management: { description: 'Compaction: [{type: "compaction", compact_threshold}] compacts the history first when the input passes the threshold' },
     include: { ...nullable('array'), items: { type: 'string' } },
     stream: nullable('boolean'),
     user: nullable('string'),
@@ -68,6 +69,20 @@ export const responseObjectSchema = {
     usage: { ...nullable('object'), additionalProperties: true },
   },
   required: ['id', 'object', 'created_at', 'status', 'model', 'output'],
+} as const;
+
+/** POST /v1/responses/compact: the user messages of the history, then one compaction item. */
+export const compactedResponseSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    id: { type: 'string' },
+    object: { type: 'string', enum: ['response.compaction'] },
+    created_at: { type: 'integer' },
+    output: { type: 'array', items: outputItem },
+    usage: { type: 'object', additionalProperties: true },
+  },
+  required: ['id', 'object', 'created_at', 'output', 'usage'],
 } as const;
 
 export const responseIdParamsSchema = {

@@ -32,6 +32,8 @@ function idOf(item: InputItem): string | null {
   return typeof id === 'string' && id !== '' ? id : null;
 }
 
+const isCompaction = (item: InputItem): boolean => item?.type === 'compaction';
+
 /** The stored conversation up to and including `previousId`, oldest first. */
 async function conversation(store: ResponsesStore, owner: string, previousId: string): Promise<InputItem[]> {
   const chain: StoredResponse[] = [];
@@ -47,9 +49,12 @@ async function conversation(store: ResponsesStore, owner: string, previousId: st
   }
   const items: InputItem[] = [];
   for (const record of chain.reverse()) {
-    for (const item of record.input) items.push(item);
-    // An output item is an input item too (it passes the item schema); its interface has no index signature.
-    for (const item of record.response.output) items.push(item as unknown as InputItem);
+    // A compaction item stands for everything before it: the history it summarised is not sent again.
+    // (An output item is an input item too: it passes the item schema; its interface has no index signature.)
+    const output = record.response.output.map((item) => item as unknown as InputItem);
+    if (record.input.some(isCompaction) || output.some(isCompaction)) items.length = 0;
+    if (!output.some(isCompaction)) for (const item of record.input) items.push(item);
+    for (const item of output) items.push(item);
   }
   return items;
 }
@@ -109,5 +114,5 @@ export async function resolveInput(request: ResponsesRequest, store: ResponsesSt
     known.set(withId.id, withId);
     own.push(withId);
   }
-  return { items: [...items, ...own], own };
+  return { items: own.some(isCompaction) ? own : [...items, ...own], own };
 }

@@ -17,14 +17,18 @@ t.test('every route is documented with schemas', async (t) => {
     ['get', '/v1/models'], ['get', '/v1/models/{id}'],
     ['post', '/v1/chat/completions'], ['post', '/v1/messages'], ['post', '/v1/messages/count_tokens'],
     ['post', '/v1/responses'], ['get', '/v1/responses/{id}'], ['delete', '/v1/responses/{id}'], ['get', '/v1/responses/{id}/input_items'], ['post', '/v1/responses/input_tokens'],
+    ['post', '/v1/responses/compact'], ['get', '/v1/responses'],
   ];
+  /** Answered with 101 Switching Protocols, not 200: the WebSocket mode of the Responses API. */
+  const upgrades = new Set(['get /v1/responses']);
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
   t.same(documented.sort(), expected.map(([m, p]) => `${m} ${p}`).sort(), 'exactly the served routes (docs and openapi.json hidden)');
 
   for (const [method, path] of expected) {
     const op = doc.paths[path][method];
     t.ok(op.summary, `${method} ${path} has a summary`);
-    t.ok(op.responses?.['200'], `${method} ${path} documents its 200 answer`);
+    if (upgrades.has(`${method} ${path}`)) t.ok(op.responses?.['101'], `${method} ${path} documents its 101 answer`);
+    else t.ok(op.responses?.['200'], `${method} ${path} documents its 200 answer`);
     if (method === 'post') {
       t.ok(op.requestBody?.content?.['application/json']?.schema, `${method} ${path} documents its body`);
       t.ok(op.responses['4XX'] && op.responses['5XX'], `${method} ${path} documents its errors`);

@@ -4,7 +4,7 @@
 
 const ITEM_ID = /^[a-z]+_([0-9a-f]{32})_i?\d+$/;
 
-export type OutputItemPrefix = 'msg' | 'fc' | 'ctc' | 'rs';
+export type OutputItemPrefix = 'msg' | 'fc' | 'ctc' | 'rs' | 'cmp';
 
 /** An id for output item `index` of a response. */
 export function outputItemId(responseId: string, prefix: OutputItemPrefix, index: number): string {

@@ -4,7 +4,7 @@
 // `instructions`; function_call / custom_tool_call -> assistant tool_use (id = call_id, cleaned as chat's
 // ids are: openai-common/tool-calls.ts); their outputs -> user tool_result ahead of any text; reasoning items
 // -> the thinking blocks they carry (else left out); consecutive same-role turns are merged
-// (anthropic/turns.ts).
+// (anthropic/turns.ts); a compaction item -> its summary as a user turn (compaction.ts).
 import { ProxyError, invalidRequest } from '../../errors.ts';
 import { TurnBuilder } from '../anthropic/turns.ts';
 import { textBlock, type ContentContext } from '../openai-common/content.ts';
@@ -13,6 +13,7 @@ import { ToolCallIds, historyToolName, toolInput } from '../openai-common/tool-c
 import type { AnthropicMessage, DocumentBlock, ImageBlock, TextBlock, ToolResultBlock } from '../../wire/anthropic.ts';
 import type { InputItem } from '../../wire/openai-responses.ts';
 import { contentBlocks, textOnly } from './content.ts';
+import { decodeCompaction, expandedSummary } from './compaction.ts';
 import { decodeReasoning } from './encrypted-reasoning.ts';
 import { upstreamToolName, type TranslatedTools } from './tools.ts';
 
@@ -23,7 +24,7 @@ export interface TranslatedInput {
 }
 
 /** Item types with no Anthropic counterpart (hosted-tool calls and their outputs): left out. */
-const HOSTED_ITEM = /^(web_search_call|file_search_call|computer_call|computer_call_output|code_interpreter_call|image_generation_call|local_shell_call|local_shell_call_output|shell_call|shell_call_output|apply_patch_call|apply_patch_call_output|mcp_.*|tool_search_.*|compaction.*|program.*|additional_tools|configuration_update)$/;
+const HOSTED_ITEM = /^(web_search_call|file_search_call|computer_call|computer_call_output|code_interpreter_call|image_generation_call|local_shell_call|local_shell_call_output|shell_call|shell_call_output|apply_patch_call|apply_patch_call_output|mcp_.*|tool_search_.*|compaction_.*|program.*|additional_tools|configuration_update)$/;
 
 function toolResult(item: Record<string, unknown>, param: string, context: ContentContext, ids: ToolCallIds): ToolResultBlock {
   const result: ToolResultBlock = { type: 'tool_result', tool_use_id: ids.result(callId(item, param)) };
@@ -111,6 +112,12 @@ export function translateInput(
         // Thinking goes first in its assistant turn, as Anthropic requires when tool calls follow.
         const block = decodeReasoning(item.encrypted_content);
         if (block) turns.add('assistant', [block], []);
+        break;
+      }
+      case 'compaction': {
+        // The summary of the history it replaced, as context; another service's item carries nothing we can read.
+        const summary = decodeCompaction(item.encrypted_content);
+        if (summary !== null) turns.add('user', [], [{ type: 'text', text: expandedSummary(summary) }]);
         break;
       }
       case 'item_reference':

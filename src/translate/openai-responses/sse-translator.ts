@@ -6,7 +6,7 @@ import { AnthropicSseTransform } from '../anthropic/sse-transform.ts';
 import { ResponsesStreamMachine, type ResponsesEmit, type ResponsesStreamOptions, type ResponsesStreamStatus } from './stream.ts';
 
 /** One Responses event as SSE: its type as the event name, the whole event as data. */
-function encodeResponsesEvent(event: ResponsesStreamEvent): string {
+export function encodeResponsesEvent(event: ResponsesStreamEvent): string {
   return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 

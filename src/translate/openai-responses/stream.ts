@@ -86,7 +86,7 @@ const INCOMPLETE_REASONS: Readonly<Record<string, 'max_output_tokens' | 'content
 };
 
 /** Anthropic usage -> Responses usage: input_tokens counts cache reads and writes too, as prompt_tokens does; writes as OpenAI names them. */
-function responsesUsageFrom(usage: AnthropicUsage | null | undefined): ResponsesUsage {
+export function responsesUsageFrom(usage: AnthropicUsage | null | undefined): ResponsesUsage {
   const chat = openAIUsageFrom(usage);
   return {
     input_tokens: chat.prompt_tokens,
