@@ -14,7 +14,7 @@ import { anthropicMessage, MockUpstream } from './helpers/mock-upstream.ts';
 const fileFor = (name: string, baseUrl: string) =>
   `upstreams:\n  ${name}:\n    base_url: ${baseUrl}\n    keys: [{ name: main, key: "\${UPSTREAM_KEY}" }]\n`;
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -64,7 +64,7 @@ t.test('GET /readyz reports the in-process store', async (t) => {
   const { app } = await buildTestApp(t);
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 200);
-  t.strictSame(ready.json(), { status: 'ready', responses_store: { kind: 'memory', status: 'up' } });
+  t.match(ready.json(), { status: 'ready', responses_store: { kind: 'memory', status: 'up' } });
   app.lifecycle.draining = true;
   const draining = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(draining.statusCode, 503);
@@ -80,7 +80,7 @@ t.test('with RESPONSES_STORE_URL the app uses Redis; /readyz stays 200 with the 
   await store.close();
   const up = async () => (await app.inject({ method: 'GET', url: '/readyz' })).json().responses_store?.status === 'up';
   for (let i = 0; i < 100 && !(await up()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  t.strictSame((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', responses_store: { kind: 'redis', status: 'up' } });
+  t.match((await app.inject({ method: 'GET', url: '/readyz' })).json(), { status: 'ready', responses_store: { kind: 'redis', status: 'up' } });
   const metrics = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(await metrics(), /^proxy_responses_store_up 1$/m);
   await redis.kill();
