@@ -6,7 +6,8 @@
 //
 // Usage: npm run bench:held -- [--streams=1000] [--events=100 (x 20 ms)] [--no-nginx] [--json]
 import { request, type IncomingMessage } from 'node:http';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -136,7 +137,7 @@ async function measureColumn(column: Column, mockPort: number): Promise<Row | nu
 
 function table(rows: Row[]): string {
   const lines = [
-    `${streams} streams at once, ${events} events each, one every ${HELD_EVENT_MS} ms`,
+    `${streams} streams at once, ${events} events each, one every ${HELD_EVENT_MS} ms; ${process.version}, ${availableParallelism()} CPUs, load average at the end ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`,
     '',
     '| column | streams complete | run | CPU per relayed event | idle RSS | peak RSS, all held | RSS per held stream |',
     '|---|---|---|---|---|---|---|',
