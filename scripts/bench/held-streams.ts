@@ -45,9 +45,9 @@ async function startMock(): Promise<Server> {
 }
 
 /** The service from dist/ (`npm run bench:held` builds it first), with room for every stream in its upstream pool and connection limit. */
-async function startService(upstreamPort: number): Promise<Server> {
+async function startService(upstreamPort: number, column: Column): Promise<Server> {
   const port = await freePort();
-  const out = openSync(join(RESULTS, 'held-service.log'), 'w');
+  const out = openSync(join(RESULTS, `held-service-${column}.log`), 'w');
   const child = startChild(process.execPath, [...SERVICE_NODE_FLAGS, join(ROOT, 'dist/main.js')], {
     cwd: RESULTS,
     env: {
@@ -68,17 +68,17 @@ async function startService(upstreamPort: number): Promise<Server> {
   return { name: 'this service', port, pid: child.pid!, alive: () => child.exitCode === null, stop: () => stopChild(child, 8000) };
 }
 
-/** One stream to its end; true when it ended the way a healthy one does. Each has its own connection. */
-function holdOne(url: string, scenario: Scenario, signal: AbortSignal): Promise<boolean> {
+/** One stream to its end: 'ok' when it ended the way a healthy one does, else its status or error. Each has its own connection. */
+function holdOne(url: string, scenario: Scenario, signal: AbortSignal): Promise<string> {
   return new Promise((done) => {
     const req = request(url, { method: 'POST', headers: scenario.headers, agent: false, signal }, (res: IncomingMessage) => {
       let tail = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (tail = (tail + chunk).slice(-200)));
-      res.on('end', () => done(res.statusCode === 200 && tail.includes(scenario.expect)));
-      res.on('error', () => done(false));
+      res.on('end', () => done(res.statusCode !== 200 ? `HTTP ${res.statusCode}` : tail.includes(scenario.expect) ? 'ok' : 'cut short'));
+      res.on('error', (error) => done(error.message));
     });
-    req.on('error', () => done(false));
+    req.on('error', (error) => done(error.message));
     req.end(scenario.body);
   });
 }
@@ -93,7 +93,9 @@ async function holdMany(server: Server, scenario: Scenario, count: number) {
   const started = Date.now();
   const results = await Promise.all(Array.from({ length: count }, () => holdOne(url, scenario, signal)));
   clearInterval(sampler);
-  return { ok: results.filter(Boolean).length, seconds: (Date.now() - started) / 1000, cpuMs: cpuMsOf(server.pid) - cpuBefore, peakRssMb };
+  const failures = new Map<string, number>();
+  for (const result of results) if (result !== 'ok') failures.set(result, (failures.get(result) ?? 0) + 1);
+  return { ok: count - [...failures.values()].reduce((sum, n) => sum + n, 0), failures, seconds: (Date.now() - started) / 1000, cpuMs: cpuMsOf(server.pid) - cpuBefore, peakRssMb };
 }
 
 interface Row {
@@ -107,7 +109,7 @@ interface Row {
 }
 
 async function measureColumn(column: Column, mockPort: number): Promise<Row | null> {
-  const server = column === 'nginx' ? await startNginx(mockPort) : column === 'bare' ? await startBareRelay(mockPort, [...SERVICE_NODE_FLAGS], join(RESULTS, 'held-bare.log'), join(RESULTS, 'js'), SERVICE_ENV) : await startService(mockPort);
+  const server = column === 'nginx' ? await startNginx(mockPort) : column === 'bare' ? await startBareRelay(mockPort, [...SERVICE_NODE_FLAGS], join(RESULTS, 'held-bare.log'), join(RESULTS, 'js'), SERVICE_ENV) : await startService(mockPort, column);
   if ('skipped' in server) {
     log(`${column}: skipped: ${server.skipped}`);
     return null;
@@ -128,7 +130,7 @@ async function measureColumn(column: Column, mockPort: number): Promise<Row | nu
       peakRssMb: run.peakRssMb,
       kbPerStream: ((run.peakRssMb - idleRssMb) * 1024) / streams,
     };
-    log(`${column}: ${run.ok}/${streams} streams complete in ${run.seconds.toFixed(1)} s, ${row.cpuUsPerEvent.toFixed(2)} µs CPU per event, ${row.kbPerStream.toFixed(1)} KB per held stream`);
+    log(`${column}: ${run.ok}/${streams} streams complete in ${run.seconds.toFixed(1)} s${run.failures.size ? ` (failed: ${[...run.failures].map(([why, n]) => `${n} ${why}`).join(', ')})` : ''}, ${row.cpuUsPerEvent.toFixed(2)} µs CPU per event, ${row.kbPerStream.toFixed(1)} KB per held stream`);
     return row;
   } finally {
     await server.stop();
