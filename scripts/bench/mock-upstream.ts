@@ -3,11 +3,12 @@
 // the body asks for `"stream": true`) a prebuilt SSE stream written in a few writes. A tag in the request's
 // text picks a larger answer (payloads.ts: `[bench-json-bytes:N]`, `[bench-events:N]`); each shape is built
 // once, on first use: per request the mock only reads the body, looks for the tag and writes buffers.
+// `[bench-held-events:N]` asks for a stream that stays open: N events, one write each, HELD_EVENT_MS apart.
 //
 // Usage: node scripts/bench/mock-upstream.ts [port]   (prints `{"port":N}` on stdout once listening)
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_EVENTS, messageBody, sseText, streamEvents } from './payloads.ts';
+import { DEFAULT_EVENTS, HELD_EVENT_MS, messageBody, sseText, streamEvents } from './payloads.ts';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -47,6 +48,21 @@ function streamWrites(events: number): Buffer[] {
 
 const jsonAnswers = new Map<number, JsonAnswer>();
 const streams = new Map<number, Buffer[]>();
+const heldStreams = new Map<number, Buffer[]>();
+
+/** One event per write, one write every HELD_EVENT_MS, the first at once; stops if the client leaves. */
+function writePaced(response: ServerResponse, writes: Buffer[]): void {
+  let next = 0;
+  const writeNext = () => {
+    if (next === writes.length - 1) {
+      clearInterval(timer);
+      response.end(writes[next]);
+    } else response.write(writes[next++]);
+  };
+  const timer = setInterval(writeNext, HELD_EVENT_MS);
+  response.once('close', () => clearInterval(timer));
+  writeNext();
+}
 const DEFAULT_JSON = jsonAnswer();
 const DEFAULT_STREAM = streamWrites(DEFAULT_EVENTS);
 
@@ -69,6 +85,14 @@ function answer(request: IncomingMessage, response: ServerResponse, body: Buffer
     return;
   }
   if (body.includes(STREAM_TRUE) || body.includes(STREAM_TRUE_SPACED)) {
+    const held = tagged(body, 'held-events');
+    if (held !== undefined) {
+      const writes = heldStreams.get(held) ?? streamEvents(held).map((event) => Buffer.from(sseText(event)));
+      heldStreams.set(held, writes);
+      response.writeHead(200, SSE_HEADERS);
+      writePaced(response, writes);
+      return;
+    }
     const events = tagged(body, 'events');
     let writes = DEFAULT_STREAM;
     if (events !== undefined) {

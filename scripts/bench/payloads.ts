@@ -14,7 +14,12 @@ const ANSWER =
 export interface Shape {
   jsonBytes?: number;
   events?: number;
+  /** A stream of this many events, one every HELD_EVENT_MS (held-streams.ts): a stream that stays open. */
+  heldEvents?: number;
 }
+
+/** The pace of a held stream's events, about a fast model's token rate. */
+export const HELD_EVENT_MS = 20;
 
 /** The default stream: message_start, content_block_start, 45 text deltas, content_block_stop, message_delta, message_stop. */
 export const DEFAULT_EVENTS = 50;
@@ -88,6 +93,7 @@ const QUESTION = 'In two sentences: what does a reverse proxy do, and what shoul
 export function shapeTag(shape: Shape = {}): string {
   if (shape.jsonBytes !== undefined) return ` [bench-json-bytes:${shape.jsonBytes}]`;
   if (shape.events !== undefined) return ` [bench-events:${shape.events}]`;
+  if (shape.heldEvents !== undefined) return ` [bench-held-events:${shape.heldEvents}]`;
   return '';
 }
 

@@ -52,6 +52,7 @@ const OPENAI_FIRST_TOKEN = /"content":"[^"]/;
 export function sizeOf(shape: Shape): string {
   if (shape.jsonBytes !== undefined) return `${shape.jsonBytes / 1024} KB`;
   if (shape.events !== undefined) return `${shape.events} events`;
+  if (shape.heldEvents !== undefined) return `${shape.heldEvents} events, held`;
   return '';
 }
 
@@ -66,7 +67,7 @@ export function scenarioFor(column: Column, kind: Kind, mockPort: number, shape:
     headers['x-portkey-provider'] = 'anthropic';
     headers['x-portkey-custom-host'] = `http://127.0.0.1:${mockPort}/v1`;
   }
-  const suffix = shape.jsonBytes !== undefined ? `-${shape.jsonBytes / 1024}k` : shape.events !== undefined ? `-${shape.events}` : '';
+  const suffix = shape.jsonBytes !== undefined ? `-${shape.jsonBytes / 1024}k` : shape.events !== undefined ? `-${shape.events}` : shape.heldEvents !== undefined ? `-held-${shape.heldEvents}` : '';
   return {
     id: `${column}-${kind}${suffix}`,
     column,
