@@ -40,11 +40,13 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
     path: '/v1/messages',
     body: ({ model, home, target, capabilities }) => {
       const routed = { ...body, model };
-      const fitted = adaptRequest(home ? routed : withoutThinkingHistory(routed), profileFor(target.profile, model, capabilities), openai);
+      const profile = profileFor(target.profile, model, capabilities);
+      const fitted = adaptRequest(home ? routed : withoutThinkingHistory(routed), profile, openai);
       record.dropped = fitted.dropped;
       if (fitted.dropped.length > 0) reply.header(DROPPED_PARAMS_HEADER, fitted.dropped.join(','));
       else reply.removeHeader(DROPPED_PARAMS_HEADER);
-      return JSON.stringify(withPromptCache(fitted.body, request.server.config, target));
+      const { promptCache, promptCacheTtl } = request.server.config;
+      return JSON.stringify(withPromptCache(fitted.body, { mode: promptCache, ttl: promptCacheTtl }, profile));
     },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),
