@@ -176,7 +176,7 @@ export class UpstreamCall {
     this.record.durationMs = Math.round((performance.now() - this.sentAt) * 100) / 100;
     this.record.usage = usage ?? null;
     this.record.stopReason = stopReason ?? null;
-    if (usage) this.request.server.metrics.recordUsage(this.record.model, usage);
+    if (usage) this.request.server.metrics.recordUsage(this.record.model, this.record.upstream, usage);
   }
 
   /**
