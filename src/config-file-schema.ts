@@ -25,6 +25,20 @@ const key = {
   },
 } as const;
 
+const promptCache = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Prompt-cache breakpoints on translated requests (docs/prompt-caching.md). What is left out comes from the level above.',
+  properties: {
+    mode: {
+      type: 'string',
+      enum: ['auto', 'on', 'off'],
+      description: "auto: where the model's capability profile takes cache_control; on: always; off: never. Default: PROMPT_CACHE.",
+    },
+    ttl: { type: 'string', enum: ['5m', '1h'], description: 'The TTL of the breakpoints, where the profile takes one. Default: PROMPT_CACHE_TTL.' },
+  },
+} as const;
+
 const upstream = {
   type: 'object',
   description: 'One Anthropic-protocol endpoint.',
@@ -88,6 +102,7 @@ const upstream = {
       description: 'Requests in flight to this upstream at once (its connection pool). Default: MAX_CONCURRENT_UPSTREAM.',
     },
     anthropic_version: { type: 'string', minLength: 1, description: 'anthropic-version sent when the client sends none. Default: ANTHROPIC_VERSION.' },
+    prompt_cache: { ...promptCache, description: 'Prompt-cache settings for requests to this upstream. Default: the top-level prompt_cache, then PROMPT_CACHE and PROMPT_CACHE_TTL.' },
   },
 } as const;
 
@@ -102,6 +117,7 @@ const route = {
     priority: { type: 'integer', minimum: 0, description: "Lower is tried first. Default: the route's position in the list (0, 1, ...)." },
     weight: { type: 'number', exclusiveMinimum: 0, description: 'Routes of one priority share load by weight. Default 1.' },
     capabilities: { type: 'object', description: "Overrides of the profile's capabilities for this model on this upstream." },
+    prompt_cache: { ...promptCache, description: "Prompt-cache settings for this model on this upstream. Default: the upstream's." },
   },
 } as const;
 
@@ -130,7 +146,7 @@ export const CONFIG_FILE_SCHEMA = {
     admin_key: { type: 'string', minLength: 1, description: 'Reserved (administration API): accepted, not used yet.' },
     client_keys: { type: ['array', 'object'], description: 'Reserved (per-client keys and limits): accepted, not used yet.' },
     prices: { type: 'object', description: 'Reserved (prices per model, for cost metrics): accepted, not used yet.' },
-    prompt_cache: { type: 'object', description: 'Reserved (prompt-cache rules): accepted, not used yet.' },
+    prompt_cache: { ...promptCache, description: 'Prompt-cache settings for every upstream (each may set its own). Default: PROMPT_CACHE and PROMPT_CACHE_TTL.' },
   },
 } as const;
 

@@ -6,7 +6,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import type { Config } from './config.ts';
 import { CONFIG_FILE_SCHEMA } from './config-file-schema.ts';
 import { providerFromBaseUrl, type ProviderName } from './wire/provider.ts';
-import { DEFAULT_QUEUE, environmentTarget, type ModelRoute, type RoutingTable, type UpstreamKey, type UpstreamTarget } from './routing.ts';
+import { DEFAULT_QUEUE, environmentTarget, type ModelRoute, type PromptCacheOverride, type RoutingTable, type UpstreamKey, type UpstreamTarget } from './routing.ts';
 
 /** Every problem of a configuration file, one line each. */
 export class ConfigFileError extends Error {
@@ -34,9 +34,10 @@ interface FileUpstream {
   max_retries?: number;
   max_concurrent?: number;
   anthropic_version?: string;
+  prompt_cache?: PromptCacheOverride;
 }
-interface FileRoute { upstream: string; model: string; priority?: number; weight?: number; capabilities?: Record<string, unknown> }
-interface ConfigFile { upstreams?: Record<string, FileUpstream>; models?: Record<string, FileRoute[]> }
+interface FileRoute { upstream: string; model: string; priority?: number; weight?: number; capabilities?: Record<string, unknown>; prompt_cache?: PromptCacheOverride }
+interface ConfigFile { upstreams?: Record<string, FileUpstream>; models?: Record<string, FileRoute[]>; prompt_cache?: PromptCacheOverride }
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
@@ -74,9 +75,11 @@ export function routingFromFile(text: string, env: Readonly<Record<string, strin
     throw new ConfigFileError([...new Set(problems)]);
   }
   const file = data as ConfigFile;
-  const targets = file.upstreams
+  // The top-level prompt_cache is every upstream's default (the environment's one target included).
+  const targets = (file.upstreams
     ? upstreamOrder(document, file.upstreams).map((name) => targetOf(name, file.upstreams![name]!, base, report))
-    : [environmentTarget(base)];
+    : [environmentTarget(base)]
+  ).map((target) => withPromptCacheDefault(target, file.prompt_cache));
   const models = routesOf(file.models ?? {}, targets.map((target) => target.name), Boolean(file.upstreams), report);
   if (problems.length > 0) throw new ConfigFileError(problems);
   return { targets, models };
@@ -263,7 +266,13 @@ function targetOf(name: string, upstream: FileUpstream, base: Config, report: (p
       maxWaitMs: upstream.queue?.max_wait_ms ?? DEFAULT_QUEUE.maxWaitMs,
       maxLength: upstream.queue?.max_length ?? DEFAULT_QUEUE.maxLength,
     },
+    ...(upstream.prompt_cache === undefined ? {} : { promptCache: upstream.prompt_cache }),
   };
+}
+
+function withPromptCacheDefault(target: UpstreamTarget, fallback: PromptCacheOverride | undefined): UpstreamTarget {
+  if (fallback === undefined) return target;
+  return { ...target, promptCache: { ...fallback, ...target.promptCache } };
 }
 
 /** The base URL without a trailing slash, so that paths append as `${base}/v1/messages`; '' when it is wrong. */
@@ -291,7 +300,11 @@ function routesOf(models: Record<string, FileRoute[]>, upstreams: readonly strin
         report(['models', publicName, index, 'upstream'], `"${route.upstream}" is not one of ${where}`);
       }
       const built: ModelRoute = { upstream: route.upstream, model: route.model, priority: route.priority ?? index, weight: route.weight ?? 1 };
-      return route.capabilities === undefined ? built : { ...built, capabilities: route.capabilities };
+      return {
+        ...built,
+        ...(route.capabilities === undefined ? {} : { capabilities: route.capabilities }),
+        ...(route.prompt_cache === undefined ? {} : { promptCache: route.prompt_cache }),
+      };
     });
   }
   return result;

@@ -63,8 +63,8 @@ export interface Config {
   /** Bound of every command to the shared store (and of each connection attempt). */
   readonly responsesStoreTimeoutMs: number;
   /**
-   * Prompt-cache breakpoints on translated requests (docs/prompt-caching.md): `auto` where the upstream is
-   * known to take cache_control, `on` for any upstream, `off` never.
+   * Prompt-cache breakpoints on translated requests (docs/prompt-caching.md): `auto` where the routed model's
+   * capability profile takes cache_control, `on` for any upstream, `off` never.
    */
   readonly promptCache: PromptCacheMode;
   /** The TTL of those breakpoints, where the upstream takes one. */

@@ -2,7 +2,7 @@
 // reach one Anthropic-protocol endpoint (where it is, which keys go with a request, how long to wait, how much
 // to send at once, which dialect it speaks); the routes say which targets serve a public model name. Built
 // from the environment (one target named default) or the configuration file; the client never reads Config.
-import type { Config } from './config.ts';
+import type { Config, PromptCacheMode } from './config.ts';
 import { providerFromBaseUrl, type ProviderName } from './wire/provider.ts';
 
 /** A key the service holds for a target; its name (never the key) appears in logs, metrics and records. */
@@ -11,6 +11,12 @@ export interface UpstreamKey {
   readonly value: string;
   /** Requests this key may have in flight at once (a z.ai Coding Plan allows one or two); none = unbounded. */
   readonly maxInFlight?: number;
+}
+
+/** Prompt-cache settings of the configuration file (`prompt_cache`); what is absent comes from the level above. */
+export interface PromptCacheOverride {
+  readonly mode?: PromptCacheMode;
+  readonly ttl?: '5m' | '1h';
 }
 
 export interface UpstreamTimeouts {
@@ -48,6 +54,8 @@ export interface UpstreamTarget {
   readonly extraHeaders: Readonly<Record<string, string>>;
   /** When every key is at its maximum in flight, a request waits this long at most, behind this many others. */
   readonly queue: { readonly maxWaitMs: number; readonly maxLength: number };
+  /** Overrides PROMPT_CACHE / PROMPT_CACHE_TTL for requests to this target. */
+  readonly promptCache?: PromptCacheOverride;
 }
 
 /** One way to serve a public model name: a target and the model id it knows the model by. */
@@ -60,6 +68,8 @@ export interface ModelRoute {
   readonly weight: number;
   /** Capability overrides for this model on this upstream (the capability profiles read them). */
   readonly capabilities?: Readonly<Record<string, unknown>>;
+  /** Overrides the target's prompt-cache settings for this model. */
+  readonly promptCache?: PromptCacheOverride;
 }
 
 /** The upstreams and the model routes: from the configuration file, or the environment's one target. */

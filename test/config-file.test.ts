@@ -150,7 +150,7 @@ unknown_section: 1
     'unknown_section: is not a known field (known: upstreams, models, admin_key, client_keys, prices, prompt_cache) (line 18)',
     'models.opus[0].weight: must be > 0 (line 17)',
     'models["glm-4.6"]: must list at least one route (line 15)',
-    'upstreams.zai.base_ur: is not a known field (known: base_url, profile, keys, forward_client_key, timeouts, queue, headers, max_retries, max_concurrent, anthropic_version) (line 11)',
+    'upstreams.zai.base_ur: is not a known field (known: base_url, profile, keys, forward_client_key, timeouts, queue, headers, max_retries, max_concurrent, anthropic_version, prompt_cache) (line 11)',
     'upstreams.zai.base_url: is not an http(s) URL (line 4)',
     'upstreams.zai.keys[1].max_in_flight: must be >= 1 (line 8)',
     'upstreams.zai.keys[2].name: is required (line 9)',
@@ -160,6 +160,40 @@ unknown_section: 1
   ].toSorted());
   t.strictSame(problemsOf('- a\n- b\n'), ['(top level): must be an object (line 1)']);
   t.strictSame(problemsOf('upstreams: {}\n'), ['upstreams: must name at least one upstream (line 1)']);
+});
+
+t.test('prompt_cache: top level as every upstream\'s default, per upstream, per route; bad values named by path', async (t) => {
+  const table = routingFromFile(`
+prompt_cache: { ttl: 1h }
+upstreams:
+  zai: { base_url: https://api.z.ai/api/anthropic, prompt_cache: { mode: off } }
+  anthropic: { base_url: https://api.anthropic.com, prompt_cache: { mode: on, ttl: 5m } }
+  plain: { base_url: https://gateway.example.test }
+models:
+  opus:
+    - { upstream: anthropic, model: claude-opus-4-7, prompt_cache: { mode: auto } }
+    - { upstream: zai, model: glm-4.6 }
+`, {}, base);
+  t.strictSame(table.targets.map((target) => target.promptCache), [{ ttl: '1h', mode: 'off' }, { ttl: '5m', mode: 'on' }, { ttl: '1h' }]);
+  t.strictSame(table.models.opus!.map((route) => route.promptCache), [{ mode: 'auto' }, undefined]);
+  t.equal('promptCache' in table.models.opus![1]!, false, 'no field where the file sets none');
+  t.strictSame(routingFromFile('upstreams: { a: { base_url: https://a.example } }\n', {}, base).targets[0]!.promptCache, undefined, 'none at all: the environment decides');
+  t.strictSame(routingFromFile('prompt_cache: { mode: off }\n', {}, base).targets[0]!.promptCache, { mode: 'off' }, 'the environment\'s one target takes the top level too');
+
+  t.strictSame(problemsOf(`
+prompt_cache: { mode: always }
+upstreams:
+  zai: { base_url: https://api.z.ai, prompt_cache: { ttl: 2h } }
+models:
+  glm:
+    - { upstream: zai, model: glm-4.6, prompt_cache: { mod: off } }
+    - { upstream: zai, model: glm-4.6, prompt_cache: off }
+`).toSorted(), [
+    'models.glm[0].prompt_cache.mod: is not a known field (known: mode, ttl) (line 7)',
+    'models.glm[1].prompt_cache: must be an object (line 8)',
+    'prompt_cache.mode: must be one of auto, on, off (line 2)',
+    'upstreams.zai.prompt_cache.ttl: must be one of 5m, 1h (line 4)',
+  ].toSorted());
 });
 
 t.test('YAML syntax errors and duplicate keys name the line and column', async (t) => {

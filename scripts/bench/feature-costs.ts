@@ -95,7 +95,7 @@ costs.push(await measure('access line: pino, async, 4 KB batches (minLength)', (
 const metrics = new Metrics(() => 0, () => 0);
 costs.push(await measure('metrics: request counter + duration histogram (onResponse)', () => metrics.requestDone('/v1/chat/completions', 'POST', 200, 0.0012)));
 costs.push(await measure('metrics: upstream latency histogram (per attempt)', () => metrics.upstreamObserver.attemptDone!({ statusCode: 200, errorType: null, durationMs: 0.8 })));
-costs.push(await measure('metrics: token counters (4 labelled counters)', () => metrics.recordUsage('glm-4.5', answer.usage as never)));
+costs.push(await measure('metrics: token counters (by model, and input by model and upstream)', () => metrics.recordUsage('glm-4.5', 'default', answer.usage as never)));
 
 costs.push(await measure('request id (randomUUID)', () => requestIdFor({ headers: {} } as IncomingMessage)));
 costs.push(await measure('header rules: upstream request headers', () => upstreamHeadersFor(clientHeaders, target, { requestId: 'b6d1f0e2' })));

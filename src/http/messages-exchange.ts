@@ -38,13 +38,17 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
   const record = startCallRecord(request, { asked: openAIRequest.model, sent: body.model, stream: body.stream === true });
   const call = await callUpstream(request, reply, {
     path: '/v1/messages',
-    body: ({ model, home, target, capabilities }) => {
+    body: ({ model, home, target, capabilities, promptCache: routeCache }) => {
       const routed = { ...body, model };
-      const fitted = adaptRequest(home ? routed : withoutThinkingHistory(routed), profileFor(target.profile, model, capabilities), openai);
+      const profile = profileFor(target.profile, model, capabilities);
+      const fitted = adaptRequest(home ? routed : withoutThinkingHistory(routed), profile, openai);
       record.dropped = fitted.dropped;
       if (fitted.dropped.length > 0) reply.header(DROPPED_PARAMS_HEADER, fitted.dropped.join(','));
       else reply.removeHeader(DROPPED_PARAMS_HEADER);
-      return JSON.stringify(withPromptCache(fitted.body, request.server.config, target));
+      // The route's prompt_cache over the upstream's over PROMPT_CACHE / PROMPT_CACHE_TTL.
+      const { promptCache, promptCacheTtl } = request.server.config;
+      const setting = { mode: promptCache, ttl: promptCacheTtl, ...target.promptCache, ...routeCache };
+      return JSON.stringify(withPromptCache(fitted.body, setting, profile));
     },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),

@@ -1,6 +1,6 @@
 // GET /metrics in Prometheus text format, from a registry owned by this app (no global state): requests by
 // route and status, durations, upstream latency, errors and retries, open streams, tokens by model (cache
-// reads and writes among them) and the share of input tokens read from the prompt cache.
+// reads and writes among them) and the share of input tokens read from the prompt cache, both also by upstream.
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -8,6 +8,11 @@ import type { LogHealth } from './log-health.ts';
 import type { UpstreamObserver } from '../upstream/client.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { METRICS, routeUrlOf } from './route-policy.ts';
+
+interface InputTotals {
+  input: number;
+  read: number;
+}
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
 
@@ -25,19 +30,35 @@ export class Metrics {
   private readonly firstByte = new Histogram({ name: 'proxy_time_to_first_byte_seconds', help: 'Time from the request to the first content (text, thinking or tool input) of a streamed answer reaching the client, by upstream', labelNames: ['upstream'], buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly queueWait = new Histogram({ name: 'proxy_upstream_queue_wait_seconds', help: 'Time requests waited for an upstream key', buckets: DURATION_BUCKETS, registers: [this.registry] });
   private readonly tokens = new Counter({ name: 'proxy_tokens_total', help: 'Tokens reported by the upstream, by model and kind (input, output, cache_read, cache_write)', labelNames: ['model', 'kind'], registers: [this.registry] });
+  private readonly upstreamInput = new Counter({
+    name: 'proxy_upstream_input_tokens_total',
+    help: 'Input tokens reported by each upstream, by model, upstream and kind (uncached, cache_read, cache_write; their sum is all the input)',
+    labelNames: ['model', 'upstream', 'kind'],
+    registers: [this.registry],
+  });
 
-  /** Input tokens by model since start, for the hit ratio: [all input (reads and writes included), cache reads]. */
-  private readonly inputTotals = new Map<string, [number, number]>();
+  /** Input tokens since start, for the hit ratios: all input (reads and writes included) and cache reads. */
+  private readonly inputTotals = new Map<string, InputTotals>();
+  private readonly upstreamInputTotals = new Map<string, InputTotals & { model: string; upstream: string }>();
 
   constructor(openStreams: () => number, inFlight: () => number, logHealth: LogHealth | null = null) {
-    const inputTotals = this.inputTotals;
+    const { inputTotals, upstreamInputTotals } = this;
     new Gauge({
       name: 'proxy_prompt_cache_hit_ratio',
       help: 'Share of input tokens read from the prompt cache since start (cache reads / input tokens, reads and writes included), by model',
       labelNames: ['model'],
       registers: [this.registry],
       collect() {
-        for (const [model, [input, read]] of inputTotals) if (input > 0) this.set({ model }, read / input);
+        for (const [model, { input, read }] of inputTotals) if (input > 0) this.set({ model }, read / input);
+      },
+    });
+    new Gauge({
+      name: 'proxy_upstream_prompt_cache_hit_ratio',
+      help: 'Share of input tokens read from the prompt cache since start, by model and upstream',
+      labelNames: ['model', 'upstream'],
+      registers: [this.registry],
+      collect() {
+        for (const { model, upstream, input, read } of upstreamInputTotals.values()) if (input > 0) this.set({ model, upstream }, read / input);
       },
     });
     new Gauge({ name: 'proxy_open_streams', help: 'Streaming responses in progress', registers: [this.registry], collect() { this.set(openStreams()); } });
@@ -139,7 +160,8 @@ export class Metrics {
     this.connectionsDropped.inc();
   }
 
-  recordUsage(model: string, usage: AnthropicUsage | null | undefined): void {
+  /** The usage of one answer; `upstream` is the target that gave it (null: none, counted under ""). */
+  recordUsage(model: string, upstream: string | null, usage: AnthropicUsage | null | undefined): void {
     if (!usage) return;
     const add = (kind: string, value: unknown) => {
       if (typeof value === 'number' && value > 0) this.tokens.inc({ model, kind }, value);
@@ -149,10 +171,17 @@ export class Metrics {
     add('cache_read', usage.cache_read_input_tokens);
     add('cache_write', usage.cache_creation_input_tokens);
     const count = (value: unknown) => (typeof value === 'number' && value > 0 ? value : 0);
-    const read = count(usage.cache_read_input_tokens);
-    const input = count(usage.input_tokens) + read + count(usage.cache_creation_input_tokens);
-    const totals = this.inputTotals.get(model) ?? [0, 0];
-    this.inputTotals.set(model, [totals[0] + input, totals[1] + read]);
+    const [uncached, read, written] = [count(usage.input_tokens), count(usage.cache_read_input_tokens), count(usage.cache_creation_input_tokens)];
+    const labels = { model, upstream: upstream ?? '' };
+    for (const [kind, value] of [['uncached', uncached], ['cache_read', read], ['cache_write', written]] as const) {
+      if (value > 0) this.upstreamInput.inc({ ...labels, kind }, value);
+    }
+    const input = uncached + read + written;
+    const totals = this.inputTotals.get(model) ?? { input: 0, read: 0 };
+    this.inputTotals.set(model, { input: totals.input + input, read: totals.read + read });
+    const key = JSON.stringify([labels.model, labels.upstream]);
+    const perUpstream = this.upstreamInputTotals.get(key) ?? { ...labels, input: 0, read: 0 };
+    this.upstreamInputTotals.set(key, { ...perUpstream, input: perUpstream.input + input, read: perUpstream.read + read });
   }
 }
 

@@ -1,22 +1,28 @@
 // Prompt-cache breakpoints on the Anthropic body of a translated OpenAI request (docs/prompt-caching.md):
-// the config's mode and TTL, what the upstream supports for the model, and a quick token estimate for the
-// minimum cacheable length. The /v1/messages passthrough does not come here: it goes as the client sent it.
-import type { Config } from '../config.ts';
-import type { UpstreamTarget } from '../routing.ts';
+// the mode and TTL in force, what the routed model's capability profile says its upstream does with
+// cache_control, and a quick token estimate against the model's minimum cacheable length. The /v1/messages
+// passthrough does not come here: it goes as the client sent it.
+import type { PromptCacheMode } from '../config.ts';
 import { promptPartTokens, quickCount } from '../count/token-estimate.ts';
+import type { Capabilities } from '../profiles/types.ts';
 import { placeCacheBreakpoints } from '../translate/anthropic/cache-breakpoints.ts';
-import { promptCacheSupport } from '../translate/anthropic/cache-support.ts';
+import { minCacheableTokens } from '../translate/anthropic/cache-support.ts';
 import type { AnthropicRequest } from '../wire/anthropic.ts';
 
-/** The body with breakpoints for the target it goes to (what its host takes, for the model it knows). */
-export function withPromptCache(body: AnthropicRequest, config: Config, target: UpstreamTarget): AnthropicRequest {
-  if (config.promptCache === 'off') return body;
-  const support = promptCacheSupport(config.promptCache, target.baseUrl, body.model);
-  if (!support.cacheControl) return body;
+export interface PromptCacheSetting {
+  /** `auto`: where the profile says the upstream takes cache_control; `on`: any upstream; `off`: never. */
+  readonly mode: PromptCacheMode;
+  readonly ttl: '5m' | '1h';
+}
+
+/** The body with breakpoints, for an upstream and model with these capabilities. */
+export function withPromptCache(body: AnthropicRequest, setting: PromptCacheSetting, caps: Pick<Capabilities, 'cacheControl' | 'cacheTtl'>): AnthropicRequest {
+  if (setting.mode === 'off' || (setting.mode === 'auto' && !caps.cacheControl)) return body;
   return placeCacheBreakpoints(body, {
-    ttl: config.promptCacheTtl,
-    ttlSupported: support.ttl,
-    minCacheableTokens: support.minCacheableTokens,
+    ttl: setting.ttl,
+    // `on` for an upstream whose profile says it ignores cache_control: plain markers, no ttl.
+    ttlSupported: caps.cacheControl && caps.cacheTtl,
+    minCacheableTokens: minCacheableTokens(body.model),
     estimateTokens: (part, region) => promptPartTokens(part, region, quickCount),
   });
 }

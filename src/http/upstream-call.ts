@@ -13,7 +13,7 @@ import { ClientGoneError, ProxyError } from '../errors.ts';
 import type { StreamTransform } from '../stream/stream-transform.ts';
 import { retryAfterMs, whenBodyOver, type UpstreamClient, type UpstreamResponse } from '../upstream/client.ts';
 import type { KeySlot } from '../upstream/key-slot.ts';
-import type { UpstreamTarget } from '../routing.ts';
+import type { PromptCacheOverride, UpstreamTarget } from '../routing.ts';
 import { upstreamKeyFor } from '../upstream/client-key.ts';
 import { headerValue } from '../upstream/header-value.ts';
 import { upstreamHeadersFor } from '../upstream/request-headers.ts';
@@ -89,7 +89,7 @@ export interface CallSpec {
    * The body for one attempt: with the model id the target knows the model by, and without replayed thinking
    * when the target is not the conversation's home (its signatures would be refused there).
    */
-  body(attempt: { model: string; home: boolean; target: UpstreamTarget; capabilities?: Readonly<Record<string, unknown>> }): string | Buffer;
+  body(attempt: { model: string; home: boolean; target: UpstreamTarget; capabilities?: Readonly<Record<string, unknown>>; promptCache?: PromptCacheOverride }): string | Buffer;
   /** The answer streams (its body is read as it arrives), else it is read whole. */
   stream: boolean;
   /** What keeps a conversation on one upstream key (affinity.ts); default: none, any healthy key. */
@@ -183,7 +183,7 @@ export class UpstreamCall {
     this.record.durationMs = Math.round((performance.now() - this.sentAt) * 100) / 100;
     this.record.usage = usage ?? null;
     this.record.stopReason = stopReason ?? null;
-    if (usage) this.request.server.metrics.recordUsage(this.record.model, usage);
+    if (usage) this.request.server.metrics.recordUsage(this.record.model, this.record.upstream, usage);
     this.span?.settled({ usage: this.record.usage, stopReason: this.record.stopReason, error: this.record.error, answer });
   }
 
@@ -265,7 +265,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
       response = await lease.client.request({
         path: spec.path,
         headers,
-        body: spec.body({ model: lease.model, home: lease.home, target, capabilities: lease.capabilities }),
+        body: spec.body({ model: lease.model, home: lease.home, target, capabilities: lease.capabilities, promptCache: lease.promptCache }),
         signal: wait.signal,
         whole: !spec.stream,
         // Another key or target takes over at once: no retry on this one first.

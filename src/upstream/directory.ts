@@ -3,7 +3,7 @@
 // load by weight), which key a request takes (affinity first, then any free one), and the wait queue when every
 // key is at its maximum in flight. Filled from the routing table; replaced whole by reload() without
 // disturbing the calls in flight.
-import type { ModelRoute, RoutingTable, UpstreamTarget } from '../routing.ts';
+import type { ModelRoute, PromptCacheOverride, RoutingTable, UpstreamTarget } from '../routing.ts';
 import { UpstreamClient, type UpstreamClientOptions } from './client.ts';
 import { KeySlot } from './key-slot.ts';
 import { affinityHash, rendezvousScore } from './rendezvous.ts';
@@ -16,6 +16,8 @@ export interface Candidate {
   model: string;
   /** The route's capability overrides for that model. */
   capabilities?: Readonly<Record<string, unknown>>;
+  /** The route's prompt-cache settings for that model. */
+  promptCache?: PromptCacheOverride;
   slots: KeySlot[];
 }
 
@@ -25,6 +27,7 @@ export interface Lease {
   slot: KeySlot;
   model: string;
   capabilities?: Readonly<Record<string, unknown>>;
+  promptCache?: PromptCacheOverride;
   /**
    * The target speaks the dialect of the conversation's home (its first candidate): thinking signatures in the
    * history were issued there, so they may be sent.
@@ -108,7 +111,7 @@ export class UpstreamDirectory {
       if (!client) continue;
       const keys = slots.get(route.upstream)!;
       const preferred = keys.length === 1 ? keys : [...keys].sort((a, b) => rendezvousScore(keyHash, a.name ?? '', 1) - rendezvousScore(keyHash, b.name ?? '', 1));
-      candidates.push({ client, model: route.model, capabilities: route.capabilities, slots: preferred });
+      candidates.push({ client, model: route.model, capabilities: route.capabilities, promptCache: route.promptCache, slots: preferred });
     }
     return candidates;
   }
@@ -164,6 +167,7 @@ export class UpstreamDirectory {
       slot,
       model: candidate.model,
       capabilities: candidate.capabilities,
+      promptCache: candidate.promptCache,
       home: sameDialect(candidates[0]!.client.target, candidate.client.target),
       waitedMs: 0,
       release: () => {

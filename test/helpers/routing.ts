@@ -2,7 +2,7 @@
 import type { Teardown } from './app.ts';
 import { buildTestApp, listen, targetOf } from './app.ts';
 import { MockUpstream } from './mock-upstream.ts';
-import type { ModelRoute, RoutingTable, UpstreamKey, UpstreamTarget } from '../../src/routing.ts';
+import type { ModelRoute, PromptCacheOverride, RoutingTable, UpstreamKey, UpstreamTarget } from '../../src/routing.ts';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../src/app.ts';
 import type { ProviderName } from '../../src/wire/provider.ts';
@@ -14,6 +14,7 @@ export interface UpstreamSketch {
   keys?: UpstreamKey[];
   queue?: { maxWaitMs: number; maxLength: number };
   timeouts?: Partial<UpstreamTarget['timeouts']>;
+  promptCache?: PromptCacheOverride;
 }
 
 export interface RoutedSetup {
@@ -51,6 +52,7 @@ export async function routedSetup(
       forwardClientKey: false,
       queue: sketch.queue ?? base.queue,
       timeouts: { ...base.timeouts, ...sketch.timeouts },
+      ...(sketch.promptCache === undefined ? {} : { promptCache: sketch.promptCache }),
     });
   }
   const routes: Record<string, ModelRoute[]> = {};

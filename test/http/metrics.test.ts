@@ -3,6 +3,7 @@
 import t from 'tap';
 import { buildTestApp, listen } from '../helpers/app.ts';
 import { MockUpstream, anthropicErrorBody, anthropicMessage, textStreamEvents } from '../helpers/mock-upstream.ts';
+import { routedSetup } from '../helpers/routing.ts';
 
 t.test('metrics reflect the traffic', async (t) => {
   const mock = await MockUpstream.start();
@@ -44,6 +45,10 @@ t.test('metrics reflect the traffic', async (t) => {
   t.match(text, /proxy_http_requests_total\{route="\/v1\/chat\/completions",method="POST",status="200"\} 2/);
   t.match(text, /proxy_prompt_cache_hit_ratio\{model="glm-4.5"\} 0.1875\n/, 'cache reads over input, reads and writes included: 3 / (11 + 3 + 2)');
   t.match(text, /proxy_prompt_cache_hit_ratio\{model="glm-4.6"\} 0\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="glm-4.5",upstream="default",kind="uncached"\} 11\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="glm-4.5",upstream="default",kind="cache_read"\} 3\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="glm-4.5",upstream="default",kind="cache_write"\} 2\n/);
+  t.match(text, /proxy_upstream_prompt_cache_hit_ratio\{model="glm-4.5",upstream="default"\} 0.1875\n/);
   const accessLines = logs.map((line) => JSON.parse(line)).filter((line) => line.msg === 'request completed' && line.upstream_status === 200);
   t.match(accessLines[0], { model: 'glm-4.5', cache_read_tokens: 3, cache_write_tokens: 2 }, 'the access line carries the cache reads and writes');
   t.match(accessLines[1], { model: 'glm-4.6', stream: true, cache_read_tokens: 0, cache_write_tokens: 0 });
@@ -77,4 +82,24 @@ t.test('failures during an answer count as upstream errors too: a stream broken 
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   t.match(text, /proxy_upstream_errors_total\{type="upstream_broken"\} 1/);
   t.match(text, /proxy_upstream_errors_total\{type="upstream_idle_timeout"\} 1/);
+});
+
+t.test('cache tokens and the hit ratio per model and upstream: one model served by two upstreams', async (t) => {
+  const { base, mocks } = await routedSetup(t, { one: {}, two: {} }, { m: [['one', 'm-one'], ['two', 'm-two']] });
+  const ask = () => fetch(`${base}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'x' }] }) }).then((answer) => answer.text());
+  mocks.one!.enqueue({ kind: 'json', body: anthropicMessage({ usage: { input_tokens: 10, output_tokens: 1, cache_read_input_tokens: 30, cache_creation_input_tokens: 0 } }) });
+  await ask();
+  mocks.one!.enqueue({ kind: 'json', status: 529, body: anthropicErrorBody('overloaded_error', 'x') });
+  mocks.two!.enqueue({ kind: 'json', body: anthropicMessage({ usage: { input_tokens: 15, output_tokens: 1, cache_read_input_tokens: 0, cache_creation_input_tokens: 25 } }) });
+  await ask();
+  const text = await (await fetch(`${base}/metrics`)).text();
+  t.match(text, /proxy_upstream_input_tokens_total\{model="m",upstream="one",kind="uncached"\} 10\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="m",upstream="one",kind="cache_read"\} 30\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="m",upstream="two",kind="uncached"\} 15\n/);
+  t.match(text, /proxy_upstream_input_tokens_total\{model="m",upstream="two",kind="cache_write"\} 25\n/);
+  t.notMatch(text, /proxy_upstream_input_tokens_total\{model="m",upstream="two",kind="cache_read"\}/, 'no reads on two');
+  t.match(text, /proxy_upstream_prompt_cache_hit_ratio\{model="m",upstream="one"\} 0.75\n/);
+  t.match(text, /proxy_upstream_prompt_cache_hit_ratio\{model="m",upstream="two"\} 0\n/);
+  t.match(text, /proxy_prompt_cache_hit_ratio\{model="m"\} 0.375\n/, 'the per-model ratio over both: 30 / 80');
+  t.match(text, /proxy_tokens_total\{model="m",kind="cache_read"\} 30\n/);
 });

@@ -1,8 +1,8 @@
-// Where the service places prompt-cache breakpoints: on translated requests to an upstream that caches (or
-// any with PROMPT_CACHE=on), never on the /v1/messages passthrough, never with PROMPT_CACHE=off; and which
-// upstreams and models promptCacheSupport knows.
+// Where the service places prompt-cache breakpoints: on translated requests to an upstream whose capability
+// profile takes cache_control (or any with PROMPT_CACHE=on), never on the /v1/messages passthrough, never
+// with PROMPT_CACHE=off; and the minimum cacheable length per model.
 import t from 'tap';
-import { promptCacheSupport } from '../../src/translate/anthropic/cache-support.ts';
+import { minCacheableTokens } from '../../src/translate/anthropic/cache-support.ts';
 import { buildTestApp, listen } from '../helpers/app.ts';
 import { MockUpstream } from '../helpers/mock-upstream.ts';
 
@@ -29,20 +29,28 @@ t.test('PROMPT_CACHE=on: the translated request gets breakpoints, the passthroug
   t.strictSame(sent.messages, messages, 'the passthrough body is the client\'s');
 });
 
-t.test('PROMPT_CACHE=off, and auto with an upstream not known to cache: none', async (t) => {
-  for (const mode of ['off', 'auto']) {
-    const sent = await upstreamBodies(t, { PROMPT_CACHE: mode });
-    t.equal(markers(sent.chat), 0, mode);
-  }
+t.test('auto follows the profile: the generic one and Anthropic take cache_control, DeepSeek\'s does not', async (t) => {
+  const generic = await upstreamBodies(t, { PROMPT_CACHE: 'auto' });
+  t.strictSame(generic.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }], 'the mock on 127.0.0.1 has the generic profile');
+  const anthropic = await upstreamBodies(t, { PROMPT_CACHE: 'auto', PROMPT_CACHE_TTL: '1h', UPSTREAM_PROFILE: 'anthropic' });
+  t.strictSame(anthropic.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral', ttl: '1h' } }], 'Anthropic takes the ttl');
+  const deepseek = await upstreamBodies(t, { PROMPT_CACHE: 'auto', UPSTREAM_PROFILE: 'deepseek' });
+  t.equal(markers(deepseek.chat), 0, 'DeepSeek ignores cache_control: none placed');
 });
 
-t.test('promptCacheSupport: the hosts that cache, the ttl, the minimum per model', async (t) => {
-  t.strictSame(promptCacheSupport('auto', 'https://api.anthropic.com', 'claude-sonnet-4-5'), { cacheControl: true, ttl: true, minCacheableTokens: 1024 });
-  t.strictSame(promptCacheSupport('auto', 'https://api.z.ai/api/anthropic', 'glm-4.6'), { cacheControl: true, ttl: false, minCacheableTokens: 1024 });
-  t.strictSame(promptCacheSupport('auto', 'https://gateway.example.test', 'glm-4.6'), { cacheControl: false, ttl: false, minCacheableTokens: 1024 });
-  t.equal(promptCacheSupport('on', 'https://gateway.example.test', 'm').cacheControl, true);
-  t.equal(promptCacheSupport('off', 'https://api.anthropic.com', 'm').cacheControl, false);
-  t.equal(promptCacheSupport('auto', 'https://api.anthropic.com', 'claude-opus-4-5-20251101').minCacheableTokens, 4096);
-  t.equal(promptCacheSupport('auto', 'https://api.anthropic.com', 'claude-haiku-4-5').minCacheableTokens, 4096);
-  t.equal(promptCacheSupport('auto', 'https://api.anthropic.com', 'claude-3-5-haiku-latest').minCacheableTokens, 2048);
+t.test('PROMPT_CACHE=on places them for any upstream, without a ttl where the profile takes none; off never', async (t) => {
+  const deepseek = await upstreamBodies(t, { PROMPT_CACHE: 'on', PROMPT_CACHE_TTL: '1h', UPSTREAM_PROFILE: 'deepseek' });
+  t.strictSame(deepseek.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }]);
+  const zai = await upstreamBodies(t, { PROMPT_CACHE: 'auto', PROMPT_CACHE_TTL: '1h', UPSTREAM_PROFILE: 'zai' });
+  t.strictSame(zai.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }], 'z.ai caches, takes no ttl');
+  const off = await upstreamBodies(t, { PROMPT_CACHE: 'off', UPSTREAM_PROFILE: 'anthropic' });
+  t.equal(markers(off.chat), 0);
+});
+
+t.test('minCacheableTokens: the minimum per model', async (t) => {
+  t.equal(minCacheableTokens('claude-sonnet-4-5'), 1024);
+  t.equal(minCacheableTokens('glm-4.6'), 1024);
+  t.equal(minCacheableTokens('claude-opus-4-5-20251101'), 4096);
+  t.equal(minCacheableTokens('claude-haiku-4-5'), 4096);
+  t.equal(minCacheableTokens('claude-3-5-haiku-latest'), 2048);
 });

@@ -15,7 +15,7 @@ for (const name of ['agents-sdk-20-turns', 'codex-20-turns']) {
     const session = readSession(name);
     t.equal(session.requests.length, TURNS);
 
-    // The mock upstream listens on 127.0.0.1, which promptCacheSupport does not know: `on` places them anyway.
+    // `on` places them whatever the profile says (the mock on 127.0.0.1 has the generic one, which caches).
     const on = await replaySession(session, { PROMPT_CACHE: 'on' });
     t.strictSame(on.statuses, Array(TURNS).fill(200), 'every turn answered');
     t.ok(on.shareFromSecondTurn >= 0.8, `${(on.shareFromSecondTurn * 100).toFixed(1)}% of the input from the second turn on read from the cache`);

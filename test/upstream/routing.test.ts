@@ -182,3 +182,18 @@ t.test("an upstream's key echoed in its answer never reaches the client, whole o
   t.match(text, /^your key is /);
   t.notOk(text.includes(key), 'masked in a stream');
 });
+
+t.test('prompt_cache per upstream overrides PROMPT_CACHE=auto: off gets no breakpoints where the profile caches, on gets them where it does not', async (t) => {
+  const system = 'Follow the house rules for every answer. '.repeat(200);
+  const { base, mocks } = await routedSetup(t, {
+    quiet: { profile: 'generic', promptCache: { mode: 'off' } },
+    marked: { profile: 'deepseek', promptCache: { mode: 'on' } },
+  }, { a: [['quiet', 'a']], b: [['marked', 'b']] }, { PROMPT_CACHE: 'auto' });
+  for (const model of ['a', 'b']) {
+    await openai(base).chat.completions.create({ model, messages: [{ role: 'system', content: system }, { role: 'user', content: 'hi' }] });
+  }
+  const markers = (body: unknown) => JSON.stringify(body).split('"cache_control"').length - 1;
+  t.equal(markers(mocks.quiet!.requests[0]!.body), 0, 'off: none');
+  t.strictSame(mocks.marked!.requests[0]!.body.system, [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }], 'on: placed');
+  t.ok(markers(mocks.marked!.requests[0]!.body) >= 2, 'on the latest turn too');
+});
