@@ -85,6 +85,8 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   /** The upstream exchange and the answer for a resolved, translated request. */
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
+    // Loads while the upstream answers: it estimates reasoning_tokens when the upstream does not count them.
+    const counting = tokenizer();
     const { call, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: job.body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
@@ -94,6 +96,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
       fallbackModel: translated.body.model,
       responseFormatTool: translated.responseFormatTool,
       toolsByUpstreamName: translated.toolsByUpstreamName,
+      countTokens: await counting,
     };
     if (translated.stream) {
       // Stored the moment the machine finishes, before its last event is written: a client that continues at
