@@ -1,6 +1,7 @@
 // POST /v1/chat/completions: validate -> translate -> call the upstream -> translate back (or stream).
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
+import { lazyTokenizer } from '../count/tokenizer.ts';
 import { messagesExchange } from '../http/messages-exchange.ts';
 import { OPENAI_API } from '../http/route-policy.ts';
 import { serveClient } from '../http/upstream-call.ts';
@@ -27,6 +28,7 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     defaultMaxTokens: config.defaultMaxTokens,
     reasoningBudgets: config.reasoningBudgets,
   };
+  const tokenizer = lazyTokenizer();
 
   app.post('/v1/chat/completions', {
     config: { policy: OPENAI_API },
@@ -41,13 +43,17 @@ async function routes(app: FastifyInstance, options: ChatCompletionRouteOptions)
     const translated = translateChatRequest(body, rules);
     const model = translated.body.model;
     return serveClient(request, reply, async () => {
+      // Loads while the upstream answers: it estimates reasoning_tokens when the upstream does not count them.
+      const counting = tokenizer();
+      // Awaited once the upstream has answered; a failed upstream call must not leave its rejection unhandled.
+      counting.catch(() => undefined);
       const { call, message } = await messagesExchange(request, reply, translated.body, {
         surface: 'chat',
         reasoningEffort: body.reasoning_effort,
         reasoningByToolUseId: reasoningByToolUseId(body.messages),
       });
       const created = Math.floor(now() / 1000);
-      const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools };
+      const answer = { created, responseFormatTool: translated.responseFormatTool, legacyFunctions: translated.legacyFunctions, customTools: translated.customTools, countTokens: await counting };
       if (!translated.stream) return chatCompletionFrom(await message(), { ...answer, fallbackId: request.id, fallbackModel: model });
       const transform = new ChatSseTranslator({ ...answer, includeUsage: translated.includeUsage, fallbackId: `chatcmpl-${request.id}`, fallbackModel: model });
       return call.stream(transform);

@@ -97,6 +97,10 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
   async function answer(job: ResponseJob): Promise<unknown> {
     const { request, reply, translated } = job;
     if (hasCompactionTrigger(job.resolved.own)) return compactionTriggered(job);
+    // Loads while the upstream answers: it estimates reasoning_tokens when the upstream does not count them.
+    const counting = tokenizer();
+    // Awaited once the upstream has answered; a failed upstream call must not leave its rejection unhandled.
+    counting.catch(() => undefined);
     const { call, message } = await messagesExchange(request, reply, translated.body, { surface: 'responses', reasoningEffort: job.body.reasoning?.effort });
     const machineOptions: ResponsesStreamOptions = {
       responseId: job.responseId,
@@ -106,6 +110,7 @@ async function routes(app: FastifyInstance, options: ResponsesRouteOptions): Pro
       fallbackModel: translated.body.model,
       responseFormatTool: translated.responseFormatTool,
       toolsByUpstreamName: translated.toolsByUpstreamName,
+      countTokens: await counting,
     };
     if (translated.stream) {
       // Stored the moment the machine finishes, before its last event is written: a client that continues at

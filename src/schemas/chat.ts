@@ -238,7 +238,7 @@ export const chatCompletionSchema = {
             cache_creation: { type: 'object', additionalProperties: { type: 'integer' }, description: "Anthropic's cache writes by TTL, when reported" },
           },
         },
-        completion_tokens_details: { type: 'object', properties: { reasoning_tokens: { type: 'integer', description: 'Anthropic output_tokens_details.thinking_tokens' } } },
+        completion_tokens_details: { type: 'object', properties: { reasoning_tokens: { type: 'integer', description: 'Anthropic output_tokens_details.thinking_tokens, estimated from the thinking text when the upstream does not count it' } } },
         server_tool_use: { type: 'object', additionalProperties: { type: 'integer' }, description: 'Anthropic server tool requests (web_search_requests...), when reported' },
       },
       required: ['prompt_tokens', 'completion_tokens', 'total_tokens'],

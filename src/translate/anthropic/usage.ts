@@ -3,7 +3,9 @@
 // upstream reports reaches the client: cache reads as cached_tokens and writes as cache_write_tokens (the
 // names of OpenAI's own usage, which now reports writes too) in prompt_tokens_details, with our earlier name
 // cache_creation_tokens kept for the clients that read it and Anthropic's per-TTL breakdown when given, thinking tokens as reasoning_tokens, and server tool
-// requests (web search, web fetch) under Anthropic's own name, which OpenAI has no field for.
+// requests (web search, web fetch) under Anthropic's own name, which OpenAI has no field for. Anthropic counts
+// thinking tokens only sometimes (and compatible upstreams rarely): without its count, reasoning_tokens is
+// estimated from the thinking text, since 0 would say that no reasoning happened.
 import type { AnthropicUsage } from '../../wire/anthropic.ts';
 import type { OpenAIUsage } from '../../wire/openai-chat.ts';
 
@@ -17,7 +19,26 @@ function counters(value: unknown): Record<string, number> | null {
   return Object.keys(out).length > 0 ? out : null;
 }
 
-export function openAIUsageFrom(usage: AnthropicUsage | null | undefined): OpenAIUsage {
+/** Tokens in a text; the routes pass the local tokenizer, translation itself does no counting of its own. */
+export type CountTokens = (text: string) => number;
+
+/** The thinking texts of an answer and how to count them, for reasoning_tokens when the upstream gives none. */
+export interface ReasoningEstimate {
+  texts: readonly string[];
+  countTokens: CountTokens;
+}
+
+/** The upstream's thinking-token count when it gives one, else the estimate, at most the output tokens. */
+function reasoningTokens(usage: AnthropicUsage | null | undefined, completion: number, estimate: ReasoningEstimate | undefined): number {
+  const counted = usage?.output_tokens_details?.thinking_tokens;
+  if (typeof counted === 'number' && Number.isFinite(counted)) return count(counted);
+  if (!estimate) return 0;
+  let tokens = 0;
+  for (const text of estimate.texts) tokens += count(estimate.countTokens(text));
+  return Math.min(tokens, completion);
+}
+
+export function openAIUsageFrom(usage: AnthropicUsage | null | undefined, estimate?: ReasoningEstimate): OpenAIUsage {
   const input = count(usage?.input_tokens);
   const cacheRead = count(usage?.cache_read_input_tokens);
   const cacheCreation = count(usage?.cache_creation_input_tokens);
@@ -28,7 +49,7 @@ export function openAIUsageFrom(usage: AnthropicUsage | null | undefined): OpenA
     completion_tokens: completion,
     total_tokens: prompt + completion,
     prompt_tokens_details: { cached_tokens: cacheRead, cache_write_tokens: cacheCreation, cache_creation_tokens: cacheCreation },
-    completion_tokens_details: { reasoning_tokens: count(usage?.output_tokens_details?.thinking_tokens) },
+    completion_tokens_details: { reasoning_tokens: reasoningTokens(usage, completion, estimate) },
   };
   const byTtl = counters(usage?.cache_creation);
   if (byTtl) result.prompt_tokens_details.cache_creation = byTtl;

@@ -4,7 +4,7 @@ import { finishReasonFor } from './finish-reason.ts';
 import type { AnthropicResponse, RedactedThinkingBlock, ThinkingBlock } from '../../wire/anthropic.ts';
 import type { ChatCompletion, ChatCompletionMessage, ChatToolCallOut } from '../../wire/openai-chat.ts';
 import { customToolInputText } from '../openai-common/custom-tool.ts';
-import { openAIUsageFrom } from '../anthropic/usage.ts';
+import { openAIUsageFrom, type CountTokens } from '../anthropic/usage.ts';
 
 export interface CompletionOptions {
   /** Unix seconds. */
@@ -19,6 +19,12 @@ export interface CompletionOptions {
   legacyFunctions: boolean;
   /** The request's custom tools (free-form text input): their calls come back as `type: "custom"`. */
   customTools?: ReadonlySet<string>;
+  /** Counts the thinking text for reasoning_tokens when the upstream does not (without it, 0 then). */
+  countTokens?: CountTokens;
+}
+
+function reasoningEstimate(blocks: ReadonlyArray<ThinkingBlock | RedactedThinkingBlock>, countTokens: CountTokens | undefined) {
+  return countTokens ? { texts: blocks.flatMap((block) => (block.type === 'thinking' ? [block.thinking] : [])), countTokens } : undefined;
 }
 
 export function chatCompletionFrom(answer: AnthropicResponse, options: CompletionOptions): ChatCompletion {
@@ -87,6 +93,6 @@ export function chatCompletionFrom(answer: AnthropicResponse, options: Completio
     created: options.created,
     model: str(answer.model) || options.fallbackModel,
     choices: [{ index: 0, message, finish_reason: finishReason, logprobs: null }],
-    usage: openAIUsageFrom(answer.usage),
+    usage: openAIUsageFrom(answer.usage, reasoningEstimate(thinkingBlocks, options.countTokens)),
   };
 }

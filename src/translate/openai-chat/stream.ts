@@ -8,7 +8,7 @@ import { AnthropicEventMachine } from '../anthropic/event-machine.ts';
 import { customToolInputText } from '../openai-common/custom-tool.ts';
 import { finishReasonFor } from './finish-reason.ts';
 import { upstreamErrorFromEvent } from '../anthropic/upstream-error.ts';
-import { mergeUsage, openAIUsageFrom } from '../anthropic/usage.ts';
+import { mergeUsage, openAIUsageFrom, type CountTokens } from '../anthropic/usage.ts';
 
 export type ChatStreamItem = ChatCompletionChunk | OpenAIErrorBody;
 export type ChatStreamEmit = (item: ChatStreamItem) => void;
@@ -34,6 +34,8 @@ export interface ChatStreamOptions {
    * unwrapped whole).
    */
   customTools?: ReadonlySet<string>;
+  /** Counts the thinking text for reasoning_tokens when the upstream does not (without it, 0 then). */
+  countTokens?: CountTokens;
 }
 
 /** awaiting_start -> streaming -> done (then `[DONE]`) or failed (an error chunk was the last item). */
@@ -70,6 +72,9 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
   private readonly responseFormatTool: string | null;
   private readonly legacyFunctions: boolean;
   private readonly customTools: ReadonlySet<string>;
+  private readonly countTokens: CountTokens | undefined;
+  /** The thinking blocks' texts, kept only to estimate reasoning_tokens for the usage chunk. */
+  private readonly thinkingTexts: string[] = [];
   private id: string;
   private model: string;
   private currentStatus: ChatStreamStatus = 'awaiting_start';
@@ -95,6 +100,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
     this.responseFormatTool = options.responseFormatTool;
     this.legacyFunctions = options.legacyFunctions ?? false;
     this.customTools = options.customTools ?? new Set();
+    this.countTokens = options.includeUsage ? options.countTokens : undefined;
     this.id = options.fallbackId ?? 'chatcmpl-stream';
     this.model = options.fallbackModel ?? '';
   }
@@ -224,6 +230,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
   protected blockStop(block: Block, emit: ChatStreamEmit): void {
     switch (block.kind) {
       case 'thinking':
+        if (this.countTokens && block.text !== '') this.thinkingTexts.push(block.text);
         if (block.text !== '' || block.signature !== null) {
           // Without a signature (some compatible upstreams send none) it is '', as in non-streaming answers.
           emit(this.chunk({ thinking_blocks: [{ type: 'thinking', thinking: block.text, signature: block.signature ?? '' }] }, null));
@@ -280,7 +287,7 @@ export class ChatStreamMachine extends AnthropicEventMachine<ChatStreamEmit, Blo
         created: this.created,
         model: this.model,
         choices: [],
-        usage: openAIUsageFrom(mergeUsage(this.startUsage, this.deltaUsage)),
+        usage: openAIUsageFrom(mergeUsage(this.startUsage, this.deltaUsage), this.countTokens && { texts: this.thinkingTexts, countTokens: this.countTokens }),
       });
     }
     this.currentStatus = 'done';

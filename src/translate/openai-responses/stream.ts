@@ -12,7 +12,7 @@
 // output_text is its JSON (text around it is dropped so the text parses, as in chat).
 import { ProxyError, upstreamProtocolError } from '../../errors.ts';
 import { upstreamErrorFromEvent } from '../anthropic/upstream-error.ts';
-import { mergeUsage, openAIUsageFrom } from '../anthropic/usage.ts';
+import { mergeUsage, openAIUsageFrom, type CountTokens, type ReasoningEstimate } from '../anthropic/usage.ts';
 import type { AnthropicStreamEvent, AnthropicUsage } from '../../wire/anthropic.ts';
 import { AnthropicEventMachine } from '../anthropic/event-machine.ts';
 import type {
@@ -50,6 +50,8 @@ export interface ResponsesStreamOptions {
   toolsByUpstreamName?: ReadonlyMap<string, ClientTool>;
   /** Unix seconds now, for completed_at (default: createdAt). */
   now?: () => number;
+  /** Counts the thinking text for reasoning_tokens when the upstream does not (without it, 0 then). */
+  countTokens?: CountTokens;
 }
 
 /** OpenAI's ResponseError codes; any other failure is a server_error there, its message says more. */
@@ -86,8 +88,8 @@ const INCOMPLETE_REASONS: Readonly<Record<string, 'max_output_tokens' | 'content
 };
 
 /** Anthropic usage -> Responses usage: input_tokens counts cache reads and writes too, as prompt_tokens does; writes as OpenAI names them. */
-export function responsesUsageFrom(usage: AnthropicUsage | null | undefined): ResponsesUsage {
-  const chat = openAIUsageFrom(usage);
+export function responsesUsageFrom(usage: AnthropicUsage | null | undefined, estimate?: ReasoningEstimate): ResponsesUsage {
+  const chat = openAIUsageFrom(usage, estimate);
   return {
     input_tokens: chat.prompt_tokens,
     input_tokens_details: { cached_tokens: chat.prompt_tokens_details.cached_tokens, cache_write_tokens: chat.prompt_tokens_details.cache_write_tokens },
@@ -119,6 +121,8 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
   /** The error the stream ended with, for logs. */
   failure: { code: string; message: string } | null = null;
   private final: ResponseObject | null = null;
+  /** The thinking blocks' texts, kept only to estimate reasoning_tokens. */
+  private readonly thinkingTexts: string[] = [];
 
   constructor(options: ResponsesStreamOptions) {
     super();
@@ -201,7 +205,10 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
       prompt_cache_key: echo.prompt_cache_key,
     };
     if (echo.user !== undefined) response.user = echo.user;
-    if (terminal && status !== 'failed') response.usage = responsesUsageFrom(this.usage);
+    if (terminal && status !== 'failed') {
+      const { countTokens } = this.options;
+      response.usage = responsesUsageFrom(this.usage, countTokens && { texts: this.thinkingTexts, countTokens });
+    }
     return response;
   }
 
@@ -408,6 +415,7 @@ export class ResponsesStreamMachine extends AnthropicEventMachine<ResponsesEmit,
           emit(this.event('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text: block.text } }));
           item.summary = [{ type: 'summary_text', text: block.text }];
         }
+        if (this.options.countTokens && block.text !== '') this.thinkingTexts.push(block.text);
         // Unsigned thinking (some compatible upstreams) cannot be replayed: no encrypted_content then.
         if (block.signature !== '') item.encrypted_content = encodeReasoning({ type: 'thinking', thinking: block.text, signature: block.signature });
         this.doneItem(item, block.outputIndex, emit);

@@ -1,8 +1,9 @@
 // Every usage counter the upstream reports reaches the client, streamed and not: cache reads and writes
-// (with the per-TTL breakdown), thinking tokens as reasoning_tokens, server tool requests.
+// (with the per-TTL breakdown), thinking tokens as reasoning_tokens (estimated when not counted), server tool requests.
 import t from 'tap';
 import { chatSetup } from '../../helpers/chat.ts';
 import { anthropicMessage } from '../../helpers/mock-upstream.ts';
+import { lazyTokenizer } from '../../../src/count/tokenizer.ts';
 
 const fullUsage = {
   input_tokens: 50,
@@ -49,4 +50,35 @@ t.test('streamed: the usage chunk carries every counter, from message_start and 
   const usages = [];
   for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
   t.strictSame(usages, [expected], 'one usage chunk, complete');
+});
+
+t.test('thinking without the upstream counting it: reasoning_tokens is the local tokenizer count of its text, streamed and not', async (t) => {
+  const countTokens = await lazyTokenizer()();
+  const thinking = 'The user greets me; a greeting back is enough.';
+  const usage = { input_tokens: 10, output_tokens: 40 };
+  const { client, mock } = await chatSetup(t);
+  mock.enqueue({ kind: 'json', body: anthropicMessage({ content: [{ type: 'thinking', thinking, signature: 'sig' }, { type: 'text', text: 'Hi' }], usage }) });
+  const answer = await client.chat.completions.create({ model: 'glm-4.5', messages: [{ role: 'user', content: 'Hi' }] });
+  t.ok(countTokens(thinking) > 0);
+  t.equal(answer.usage?.completion_tokens_details?.reasoning_tokens, countTokens(thinking), 'not streamed');
+  mock.enqueue({
+    kind: 'sse',
+    events: [
+      { data: { type: 'message_start', message: { ...anthropicMessage({ content: [], stop_reason: null }), usage: { input_tokens: 10, output_tokens: 1 } } } },
+      { data: { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } } },
+      { data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thinking.slice(0, 20) } } },
+      { data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thinking.slice(20) } } },
+      { data: { type: 'content_block_stop', index: 0 } },
+      { data: { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } } },
+      { data: { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Hi' } } },
+      { data: { type: 'content_block_stop', index: 1 } },
+      { data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 40 } } },
+      { data: { type: 'message_stop' } },
+    ],
+  });
+  const stream = await client.chat.completions.create({ model: 'glm-4.5', messages: [{ role: 'user', content: 'Hi' }], stream: true, stream_options: { include_usage: true } });
+  const usages = [];
+  for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+  t.equal(usages.length, 1);
+  t.equal(usages[0]?.completion_tokens_details?.reasoning_tokens, countTokens(thinking), 'streamed');
 });

@@ -4,7 +4,8 @@
 import t from 'tap';
 import { cutOpenStreams } from '../../../src/http/lifecycle.ts';
 import { buildTestApp, listen } from '../../helpers/app.ts';
-import { anthropicErrorBody, MockUpstream, textStreamEvents } from '../../helpers/mock-upstream.ts';
+import { lazyTokenizer } from '../../../src/count/tokenizer.ts';
+import { anthropicErrorBody, anthropicMessage, MockUpstream, textStreamEvents } from '../../helpers/mock-upstream.ts';
 import { parseResponsesSse } from '../../helpers/responses-fixtures.ts';
 import { postSse } from '../../helpers/sse-client.ts';
 
@@ -159,4 +160,27 @@ t.test('metrics count the routes apart, and the upstream usage by model', async 
   t.match(metrics, /proxy_http_requests_total\{route="\/v1\/responses\/:id",method="GET",status="404"\} 1/);
   t.match(metrics, /proxy_tokens_total\{model="glm-4.5",kind="input"\}/);
   t.match(metrics, /proxy_tokens_total\{model="glm-whole",kind="output"\}/);
+});
+
+t.test('thinking without the upstream counting it: reasoning_tokens is the local tokenizer count of its text, whole and streamed', async (t) => {
+  const countTokens = await lazyTokenizer()();
+  const thinking = 'The user greets me; a greeting back is enough.';
+  const { mock, post } = await setup(t);
+  mock.enqueue({ kind: 'json', body: anthropicMessage({ content: [{ type: 'thinking', thinking, signature: 'sig' }, { type: 'text', text: 'Hi' }], usage: { input_tokens: 10, output_tokens: 40 } }) });
+  const whole = (await (await post('/v1/responses', { model: 'glm-4.5', input: 'Hi' })).json()) as any;
+  t.ok(countTokens(thinking) > 0);
+  t.equal(whole.usage.output_tokens_details.reasoning_tokens, countTokens(thinking), 'whole');
+  mock.enqueue({
+    kind: 'sse',
+    events: [
+      { data: { type: 'message_start', message: { ...anthropicMessage({ content: [], stop_reason: null }), usage: { input_tokens: 10, output_tokens: 1 } } } },
+      { data: { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } } },
+      { data: { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking } } },
+      { data: { type: 'content_block_stop', index: 0 } },
+      { data: { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 40 } } },
+      { data: { type: 'message_stop' } },
+    ],
+  });
+  const events = parseResponsesSse(await (await post('/v1/responses', { model: 'glm-4.5', input: 'Hi', stream: true })).text());
+  t.equal(events.at(-1).response.usage.output_tokens_details.reasoning_tokens, countTokens(thinking), 'streamed');
 });
