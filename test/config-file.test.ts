@@ -108,7 +108,7 @@ t.test('no keys: the client key is forwarded, unless PROXY_API_KEYS makes it a p
 
 t.test('without upstreams the environment is the one upstream, named default, and routes may name it', async (t) => {
   const env = loadConfig({ env: { UPSTREAM_BASE: 'http://127.0.0.1:9/x', SERVER_API_KEY: 'server-key-1' }, dotenvPath: null, cwd: emptyDir() });
-  const table = routingFromFile('models:\n  gpt-4o:\n    - { upstream: default, model: glm-4.6 }\nadmin_key: a\nprices: {}\n', {}, env);
+  const table = routingFromFile('models:\n  gpt-4o:\n    - { upstream: default, model: glm-4.6 }\nadmin_key: an-admin-key\nprices: {}\n', {}, env);
   t.strictSame(table.targets.map((target) => [target.name, target.baseUrl, target.keys.map((key) => key.value)]), [['default', 'http://127.0.0.1:9/x', ['server-key-1']]]);
   t.strictSame(table.models['gpt-4o'], [{ upstream: 'default', model: 'glm-4.6', priority: 0, weight: 1 }]);
   t.strictSame(routingFromFile('', {}, env).targets.map((target) => target.name), ['default'], 'an empty file');

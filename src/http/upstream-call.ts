@@ -21,6 +21,7 @@ import { relayedResponseHeaders } from '../upstream/response-headers.ts';
 import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
 import { streamReply } from './stream-writer.ts';
+import { admitClient, applyLimitHeaders, finishClientCall } from './client-limits.ts';
 
 /**
  * One request's exchange with its upstream, as the access line, the metrics (and tracing) read it. Started by
@@ -93,6 +94,11 @@ export interface CallSpec {
   stream: boolean;
   /** What keeps a conversation on one upstream key (affinity.ts); default: none, any healthy key. */
   affinity?: string;
+  /**
+   * A message call: the local estimate of its input tokens, which its client key's limits reserve before the
+   * call; such calls also count in the usage records. Absent for token counts.
+   */
+  estimate?: () => number;
 }
 
 /**
@@ -174,6 +180,7 @@ export class UpstreamCall {
     this.record.usage = usage ?? null;
     this.record.stopReason = stopReason ?? null;
     if (usage) this.request.server.metrics.recordUsage(this.record.model, usage);
+    finishClientCall(this.request);
   }
 
   /**
@@ -182,6 +189,7 @@ export class UpstreamCall {
    */
   async stream(transform: StreamTransform, options: { status?: number; contentType?: string } = {}): Promise<FastifyReply> {
     this.reply.hijack();
+    applyLimitHeaders(this.request, this.reply);
     await streamReply({
       request: this.request,
       reply: this.reply,
@@ -217,6 +225,8 @@ const FALLBACK_ERRORS = new Set(['upstream_unreachable', 'upstream_connect_timeo
 export async function callUpstream(request: FastifyRequest, reply: FastifyReply, spec: CallSpec): Promise<UpstreamCall> {
   const app = request.server;
   const record = request.callRecord ?? startCallRecord(request, { asked: null, sent: 'unknown', stream: spec.stream });
+  // The client key's models and limits: a refused request never reaches the upstream.
+  await admitClient(request, record, spec.estimate);
   const wait = upstreamWaitFor(app.lifecycle, reply.raw);
   const directory = app.upstreams;
   const candidates = directory.candidatesFor(record.model, spec.affinity ?? request.id);
@@ -226,6 +236,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
   let lastFailure: unknown = new ProxyError('upstream_unreachable', `No upstream is configured for the model ${JSON.stringify(record.model)}`);
   const fail = (error: unknown): never => {
     record.error = error instanceof ClientGoneError ? 'client_gone' : ((error as ProxyError).code ?? 'unknown');
+    finishClientCall(request);
     throw error;
   };
   for (;;) {
