@@ -30,9 +30,9 @@ export function createClientState(config: Config, logger: Logger): ClientState {
     connectTimeout: config.responsesStoreTimeoutMs,
     socketTimeout: config.responsesStoreTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-    // Down means down: a limit check fails at once (REDIS_FAIL_MODE decides) instead of waiting for a reconnect.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
+    // Commands sent while (re)connecting wait for it, bounded by the command timeout; then REDIS_FAIL_MODE decides.
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: null,
     connectionName: 'anthropic-proxy-limits',
   });
   client.on('ready', () => {
