@@ -20,7 +20,7 @@ export interface ClientState {
 
 export function createClientState(config: Config, logger: Logger): ClientState {
   if (config.redisUrl === '') {
-    const usage = config.dataDir === '' ? new MemoryUsageStore() : new SqliteUsageStore(config.dataDir);
+    const usage = config.dataDir === '' ? new MemoryUsageStore() : embeddedUsageStore(config.dataDir, logger);
     return { limits: new MemoryLimitStore(), usage, close: () => usage.close() };
   }
   const log = logger.child({ component: 'client-state', redis: redisAddress(config.redisUrl) });
@@ -52,4 +52,14 @@ export function createClientState(config: Config, logger: Logger): ClientState {
       client.disconnect();
     },
   };
+}
+
+/** The SQLite file in DATA_DIR; a folder that cannot be written (a read-only root filesystem) keeps usage in the process, said loudly. */
+function embeddedUsageStore(dataDir: string, logger: Logger): UsageStore {
+  try {
+    return new SqliteUsageStore(dataDir);
+  } catch (error) {
+    logger.error({ data_dir: dataDir, reason: (error as Error).message }, 'DATA_DIR cannot hold the usage records: they are kept in the process only (lost on restart). Mount a writable folder there, or set REDIS_URL.');
+    return new MemoryUsageStore();
+  }
 }
