@@ -32,7 +32,7 @@ async function routes(app: FastifyInstance): Promise<void> {
   app.get<{ Querystring: UsageQueryString }>('/admin/usage', {
     config: { policy: ADMIN },
     schema: {
-      tags: ['operations'],
+      tags: ['admin'],
       summary: 'Usage by client key, model, upstream and UTC day (admin_key)',
       querystring: {
         type: 'object',

@@ -17,6 +17,7 @@ t.test('every route is documented with schemas', async (t) => {
     ['get', '/v1/models'], ['get', '/v1/models/{id}'],
     ['post', '/v1/chat/completions'], ['post', '/v1/messages'], ['post', '/v1/messages/count_tokens'],
     ['post', '/v1/responses'], ['get', '/v1/responses/{id}'], ['delete', '/v1/responses/{id}'], ['get', '/v1/responses/{id}/input_items'], ['post', '/v1/responses/input_tokens'],
+    ['get', '/admin/usage'],
   ];
   const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`));
   t.same(documented.sort(), expected.map(([m, p]) => `${m} ${p}`).sort(), 'exactly the served routes (docs and openapi.json hidden)');
