@@ -145,6 +145,7 @@ function describeSchemaError(error: ErrorObject, data: unknown): { path: Path; m
     case 'pattern':
       if (error.propertyName !== undefined) return { path: [...path, error.propertyName], message: 'is not a valid name (letters, digits, ".", "_" and "-", starting with a letter or digit)' };
       if (params.pattern === '^https?://') return { path, message: 'is not an http(s) URL' };
+      if (params.pattern === '^[0-9a-fA-F]{64}$') return { path, message: 'is not a SHA-256 in hex (64 characters 0-9, a-f)' };
       return { path, message: 'is not a valid name (letters, digits, ".", "_" and "-", starting with a letter or digit)' };
     case 'enum':
       return { path, message: `must be one of ${(params.allowedValues as string[]).join(', ')}` };
