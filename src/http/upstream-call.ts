@@ -1,7 +1,8 @@
 // Every upstream call of every route passes here, once: the chat and Responses translations, the /v1/messages
 // passthrough, both token counts, and whatever comes next. Given the request, the path, the body and whether
-// it streams, it picks the target, applies the key and header rules (the client handles retries and
-// timeouts), moves on to the next key or target when an attempt fails before any byte reached the client, and
+// it streams, it first admits the call under the client key's models and limits (client-limits.ts; settled
+// with the real usage when the call is over), then picks the target, applies the key and header rules (the
+// client handles retries and timeouts), moves on to the next key or target when an attempt fails before any byte reached the client, and
 // fills the request's call record, which the access line and the metrics read. What a route
 // keeps is its own translation before and after, and the shape of its errors.
 //
