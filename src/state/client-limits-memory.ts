@@ -54,9 +54,12 @@ export class MemoryLimitStore implements LimitStore {
   }
 }
 
-/** The counters a reservation touches (the Redis store's keys, without their prefix). */
+/**
+ * The counters a reservation touches (the Redis store's keys, without their prefix). The key name is a hash
+ * tag (`{name}`), so that a Redis Cluster keeps one key's counters on one node, as one script needs.
+ */
 export function counterKeys(reservation: Reservation): { requests: string; tokens: string; day: string; month: string; inFlight: string } {
-  const base = reservation.key;
+  const base = `{${reservation.key}}`;
   return {
     requests: `${base}:rpm:${reservation.minute}`,
     tokens: `${base}:tpm:${reservation.minute}`,
