@@ -24,3 +24,12 @@ export async function appWithKeys(t: Teardown, yaml: string, env: Record<string,
 
 /** A Messages request body. */
 export const messageBody = (model: string, stream = false, text = 'hello') => ({ model, max_tokens: 16, stream, messages: [{ role: 'user', content: text }] });
+
+/**
+ * Waits, when needed, for a fresh 60 s window: rpm and tpm count in fixed windows (UTC minutes), so a run that
+ * crossed a minute would start counting again halfway. `needMs` is how long the run may take.
+ */
+export async function freshMinute(needMs: number): Promise<void> {
+  const left = 60_000 - (Date.now() % 60_000);
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

@@ -2,7 +2,7 @@
 // limit settled with the real usage, in-flight, usage records and GET /admin/usage with the admin key.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { ADMIN_KEY, appWithKeys, messageBody, tempDir } from '../helpers/client-keys.ts';
+import { ADMIN_KEY, appWithKeys, freshMinute, messageBody, tempDir } from '../helpers/client-keys.ts';
 import { anthropicMessage, MockUpstream } from '../helpers/mock-upstream.ts';
 import { messageReply, textBlock } from '../helpers/anthropic-replies.ts';
 
@@ -60,6 +60,7 @@ t.test('rpm: headers on every answer, then 429 with retry-after in each shape, n
   const mock = await MockUpstream.start();
   t.teardown(() => mock.close());
   const { app } = await appWithKeys(t, keysYaml('{ rpm: 3, tpm: 100000 }'), { UPSTREAM_BASE: mock.url, KEY_ONE });
+  await freshMinute(15_000);
   const first = await post(app, KEY_ONE, '/v1/chat/completions', chat('glm-4.6'));
   t.equal(first.statusCode, 200);
   t.equal(first.headers['x-ratelimit-limit-requests'], '3');

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { messageReply, textBlock } from '../helpers/anthropic-replies.ts';
+import { freshMinute } from '../helpers/client-keys.ts';
 import { MockUpstream } from '../helpers/mock-upstream.ts';
 import { freePort, startService, waitUntilUp, type RunningService } from '../helpers/process.ts';
 import { RedisServer, redisServerMissing } from '../helpers/redis-server.ts';
@@ -63,6 +64,7 @@ t.test('two replicas, one Redis: one rpm of 10, and usage equal to the upstream\
   const a = await startReplica(t, env);
   let b = await startReplica(t, env);
 
+  await freshMinute(25_000);
   const statuses: number[] = [];
   for (let i = 0; i < 10; i++) {
     const response = await send(i % 2 === 0 ? a : b, i % 3 === 0);

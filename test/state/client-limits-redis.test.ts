@@ -2,7 +2,7 @@
 // (the 11th is a 429 whichever it reaches), budgets and usage that outlive a restart of both, and
 // REDIS_FAIL_MODE (open: requests pass without their limits; closed: 503) with /readyz saying so.
 import t from 'tap';
-import { ADMIN_KEY, appWithKeys, messageBody } from '../helpers/client-keys.ts';
+import { ADMIN_KEY, appWithKeys, freshMinute, messageBody } from '../helpers/client-keys.ts';
 import { anthropicMessage, MockUpstream } from '../helpers/mock-upstream.ts';
 import { RedisServer, redisServerMissing } from '../helpers/redis-server.ts';
 
@@ -29,6 +29,7 @@ t.test('two instances share one rpm of 10: the 11th is a 429 whichever it reache
   const env = { UPSTREAM_BASE: mock.url, REDIS_URL: redis.url };
   const a = await appWithKeys(t, yaml('{ rpm: 10 }'), env);
   const b = await appWithKeys(t, yaml('{ rpm: 10 }'), env);
+  await freshMinute(15_000);
   const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => post(i % 2 === 0 ? a.app : b.app)));
   t.strictSame(answers.map((answer) => answer.statusCode), Array(10).fill(200));
   t.strictSame(answers.map((answer) => Number(answer.headers['x-ratelimit-remaining-requests'])).sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
