@@ -31,11 +31,17 @@ if [ "$(id -u)" != 0 ]; then
   exec "$@"
 fi
 
-# Never fatal: if the folder cannot be made usable (read-only filesystem, a mount that refuses chown), the
-# service says so and logs to stdout only.
-if [ -n "$LOG_DIR" ] && mkdir -p "$LOG_DIR" 2>/dev/null &&
-  ! setpriv --reuid=node --regid=node --init-groups test -w "$LOG_DIR"; then
-  echo "entrypoint: $LOG_DIR is not writable by node (uid $(id -u node)): giving it to node" >&2
-  chown -R node:node "$LOG_DIR" || echo "entrypoint: could not give $LOG_DIR to node" >&2
-fi
+# The usage records' folder (DATA_DIR, docs/client-keys.md), a named volume in compose: created by the engine as root.
+DATA_DIR=${DATA_DIR-/app/data}
+export DATA_DIR
+
+# Never fatal: if a folder cannot be made usable (read-only filesystem, a mount that refuses chown), the
+# service says so: it logs to stdout only, and keeps usage records in the process.
+for dir in "$LOG_DIR" "$DATA_DIR"; do
+  if [ -n "$dir" ] && mkdir -p "$dir" 2>/dev/null &&
+    ! setpriv --reuid=node --regid=node --init-groups test -w "$dir"; then
+    echo "entrypoint: $dir is not writable by node (uid $(id -u node)): giving it to node" >&2
+    chown -R node:node "$dir" || echo "entrypoint: could not give $dir to node" >&2
+  fi
+done
 exec setpriv --reuid=node --regid=node --init-groups --inh-caps=-all --bounding-set=-all "$@"

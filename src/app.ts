@@ -23,6 +23,9 @@ import { tracingFromConfig, tracingPlugin, type Tracing } from './http/tracing.t
 import { chatCompletionRoutes, type ChatCompletionRouteOptions } from './routes/chat-completions.ts';
 import { responsesRoutes, type ResponsesRouteOptions } from './routes/responses.ts';
 import { createResponsesStore } from './state/create-store.ts';
+import { createClientState } from './state/client-state.ts';
+import { clientLimitsPlugin, type ClientStores } from './http/client-limits.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { healthRoutes } from './routes/health.ts';
 import { messagesRoutes } from './routes/messages.ts';
 import { modelRoutes } from './routes/models.ts';
@@ -42,6 +45,8 @@ export interface AppDeps {
   routing?: RoutingTable;
   /** Clock for chat completions' `created` (tests fix it). */
   chatCompletions?: ChatCompletionRouteOptions;
+  /** The client limits and usage stores (default: the ones REDIS_URL and DATA_DIR choose). */
+  clientStores?: ClientStores;
   /** The Responses API's store (default: the one RESPONSES_STORE_URL chooses, sized by the config), clock and ids. */
   responses?: Partial<ResponsesRouteOptions>;
   /** Tracing with a given provider (tests: an in-memory exporter); default: the one the OTEL_* settings describe, if any. */
@@ -119,6 +124,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(lifecyclePlugin, { lifecycle });
   await app.register(authPlugin);
   await app.register(metricsPlugin, { metrics });
+  const clientState = deps.clientStores ? { ...deps.clientStores, close: async () => {} } : createClientState(config, logger);
+  app.addHook('onClose', async () => clientState.close());
+  metrics.watchLimitsStore(() => clientState.limits.health(), config.redisFailMode);
+  await app.register(clientLimitsPlugin, { stores: clientState });
   // After the drain and the key: a refused or unauthenticated request never takes body budget.
   await app.register(bodyBudgetPlugin);
   if (config.maxEventLoopDelayMs > 0) await app.register(loadSheddingPlugin, { maxEventLoopDelayMs: config.maxEventLoopDelayMs });
@@ -132,7 +141,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addHook('onClose', async () => responsesStore.close());
   const storeHealth = responsesStore.health?.bind(responsesStore) ?? (async () => ({ kind: 'memory' as const, status: 'up' as const }));
   metrics.watchStore(storeHealth);
-  await app.register(healthRoutes, { version: VERSION, storeHealth });
+  await app.register(healthRoutes, { version: VERSION, storeHealth, limitsHealth: async () => ({ ...(await clientState.limits.health()), fail_mode: config.redisFailMode }) });
+  await app.register(adminRoutes);
   await app.register(modelRoutes);
   await app.register(messagesRoutes);
   await app.register(chatCompletionRoutes, deps.chatCompletions ?? {});

@@ -121,6 +121,46 @@ const route = {
   },
 } as const;
 
+const limit = (description: string) => ({ type: 'integer', minimum: 1, description }) as const;
+
+const clientKey = {
+  type: 'object',
+  description: 'One client key. Its name appears in logs, metrics and usage; the key itself never does, and never goes upstream.',
+  additionalProperties: false,
+  properties: {
+    key: { type: 'string', minLength: 16, description: 'The key, normally a reference to an environment variable: "${APP_ONE_KEY}". Or key_sha256.' },
+    key_sha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'The SHA-256 of the key, in hex, so that the file never holds the key.' },
+    models: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'The public model names it may use. Absent: every model.' },
+    expires_at: { type: 'string', minLength: 1, description: 'Date and time (ISO 8601, e.g. 2027-06-30T00:00:00Z) from which the key is refused with 401.' },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Absent limits do not apply. Tokens are input + cache writes + output (cache reads are not counted).',
+      properties: {
+        rpm: limit('Requests per minute (fixed 60 s windows).'),
+        tpm: limit('Tokens per minute (fixed 60 s windows).'),
+        in_flight: limit('Requests in flight at once.'),
+        tokens_per_day: limit('Tokens per UTC day (reset at 00:00 UTC).'),
+        tokens_per_month: limit('Tokens per UTC month (reset at 00:00 UTC on the 1st).'),
+      },
+    },
+  },
+} as const;
+
+const perMillion = (description: string) => ({ type: 'number', minimum: 0, description }) as const;
+
+const price = {
+  type: 'object',
+  additionalProperties: false,
+  description: 'Price per million tokens of each kind; absent kinds cost nothing.',
+  properties: {
+    input: perMillion('Input tokens (without cache reads and writes).'),
+    output: perMillion('Output tokens (reasoning included).'),
+    cache_read: perMillion('Tokens read from the prompt cache.'),
+    cache_write: perMillion('Tokens written to the prompt cache.'),
+  },
+} as const;
+
 export const CONFIG_FILE_SCHEMA = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'anthropic-proxy configuration file',
@@ -142,10 +182,18 @@ export const CONFIG_FILE_SCHEMA = {
       description: 'Public model name -> the routes that serve it, in order.',
       additionalProperties: { type: 'array', minItems: 1, items: route },
     },
-    // Sections of later features: their shape is checked loosely now and their values are not used yet.
-    admin_key: { type: 'string', minLength: 1, description: 'Reserved (administration API): accepted, not used yet.' },
-    client_keys: { type: ['array', 'object'], description: 'Reserved (per-client keys and limits): accepted, not used yet.' },
-    prices: { type: 'object', description: 'Reserved (prices per model, for cost metrics): accepted, not used yet.' },
+    admin_key: { type: 'string', minLength: 8, description: 'The key of the administration API (GET /admin/usage), normally "${ADMIN_KEY}". Never a client key.' },
+    client_keys: {
+      type: 'object',
+      description: 'Keys handed to apps and teams, by name: the models each may use, its expiry, limits and budgets (docs/client-keys.md).',
+      propertyNames: { pattern: NAME },
+      additionalProperties: clientKey,
+    },
+    prices: {
+      type: 'object',
+      description: 'Prices per public model name, in any currency per million tokens, for the cost in GET /admin/usage.',
+      additionalProperties: price,
+    },
     prompt_cache: { ...promptCache, description: 'Prompt-cache settings for every upstream (each may set its own). Default: PROMPT_CACHE and PROMPT_CACHE_TTL.' },
   },
 } as const;

@@ -1,10 +1,12 @@
 // The configuration file (anthropic-proxy.yaml) as data: YAML text in, a routing table out. Pure: the caller
 // (config.ts) reads the file and the environment; every problem found is reported, one line each, naming
 // its place in the file (`upstreams.zai.keys[1].max_in_flight: must be >= 1 (line 12)`).
+import { createHash } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
 import type { Config } from './config.ts';
 import { CONFIG_FILE_SCHEMA } from './config-file-schema.ts';
+import type { ClientAccess, ClientKey, ModelPrice } from './client-keys.ts';
 import { providerFromBaseUrl, type ProviderName } from './wire/provider.ts';
 import { DEFAULT_QUEUE, environmentTarget, type ModelRoute, type PromptCacheOverride, type RoutingTable, type UpstreamKey, type UpstreamTarget } from './routing.ts';
 
@@ -37,7 +39,22 @@ interface FileUpstream {
   prompt_cache?: PromptCacheOverride;
 }
 interface FileRoute { upstream: string; model: string; priority?: number; weight?: number; capabilities?: Record<string, unknown>; prompt_cache?: PromptCacheOverride }
-interface ConfigFile { upstreams?: Record<string, FileUpstream>; models?: Record<string, FileRoute[]>; prompt_cache?: PromptCacheOverride }
+interface FileClientKey {
+  key?: string;
+  key_sha256?: string;
+  models?: string[];
+  expires_at?: string;
+  limits?: { rpm?: number; tpm?: number; in_flight?: number; tokens_per_day?: number; tokens_per_month?: number };
+}
+interface FilePrice { input?: number; output?: number; cache_read?: number; cache_write?: number }
+interface ConfigFile {
+  upstreams?: Record<string, FileUpstream>;
+  models?: Record<string, FileRoute[]>;
+  prompt_cache?: PromptCacheOverride;
+  admin_key?: string;
+  client_keys?: Record<string, FileClientKey>;
+  prices?: Record<string, FilePrice>;
+}
 
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 const validateFile = ajv.compile(CONFIG_FILE_SCHEMA);
@@ -53,6 +70,11 @@ export function referencedVariables(text: string): string[] {
  * with every problem found.
  */
 export function routingFromFile(text: string, env: Readonly<Record<string, string | undefined>>, base: Config): RoutingTable {
+  return settingsFromFile(text, env, base).routing;
+}
+
+/** What a configuration file sets: the routing table, and the client keys with the admin key and prices. */
+export function settingsFromFile(text: string, env: Readonly<Record<string, string | undefined>>, base: Config): { routing: RoutingTable; access: ClientAccess } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, merge: true, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -77,12 +99,13 @@ export function routingFromFile(text: string, env: Readonly<Record<string, strin
   const file = data as ConfigFile;
   // The top-level prompt_cache is every upstream's default (the environment's one target included).
   const targets = (file.upstreams
-    ? upstreamOrder(document, file.upstreams).map((name) => targetOf(name, file.upstreams![name]!, base, report))
-    : [environmentTarget(base)]
+    ? upstreamOrder(document, file.upstreams).map((name) => targetOf(name, file.upstreams![name]!, base, Object.keys(file.client_keys ?? {}).length > 0, report))
+    : [clientKeysGuard(environmentTarget(base), file)]
   ).map((target) => withPromptCacheDefault(target, file.prompt_cache));
   const models = routesOf(file.models ?? {}, targets.map((target) => target.name), Boolean(file.upstreams), report);
+  const access = accessOf(file, base, report);
   if (problems.length > 0) throw new ConfigFileError(problems);
-  return { targets, models };
+  return { routing: { targets, models }, access };
 }
 
 // ---- the environment references ----
@@ -126,6 +149,7 @@ function describeSchemaError(error: ErrorObject, data: unknown): { path: Path; m
     case 'pattern':
       if (error.propertyName !== undefined) return { path: [...path, error.propertyName], message: 'is not a valid name (letters, digits, ".", "_" and "-", starting with a letter or digit)' };
       if (params.pattern === '^https?://') return { path, message: 'is not an http(s) URL' };
+      if (params.pattern === '^[0-9a-fA-F]{64}$') return { path, message: 'is not a SHA-256 in hex (64 characters 0-9, a-f)' };
       return { path, message: 'is not a valid name (letters, digits, ".", "_" and "-", starting with a letter or digit)' };
     case 'enum':
       return { path, message: `must be one of ${(params.allowedValues as string[]).join(', ')}` };
@@ -136,7 +160,7 @@ function describeSchemaError(error: ErrorObject, data: unknown): { path: Path; m
     case 'minItems':
       return { path, message: 'must list at least one route' };
     case 'minLength':
-      return { path, message: 'must not be empty' };
+      return { path, message: params.limit === 1 ? 'must not be empty' : `must be at least ${String(params.limit)} characters` };
     default:
       return { path, message: String(error.message) };
   }
@@ -204,7 +228,7 @@ function upstreamOrder(document: Document, upstreams: Record<string, unknown>): 
 const MANAGED_HEADERS = new Set(['x-api-key', 'authorization', 'anthropic-version', 'host', 'content-length', 'content-type', 'connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-connection']);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
-function targetOf(name: string, upstream: FileUpstream, base: Config, report: (path: Path, message: string) => void): UpstreamTarget {
+function targetOf(name: string, upstream: FileUpstream, base: Config, clientKeys: boolean, report: (path: Path, message: string) => void): UpstreamTarget {
   const at = (...rest: (string | number)[]) => ['upstreams', name, ...rest];
   const baseUrl = checkBaseUrl(upstream.base_url, (message) => report(at('base_url'), message));
 
@@ -221,10 +245,10 @@ function targetOf(name: string, upstream: FileUpstream, base: Config, report: (p
     keys.push(key.max_in_flight === undefined ? { name: key.name, value: key.key } : { name: key.name, value: key.key, maxInFlight: key.max_in_flight });
   });
 
-  // With inbound auth (PROXY_API_KEYS) the client's key is a proxy key: it never goes upstream.
-  const proxyKeys = base.proxyApiKeys.length > 0;
+  // With inbound auth (PROXY_API_KEYS or client_keys) the client's key is ours: it never goes upstream.
+  const proxyKeys = base.proxyApiKeys.length > 0 || clientKeys;
   if (upstream.forward_client_key === true && proxyKeys) {
-    report(at('forward_client_key'), "cannot be true while PROXY_API_KEYS is set (clients present proxy keys, which never go upstream)");
+    report(at('forward_client_key'), `cannot be true while ${clientKeys ? 'client_keys is' : 'PROXY_API_KEYS is'} set (clients present proxy keys, which never go upstream)`);
   }
   const forwardClientKey = upstream.forward_client_key ?? (keys.length === 0 && !proxyKeys);
 
@@ -308,4 +332,58 @@ function routesOf(models: Record<string, FileRoute[]>, upstreams: readonly strin
     });
   }
   return result;
+}
+
+// ---- client keys, admin key, prices ----
+
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function accessOf(file: ConfigFile, base: Config, report: (path: Path, message: string) => void): ClientAccess {
+  const proxyKeys = new Set(base.proxyApiKeys.map(sha256Hex));
+  const adminKey = file.admin_key ?? null;
+  const seen = new Map<string, string>();
+  const clientKeys: ClientKey[] = [];
+  for (const [name, entry] of Object.entries(file.client_keys ?? {})) {
+    const at = (...rest: string[]) => ['client_keys', name, ...rest];
+    if ((entry.key === undefined) === (entry.key_sha256 === undefined)) {
+      report(at(), 'needs key or key_sha256 (exactly one of them)');
+      continue;
+    }
+    const sha256 = entry.key !== undefined ? sha256Hex(entry.key) : entry.key_sha256!.toLowerCase();
+    const field = entry.key !== undefined ? 'key' : 'key_sha256';
+    const other = seen.get(sha256);
+    if (other !== undefined) report(at(field), `is the same key as client_keys.${other}`);
+    else if (proxyKeys.has(sha256)) report(at(field), 'is also one of PROXY_API_KEYS (a key is either a proxy key or a client key)');
+    else if (adminKey !== null && sha256 === sha256Hex(adminKey)) report(at(field), 'is the admin_key (the admin key is never a client key)');
+    seen.set(sha256, name);
+    let expiresAt: number | null = null;
+    if (entry.expires_at !== undefined) {
+      expiresAt = /^\d{4}-\d{2}-\d{2}/.test(entry.expires_at) ? Date.parse(entry.expires_at) : Number.NaN;
+      if (Number.isNaN(expiresAt)) report(at('expires_at'), 'is not a date and time (ISO 8601, e.g. 2027-06-30T00:00:00Z)');
+    }
+    const limits = entry.limits ?? {};
+    clientKeys.push({
+      name,
+      sha256,
+      models: entry.models ?? null,
+      expiresAt,
+      limits: {
+        rpm: limits.rpm,
+        tpm: limits.tpm,
+        inFlight: limits.in_flight,
+        tokensPerDay: limits.tokens_per_day,
+        tokensPerMonth: limits.tokens_per_month,
+      },
+    });
+  }
+  const prices: Record<string, ModelPrice> = Object.create(null);
+  for (const [model, price] of Object.entries(file.prices ?? {})) {
+    prices[model] = { input: price.input ?? 0, output: price.output ?? 0, cacheRead: price.cache_read ?? 0, cacheWrite: price.cache_write ?? 0 };
+  }
+  return { clientKeys, adminKey, prices };
+}
+
+/** A client key is ours: with client_keys, the environment's target never forwards the key a client presents. */
+function clientKeysGuard(target: UpstreamTarget, file: ConfigFile): UpstreamTarget {
+  return Object.keys(file.client_keys ?? {}).length > 0 ? { ...target, forwardClientKey: false } : target;
 }

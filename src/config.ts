@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import envSchema from 'env-schema';
 import { isProviderName, PROVIDER_NAMES, type ProviderName } from './wire/provider.ts';
-import { ConfigFileError, referencedVariables, routingFromFile } from './config-file.ts';
+import { ConfigFileError, referencedVariables, settingsFromFile } from './config-file.ts';
+import { NO_CLIENT_ACCESS, type ClientAccess } from './client-keys.ts';
 import { environmentRouting, type RoutingTable } from './routing.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -73,6 +74,14 @@ export interface Config {
   readonly configFile: string | null;
   /** Upstreams and model routes: from the configuration file, else the environment's one target. */
   readonly routing: RoutingTable;
+  /** Client keys, the admin key and prices (configuration file); none without a file. */
+  readonly access: ClientAccess;
+  /** redis:// URL shared by replicas for client limits and usage (and the Responses store when RESPONSES_STORE_URL is empty). */
+  readonly redisUrl: string;
+  /** When that Redis cannot be reached: admit requests without their limits (`open`) or refuse them with 503 (`closed`). */
+  readonly redisFailMode: 'open' | 'closed';
+  /** Folder of the embedded usage store (without Redis); empty = usage kept in the process only. */
+  readonly dataDir: string;
   /** OpenTelemetry tracing (docs/tracing.md), from the standard OTEL_* variables; null = off. */
   readonly tracing: TracingConfig | null;
 }
@@ -150,6 +159,9 @@ const DEFAULTS = {
   OTEL_TRACES_SAMPLER: 'parentbased_always_on',
   OTEL_TRACES_SAMPLER_ARG: '1',
   OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT: 'false',
+  REDIS_URL: '',
+  REDIS_FAIL_MODE: 'open',
+  DATA_DIR: 'data',
 } as const;
 
 /** Where the configuration file is looked for when CONFIG_FILE is not set (the working directory, then the
@@ -269,7 +281,7 @@ function withoutPassword(url: URL): string {
   return url.toString();
 }
 
-function parseStoreUrl(raw: string): string {
+function parseStoreUrl(raw: string, name: EnvName = 'RESPONSES_STORE_URL'): string {
   const text = raw.trim();
   if (text === '') return '';
   const example = 'redis://redis:6379/0';
@@ -277,14 +289,14 @@ function parseStoreUrl(raw: string): string {
   try {
     url = new URL(text);
   } catch {
-    return fail('RESPONSES_STORE_URL', text.replace(/^.*@/, '***@'), 'is not a URL', example);
+    return fail(name, text.replace(/^.*@/, '***@'), 'is not a URL', example);
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    fail('RESPONSES_STORE_URL', withoutPassword(url), 'is not a redis:// or rediss:// (TLS) URL', example);
+    fail(name, withoutPassword(url), 'is not a redis:// or rediss:// (TLS) URL', example);
   }
-  if (url.hostname === '') fail('RESPONSES_STORE_URL', withoutPassword(url), 'has no host', example);
+  if (url.hostname === '') fail(name, withoutPassword(url), 'has no host', example);
   if (!/^\/?(\d+)?$/.test(url.pathname)) {
-    fail('RESPONSES_STORE_URL', withoutPassword(url), 'has a path that is not a database number', example);
+    fail(name, withoutPassword(url), 'has a path that is not a database number', example);
   }
   return text;
 }
@@ -424,7 +436,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     responsesStoreMaxBytes: parseInteger('RESPONSES_STORE_MAX_MB', raw.RESPONSES_STORE_MAX_MB, 0, 65_536, '32') * 1024 * 1024,
     responsesStoreTtlMs: parseInteger('RESPONSES_STORE_TTL_SECONDS', raw.RESPONSES_STORE_TTL_SECONDS, 1, 31_536_000, '86400') * 1000,
     responsesWebSearch: parseBoolean('RESPONSES_WEB_SEARCH', raw.RESPONSES_WEB_SEARCH),
-    responsesStoreUrl: parseStoreUrl(raw.RESPONSES_STORE_URL),
+    // REDIS_URL backs the Responses store too, unless RESPONSES_STORE_URL names another.
+    responsesStoreUrl: parseStoreUrl(raw.RESPONSES_STORE_URL) || parseStoreUrl(raw.REDIS_URL, 'REDIS_URL'),
     responsesStoreTimeoutMs: parseInteger('RESPONSES_STORE_TIMEOUT_MS', raw.RESPONSES_STORE_TIMEOUT_MS, 1, 60_000, '1000'),
     promptCache: parseChoice('PROMPT_CACHE', raw.PROMPT_CACHE, ['auto', 'on', 'off'] as const),
     promptCacheTtl: parseChoice('PROMPT_CACHE_TTL', raw.PROMPT_CACHE_TTL, ['5m', '1h'] as const),
@@ -432,6 +445,10 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     // Replaced below: the routing's defaults are the settings above.
     routing: { targets: [], models: {} },
     tracing: parseTracing(raw),
+    access: NO_CLIENT_ACCESS,
+    redisUrl: parseStoreUrl(raw.REDIS_URL, 'REDIS_URL'),
+    redisFailMode: parseChoice('REDIS_FAIL_MODE', raw.REDIS_FAIL_MODE, ['open', 'closed'] as const),
+    dataDir: raw.DATA_DIR.trim(),
   };
   if (config.maxBodyBytesInFlight < config.bodyLimitBytes) {
     // Otherwise a body the limit allows could never be taken.
@@ -445,8 +462,9 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     // Otherwise /metrics would stay open while the operator believes it protected.
     fail('METRICS_REQUIRE_AUTH', raw.METRICS_REQUIRE_AUTH, 'needs PROXY_API_KEYS (the keys /metrics then asks for)', 'true together with PROXY_API_KEYS=key-one');
   }
-  const routing = config.configFile === null ? environmentRouting(config) : readConfigFile(config, options).routing;
-  return Object.freeze({ ...config, routing });
+  if (config.configFile === null) return Object.freeze({ ...config, routing: environmentRouting(config) });
+  const { routing, access } = readConfigFile(config, options);
+  return Object.freeze({ ...config, routing, access });
 }
 
 /** The configuration file to read: CONFIG_FILE (which must exist), else the first default present, else none. */
@@ -465,7 +483,7 @@ function configFilePath(raw: string, cwd: string): string | null {
  * the settings of `config` as defaults and the variables it references read as the service reads its own
  * (the environment over .env). Throws ConfigError with one line per problem, each naming the file.
  */
-export function readConfigFile(config: Config, options: LoadConfigOptions = {}): { text: string; routing: RoutingTable } {
+export function readConfigFile(config: Config, options: LoadConfigOptions = {}): { text: string; routing: RoutingTable; access: ClientAccess } {
   const path = config.configFile;
   if (path === null) throw new ConfigError('no configuration file is in use');
   let text: string;
@@ -477,7 +495,7 @@ export function readConfigFile(config: Config, options: LoadConfigOptions = {}):
   try {
     const variables = referencedVariables(text);
     const env = variables.length === 0 ? {} : readVariables(variables, options);
-    return { text, routing: routingFromFile(text, env, config) };
+    return { text, ...settingsFromFile(text, env, config) };
   } catch (error) {
     if (error instanceof ConfigFileError) throw new ConfigError(error.problems.map((problem) => `${path}: ${problem}`).join('\n'));
     throw error;
@@ -486,9 +504,12 @@ export function readConfigFile(config: Config, options: LoadConfigOptions = {}):
 
 /** The secrets the logger must never print, whatever line they end up in. */
 export function configSecrets(config: Config): string[] {
-  const storePassword = config.responsesStoreUrl === '' ? '' : new URL(config.responsesStoreUrl).password;
   // As written in the URL (percent-encoded) and as sent to Redis.
-  const storeSecrets = storePassword === '' ? [] : [storePassword, decodeURIComponent(storePassword)];
+  const storeSecrets = [config.responsesStoreUrl, config.redisUrl].flatMap((url) => {
+    const password = url === '' ? '' : new URL(url).password;
+    return password === '' ? [] : [password, decodeURIComponent(password)];
+  });
   const upstreamKeys = config.routing.targets.flatMap((target) => target.keys.map((key) => key.value));
-  return [config.serverApiKey, ...config.proxyApiKeys, ...storeSecrets, ...upstreamKeys].filter((secret) => secret.length >= 4);
+  const adminKey = config.access.adminKey === null ? [] : [config.access.adminKey];
+  return [config.serverApiKey, ...config.proxyApiKeys, ...storeSecrets, ...upstreamKeys, ...adminKey].filter((secret) => secret.length >= 4);
 }

@@ -48,6 +48,11 @@ export const ERROR_CATALOGUE = {
   previous_response_not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
   item_not_found: { status: 404, openai: 'invalid_request_error', anthropic: 'not_found_error' },
   invalid_api_key: { status: 401, openai: 'authentication_error', anthropic: 'authentication_error' },
+  // A client key asked for a model outside its `models`; an API key on the administration routes.
+  model_not_allowed: { status: 403, openai: 'permission_error', anthropic: 'permission_error' },
+  admin_key_required: { status: 403, openai: 'permission_error', anthropic: 'permission_error' },
+  // A client key's limit or budget (rpm, tpm, in_flight, tokens_per_day, tokens_per_month) is spent.
+  client_rate_limited: { status: 429, openai: 'rate_limit_error', anthropic: 'rate_limit_error' },
   unknown_route: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
   model_not_found: { status: 404, openai: 'not_found_error', anthropic: 'not_found_error' },
   request_too_large: { status: 413, openai: 'invalid_request_error', anthropic: 'request_too_large' },
@@ -61,6 +66,8 @@ export const ERROR_CATALOGUE = {
   upstream_busy: unavailable,
   // The shared Responses store (Redis) cannot be reached or did not answer in time.
   responses_store_unavailable: unavailable,
+  // The Redis of the client limits cannot be reached and REDIS_FAIL_MODE is closed.
+  limits_unavailable: unavailable,
   // The upstream failed: unreachable, broken off, unusable, too slow.
   upstream_unreachable: badGateway,
   upstream_broken: badGateway,

@@ -1,5 +1,6 @@
 // The configuration file's parser (src/config-file.ts) and its place in loadConfig: defaults, ${NAME}
 // references, one line per problem naming the path, the published schema and the example it validates.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { Ajv } from 'ajv';
 import t from 'tap';
 import { parse } from 'yaml';
 import { CONFIG_FILE_SCHEMA } from '../src/config-file-schema.ts';
-import { ConfigFileError, formatPath, referencedVariables, routingFromFile } from '../src/config-file.ts';
+import { ConfigFileError, formatPath, referencedVariables, routingFromFile, settingsFromFile } from '../src/config-file.ts';
 import { ConfigError, configSecrets, loadConfig, readConfigFile } from '../src/config.ts';
 
 const emptyDir = () => mkdtempSync(join(tmpdir(), 'proxy-config-file-'));
@@ -108,7 +109,7 @@ t.test('no keys: the client key is forwarded, unless PROXY_API_KEYS makes it a p
 
 t.test('without upstreams the environment is the one upstream, named default, and routes may name it', async (t) => {
   const env = loadConfig({ env: { UPSTREAM_BASE: 'http://127.0.0.1:9/x', SERVER_API_KEY: 'server-key-1' }, dotenvPath: null, cwd: emptyDir() });
-  const table = routingFromFile('models:\n  gpt-4o:\n    - { upstream: default, model: glm-4.6 }\nadmin_key: a\nprices: {}\n', {}, env);
+  const table = routingFromFile('models:\n  gpt-4o:\n    - { upstream: default, model: glm-4.6 }\nadmin_key: an-admin-key\nprices: {}\n', {}, env);
   t.strictSame(table.targets.map((target) => [target.name, target.baseUrl, target.keys.map((key) => key.value)]), [['default', 'http://127.0.0.1:9/x', ['server-key-1']]]);
   t.strictSame(table.models['gpt-4o'], [{ upstream: 'default', model: 'glm-4.6', priority: 0, weight: 1 }]);
   t.strictSame(routingFromFile('', {}, env).targets.map((target) => target.name), ['default'], 'an empty file');
@@ -296,4 +297,100 @@ t.test('variables of the file come from .env too, and readConfigFile reads the f
   t.strictSame(readConfigFile(config, options).routing.targets.map((target) => target.name), ['kimi']);
   writeFileSync(file, 'upstreams:\n  kimi:\n    base_url: nope\n    max_retries: -1\n');
   t.throws(() => readConfigFile(config, options), new ConfigError(`${file}: upstreams.kimi.base_url: is not an http(s) URL (line 3)\n${file}: upstreams.kimi.max_retries: must be >= 0 (line 4)`));
+});
+
+t.test('client_keys, admin_key and prices: read into the access table, the key kept as its SHA-256 only', async (t) => {
+  const sha = (text: string) => createHash('sha256').update(text).digest('hex');
+  const text = `admin_key: "\${ADMIN}"
+client_keys:
+  app-one:
+    key: "\${APP_ONE}"
+    models: [glm-4.6, opus]
+    expires_at: 2027-06-30T00:00:00Z
+    limits: { rpm: 60, tpm: 200000, in_flight: 4, tokens_per_day: 2000000, tokens_per_month: 40000000 }
+  batch:
+    key_sha256: ${sha('batch-key-0123456789').toUpperCase()}
+prices:
+  glm-4.6: { input: 0.6, output: 2.2 }
+upstreams:
+  z:
+    base_url: https://api.z.ai/api/anthropic
+`;
+  const { access, routing } = settingsFromFile(text, { ADMIN: 'the-admin-key-1', APP_ONE: 'app-one-key-0123456789' }, base);
+  t.equal(access.adminKey, 'the-admin-key-1');
+  t.strictSame(access.clientKeys, [
+    { name: 'app-one', sha256: sha('app-one-key-0123456789'), models: ['glm-4.6', 'opus'], expiresAt: Date.UTC(2027, 5, 30), limits: { rpm: 60, tpm: 200000, inFlight: 4, tokensPerDay: 2000000, tokensPerMonth: 40000000 } },
+    { name: 'batch', sha256: sha('batch-key-0123456789'), models: null, expiresAt: null, limits: { rpm: undefined, tpm: undefined, inFlight: undefined, tokensPerDay: undefined, tokensPerMonth: undefined } },
+  ]);
+  t.strictSame({ ...access.prices['glm-4.6'] }, { input: 0.6, output: 2.2, cacheRead: 0, cacheWrite: 0 });
+  t.equal(routing.targets[0]!.forwardClientKey, false, 'with client keys no client key goes upstream');
+  t.equal(settingsFromFile('client_keys:\n  a:\n    key: "0123456789abcdef"\n', {}, base).routing.targets[0]!.forwardClientKey, false, 'nor to the environment\'s upstream');
+});
+
+t.test('client_keys problems: one line each, naming the path and the line', async (t) => {
+  const problems = problemsOf(`admin_key: "admin-key-0123456789"
+client_keys:
+  no-key:
+    models: [x]
+  both:
+    key: "0123456789abcdef-1"
+    key_sha256: ${'a'.repeat(64)}
+  short:
+    key: "short"
+  when:
+    key: "0123456789abcdef-2"
+    expires_at: next tuesday
+  twin:
+    key: "0123456789abcdef-2"
+  admin:
+    key: "admin-key-0123456789"
+  bad-limits:
+    key: "0123456789abcdef-3"
+    limits: { rpm: 0, tokens_per_week: 5 }
+  bad-hash:
+    key_sha256: xyz
+prices:
+  glm: { input: -1 }
+`);
+  t.strictSame(problems.sort(), [
+    'client_keys.bad-hash.key_sha256: is not a SHA-256 in hex (64 characters 0-9, a-f) (line 21)',
+    'client_keys.bad-limits.limits.rpm: must be >= 1 (line 19)',
+    'client_keys.bad-limits.limits.tokens_per_week: is not a known field (known: rpm, tpm, in_flight, tokens_per_day, tokens_per_month) (line 19)',
+    'client_keys.short.key: must be at least 16 characters (line 9)',
+    'prices.glm.input: must be >= 0 (line 23)',
+  ].sort());
+  t.strictSame(problemsOf(`admin_key: "admin-key-0123456789"
+client_keys:
+  no-key:
+    models: [x]
+  both:
+    key: "0123456789abcdef-1"
+    key_sha256: ${'a'.repeat(64)}
+  when:
+    key: "0123456789abcdef-2"
+    expires_at: next tuesday
+  twin:
+    key: "0123456789abcdef-2"
+  admin:
+    key: "admin-key-0123456789"
+`), [
+    'client_keys.no-key: needs key or key_sha256 (exactly one of them) (line 3)',
+    'client_keys.both: needs key or key_sha256 (exactly one of them) (line 5)',
+    'client_keys.when.expires_at: is not a date and time (ISO 8601, e.g. 2027-06-30T00:00:00Z) (line 10)',
+    'client_keys.twin.key: is the same key as client_keys.when (line 12)',
+    'client_keys.admin.key: is the admin_key (the admin key is never a client key) (line 14)',
+  ]);
+  const guarded = loadConfig({ env: { PROXY_API_KEYS: 'proxy-key-0123456789' }, dotenvPath: null, cwd: emptyDir() });
+  t.throws(() => routingFromFile('client_keys:\n  a:\n    key: "proxy-key-0123456789"\n', {}, guarded), /client_keys\.a\.key: is also one of PROXY_API_KEYS/);
+});
+
+t.test('REDIS_URL backs the Responses store unless RESPONSES_STORE_URL names another; REDIS_FAIL_MODE and DATA_DIR', async (t) => {
+  const config = (env: Record<string, string>) => loadConfig({ env, dotenvPath: null, cwd: emptyDir() });
+  t.equal(config({ REDIS_URL: 'redis://r:6379/1' }).responsesStoreUrl, 'redis://r:6379/1');
+  t.equal(config({ REDIS_URL: 'redis://r:6379/1', RESPONSES_STORE_URL: 'redis://other:6379' }).responsesStoreUrl, 'redis://other:6379');
+  t.equal(config({}).redisFailMode, 'open');
+  t.equal(config({}).dataDir, 'data');
+  t.throws(() => config({ REDIS_FAIL_MODE: 'maybe' }), /REDIS_FAIL_MODE="maybe" is not one of open, closed/);
+  t.throws(() => config({ REDIS_URL: 'http://r' }), /REDIS_URL="http:\/\/r\/?" is not a redis:\/\/ or rediss:\/\/ \(TLS\) URL/);
+  t.ok(configSecrets(config({ REDIS_URL: 'redis://:s3cret-pass@r:6379' })).includes('s3cret-pass'), 'its password is masked in logs');
 });

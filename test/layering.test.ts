@@ -7,8 +7,8 @@ import t from 'tap';
 const SRC = new URL('../src/', import.meta.url).pathname;
 
 // Top-level leaves every layer may use: the error catalogue, the config (its type, the configuration file's
-// parser and schema) and the routing it configures.
-const LEAVES = ['errors.ts', 'config.ts', 'config-file.ts', 'config-file-schema.ts', 'routing.ts'];
+// parser and schema), the routing it configures and the client keys (with their stores' interfaces).
+const LEAVES = ['errors.ts', 'config.ts', 'config-file.ts', 'config-file-schema.ts', 'routing.ts', 'client-keys.ts'];
 /** What each folder may import, besides itself and the leaves. */
 const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The JSON schemas are the bottom: plain data, and the source of the request types `wire` derives from them.

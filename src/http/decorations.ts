@@ -1,7 +1,9 @@
 // Fastify declaration merging for what buildApp decorates; one place so every module sees the same shape.
+import type { ClientKey } from '../client-keys.ts';
 import type { Config } from '../config.ts';
 import type { LogHealth } from './log-health.ts';
 import type { BodyBudget } from './body-budget.ts';
+import type { ClientCall, ClientStores } from './client-limits.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { Metrics } from './metrics.ts';
 import type { RoutePolicy } from './route-policy.ts';
@@ -18,10 +20,16 @@ declare module 'fastify' {
     /** The log destinations' state, when the logger came from createLogger. */
     logHealth: LogHealth | null;
     bodyBudget: BodyBudget;
+    /** The client limits and usage records (client-limits.ts). */
+    clientStores: ClientStores;
   }
   interface FastifyRequest {
     /** The request's upstream call (upstream-call.ts), read by the access line and the metrics. */
     callRecord: CallRecord | null;
+    /** The client key the request presented (auth.ts); null for PROXY_API_KEYS or no auth. */
+    clientKey: ClientKey | null;
+    /** Its part in the client limits and usage, once admitted (client-limits.ts). */
+    clientCall: ClientCall | null;
     /** The request body's bytes, on routes that forward them unchanged. */
     rawBody: Buffer | null;
     /** Set by policyOf / routeUrlOf (route-policy.ts) on first use, with routeUrl. */

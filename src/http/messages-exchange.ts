@@ -2,6 +2,7 @@
 // translated Messages request, turn an error answer into the OpenAI error the client gets, hand over the
 // headers the client may see, and read a whole answer as a message. What a route adds is its own translation
 // before and after (and its stream transform).
+import { estimateInputTokens, quickCount } from '../count/token-estimate.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProxyError } from '../errors.ts';
 import { adaptRequest, type AdaptOptions } from '../profiles/adapt.ts';
@@ -52,6 +53,7 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
     },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),
+    estimate: () => estimateInputTokens(body as unknown as Record<string, unknown>, quickCount),
   });
   const relayed = call.relayedHeaders();
   if (!call.ok) throw await openAIErrorOf(call);

@@ -37,6 +37,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private readonly clientRequests = new Counter({ name: 'proxy_client_key_requests_total', help: 'Requests answered, by client key name and status', labelNames: ['key', 'status'], registers: [this.registry] });
+  private readonly clientTokens = new Counter({ name: 'proxy_client_key_tokens_total', help: 'Tokens used, by client key name and kind (input, output, cache_read, cache_write, reasoning)', labelNames: ['key', 'kind'], registers: [this.registry] });
+  private readonly clientRefusals = new Counter({ name: 'proxy_client_key_limited_total', help: 'Requests refused with 429, by client key name and the limit reached', labelNames: ['key', 'limit'], registers: [this.registry] });
+  private readonly limitsStoreErrors = new Counter({ name: 'proxy_client_limits_store_errors_total', help: 'Client limit checks or settlements that failed (their store unreachable)', registers: [this.registry] });
+  private readonly usageStoreErrors = new Counter({ name: 'proxy_usage_store_errors_total', help: 'Usage records the usage store failed to take', registers: [this.registry] });
+  private limitsStoreDown = false;
+
   /** Input tokens since start, for the hit ratios: all input (reads and writes included) and cache reads. */
   private readonly inputTotals = new Map<string, InputTotals>();
   private readonly upstreamInputTotals = new Map<string, InputTotals & { model: string; upstream: string }>();
@@ -106,6 +113,41 @@ export class Metrics {
 
   watchStore(health: () => Promise<{ status: 'up' | 'down' }>): void {
     new Gauge({ name: 'proxy_responses_store_up', help: 'Whether the Responses store answers (1) or not (0)', registers: [this.registry], async collect() { this.set((await health()).status === 'up' ? 1 : 0); } });
+  }
+
+  /** The client limits store's state, asked at each scrape; 1 up, 0 down. */
+  watchLimitsStore(health: () => Promise<{ status: 'up' | 'down' }>, failMode: 'open' | 'closed'): void {
+    const self = this;
+    new Gauge({ name: 'proxy_client_limits_store_up', help: 'Whether the client limits store answers (1) or not (0)', registers: [this.registry], async collect() { this.set((await health()).status === 'up' && !self.limitsStoreDown ? 1 : 0); } });
+    new Gauge({ name: 'proxy_client_limits_fail_open', help: 'REDIS_FAIL_MODE: 1 when requests pass without their limits while the store is down (open), 0 when refused (closed)', registers: [this.registry], collect() { this.set(failMode === 'open' ? 1 : 0); } });
+  }
+
+  limitsStoreFailed(failed: boolean): void {
+    this.limitsStoreDown = failed;
+    if (failed) this.limitsStoreErrors.inc();
+  }
+
+  usageStoreFailed(): void {
+    this.usageStoreErrors.inc();
+  }
+
+  clientKeyRequest(key: string, status: number): void {
+    this.clientRequests.inc({ key, status: String(status) });
+  }
+
+  clientKeyRefused(key: string, limit: string): void {
+    this.clientRefusals.inc({ key, limit });
+  }
+
+  clientKeyUsage(key: string, usage: { input_tokens: number; output_tokens: number; cache_read_tokens: number; cache_write_tokens: number; reasoning_tokens: number }): void {
+    const add = (kind: string, value: number) => {
+      if (value > 0) this.clientTokens.inc({ key, kind }, value);
+    };
+    add('input', usage.input_tokens);
+    add('output', usage.output_tokens);
+    add('cache_read', usage.cache_read_tokens);
+    add('cache_write', usage.cache_write_tokens);
+    add('reasoning', usage.reasoning_tokens);
   }
 
   requestDone(route: string, method: string, status: number, seconds: number): void {

@@ -45,6 +45,7 @@ async function openApi(app: FastifyInstance, { version }: { version: string }): 
         { name: 'openai', description: 'OpenAI-compatible endpoints' },
         { name: 'anthropic', description: 'Anthropic-native passthrough' },
         { name: 'operations', description: 'Metrics and documentation' },
+        { name: 'admin', description: 'Administration (the admin_key of the configuration file)' },
       ],
       components: {
         securitySchemes: {

@@ -39,6 +39,8 @@ export const requestContextPlugin = fp(
         status: reply.statusCode,
         duration_ms: Math.round(reply.elapsedTime * 100) / 100,
       };
+      // The client key's name, never the key.
+      if (request.clientKey) line.client_key = request.clientKey.name;
       const call = request.callRecord;
       if (call) {
         line.model = call.model;

@@ -9,8 +9,11 @@ import type { ApiFamily } from '../errors.ts';
 export interface RoutePolicy {
   /** The wire shape of its errors, and of the final error event of its streams. */
   readonly family: ApiFamily;
-  /** With PROXY_API_KEYS set: a key is required (`api`), only when METRICS_REQUIRE_AUTH is on (`metrics`), or never. */
-  readonly auth: 'api' | 'metrics' | 'none';
+  /**
+   * With PROXY_API_KEYS or client keys set: a key is required (`api`), only when METRICS_REQUIRE_AUTH is on
+   * (`metrics`), or never; `admin`: the admin_key, always.
+   */
+  readonly auth: 'api' | 'metrics' | 'admin' | 'none';
   /** Refused with 503 once a drain starts, and counted in flight (the drain waits for it) until answered. */
   readonly drain: boolean;
   /** Shed with 503 while the event loop is late (MAX_EVENT_LOOP_DELAY_MS). */
@@ -29,6 +32,9 @@ export const ANTHROPIC_API: RoutePolicy = Object.freeze({ family: 'anthropic', a
 export const OPEN: RoutePolicy = Object.freeze({ family: 'openai', auth: 'none', drain: false, shed: false });
 /** /metrics: like the probes, but keyed when METRICS_REQUIRE_AUTH is on. */
 export const METRICS: RoutePolicy = Object.freeze({ family: 'openai', auth: 'metrics', drain: false, shed: false });
+
+/** The administration API (/admin/usage): the admin_key, OpenAI-shaped errors, answered during a drain. */
+export const ADMIN: RoutePolicy = Object.freeze({ family: 'openai', auth: 'admin', drain: false, shed: false });
 
 const ANTHROPIC_PREFIX = '/v1/messages';
 const OPEN_ANTHROPIC: RoutePolicy = Object.freeze({ ...OPEN, family: 'anthropic' });

@@ -1,7 +1,8 @@
 // Every upstream call of every route passes here, once: the chat and Responses translations, the /v1/messages
 // passthrough, both token counts, and whatever comes next. Given the request, the path, the body and whether
-// it streams, it picks the target, applies the key and header rules (the client handles retries and
-// timeouts), moves on to the next key or target when an attempt fails before any byte reached the client, and
+// it streams, it first admits the call under the client key's models and limits (client-limits.ts; settled
+// with the real usage when the call is over), then picks the target, applies the key and header rules (the
+// client handles retries and timeouts), moves on to the next key or target when an attempt fails before any byte reached the client, and
 // fills the request's call record, which the access line and the metrics read. What a route
 // keeps is its own translation before and after, and the shape of its errors.
 //
@@ -22,6 +23,7 @@ import type { AnthropicUsage } from '../wire/anthropic.ts';
 import { upstreamWaitFor, type UpstreamWait } from './lifecycle.ts';
 import { streamReply } from './stream-writer.ts';
 import { traceAttempt, traceQueueWait, type AttemptOutcome, type AttemptSpan } from './tracing.ts';
+import { admitClient, applyLimitHeaders, finishClientCall } from './client-limits.ts';
 
 /**
  * One request's exchange with its upstream, as the access line, the metrics (and tracing) read it. Started by
@@ -94,6 +96,11 @@ export interface CallSpec {
   stream: boolean;
   /** What keeps a conversation on one upstream key (affinity.ts); default: none, any healthy key. */
   affinity?: string;
+  /**
+   * A message call: the local estimate of its input tokens, which its client key's limits reserve before the
+   * call; such calls also count in the usage records. Absent for token counts.
+   */
+  estimate?: () => number;
 }
 
 /**
@@ -185,6 +192,7 @@ export class UpstreamCall {
     this.record.stopReason = stopReason ?? null;
     if (usage) this.request.server.metrics.recordUsage(this.record.model, this.record.upstream, usage);
     this.span?.settled({ usage: this.record.usage, stopReason: this.record.stopReason, error: this.record.error, answer });
+    finishClientCall(this.request);
   }
 
   /**
@@ -193,6 +201,7 @@ export class UpstreamCall {
    */
   async stream(transform: StreamTransform, options: { status?: number; contentType?: string } = {}): Promise<FastifyReply> {
     this.reply.hijack();
+    applyLimitHeaders(this.request, this.reply);
     await streamReply({
       request: this.request,
       reply: this.reply,
@@ -232,6 +241,8 @@ const FALLBACK_ERRORS = new Set(['upstream_unreachable', 'upstream_connect_timeo
 export async function callUpstream(request: FastifyRequest, reply: FastifyReply, spec: CallSpec): Promise<UpstreamCall> {
   const app = request.server;
   const record = request.callRecord ?? startCallRecord(request, { asked: null, sent: 'unknown', stream: spec.stream });
+  // The client key's models and limits: a refused request never reaches the upstream.
+  await admitClient(request, record, spec.estimate);
   const wait = upstreamWaitFor(app.lifecycle, reply.raw);
   const directory = app.upstreams;
   const candidates = directory.candidatesFor(record.model, spec.affinity ?? request.id);
@@ -241,6 +252,7 @@ export async function callUpstream(request: FastifyRequest, reply: FastifyReply,
   let lastFailure: unknown = new ProxyError('upstream_unreachable', `No upstream is configured for the model ${JSON.stringify(record.model)}`);
   const fail = (error: unknown): never => {
     record.error = error instanceof ClientGoneError ? 'client_gone' : ((error as ProxyError).code ?? 'unknown');
+    finishClientCall(request);
     throw error;
   };
   for (;;) {

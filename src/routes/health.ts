@@ -50,6 +50,12 @@ const readySchema = {
       },
     },
     upstream_queue: { type: 'integer', description: 'Requests waiting for an upstream key' },
+    client_limits: {
+      type: 'object',
+      description: 'The store of the client limits (memory or redis), and what happens while it is down (REDIS_FAIL_MODE)',
+      properties: { kind: { type: 'string' }, status: { type: 'string', enum: ['up', 'down'] }, fail_mode: { type: 'string', enum: ['open', 'closed'] } },
+      required: ['kind', 'status'],
+    },
     log_failures: {
       type: 'array',
       description: 'Log destinations that failed and drop their lines (the service keeps serving)',
@@ -67,6 +73,8 @@ interface HealthOptions {
   now?: () => number;
   /** The Responses store's state, reported by /readyz (bounded by the store itself). */
   storeHealth?: () => Promise<StoreHealth>;
+  /** The client limits store's state (memory, or the Redis of REDIS_URL) and REDIS_FAIL_MODE. */
+  limitsHealth?: () => Promise<{ kind: string; status: 'up' | 'down'; fail_mode: 'open' | 'closed' }>;
 }
 
 /**
@@ -115,12 +123,14 @@ async function routes(app: FastifyInstance, options: HealthOptions): Promise<voi
     // replica shares the store, so taking them all out of the Service would stop the requests that need no
     // stored state too, and a replica whose logs fail still serves. The probe says so instead.
     const store = options.storeHealth ? await options.storeHealth() : undefined;
+    const limits = options.limitsHealth ? await options.limitsHealth() : undefined;
     const logFailures = app.logHealth?.failures() ?? [];
     return {
       status: 'ready',
       upstreams: upstreamStates(app, now()),
       upstream_queue: app.upstreams.waiting,
       ...(store ? { responses_store: store } : {}),
+      ...(limits && limits.kind !== 'memory' ? { client_limits: limits } : {}),
       ...(logFailures.length > 0 ? { log_failures: logFailures } : {}),
     };
   });

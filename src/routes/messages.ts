@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { invalidRequest } from '../errors.ts';
 import { lastUsageIn } from '../translate/anthropic/usage-tap.ts';
-import { estimateInputTokens } from '../count/token-estimate.ts';
+import { estimateInputTokens, quickCount } from '../count/token-estimate.ts';
 import { lazyTokenizer } from '../count/tokenizer.ts';
 import { AnthropicRelay } from '../translate/anthropic/relay.ts';
 import { affinityKeyOf } from '../http/affinity.ts';
@@ -103,6 +103,7 @@ async function routes(app: FastifyInstance): Promise<void> {
         body: upstreamPayload(request, body),
         stream: streaming,
         affinity: affinityKeyOf(request.headers, undefined, body),
+        estimate: () => estimateInputTokens(body, quickCount),
       });
       if (streaming && call.ok && call.isEventStream()) {
         reply.headers(call.relayedHeaders());

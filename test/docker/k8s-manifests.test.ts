@@ -304,14 +304,15 @@ t.test('gateway: the Redis arguments start a real redis-server that the proxy\'s
   args.splice(at, 2); // the test server's own temporary folder instead of /data
   const redis = await RedisServer.start(t, { args });
   const password = argValue(args, '--requirepass')!;
-  const { app, logs } = await buildTestApp(t, { ...containerEnv(proxy), LOG_DIR: '', LOG_LEVEL: 'debug', RESPONSES_STORE_URL: redis.url.replace('redis://', `redis://:${password}@`) });
+  const url = redis.url.replace('redis://', `redis://:${password}@`);
+  const { app, logs } = await buildTestApp(t, { ...containerEnv(proxy), LOG_DIR: '', LOG_LEVEL: 'debug', RESPONSES_STORE_URL: url, REDIS_URL: url });
   let ready: any;
   for (let i = 0; i < 100; i++) {
     ready = (await app.inject({ method: 'GET', url: '/readyz' })).json();
-    if (ready.responses_store?.status === 'up') break;
+    if (ready.responses_store?.status === 'up' && ready.client_limits?.status === 'up') break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  t.strictSame({ status: ready.status, responses_store: ready.responses_store }, { status: 'ready', responses_store: { kind: 'redis', status: 'up' } });
+  t.strictSame({ status: ready.status, responses_store: ready.responses_store, client_limits: ready.client_limits }, { status: 'ready', responses_store: { kind: 'redis', status: 'up' }, client_limits: { kind: 'redis', status: 'up', fail_mode: 'open' } });
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.ok(logs.some((line) => /"msg":"responses store \(Redis\) connected"/.test(line)));
   t.notOk(logs.some((line) => /no size bound/.test(line)), 'maxmemory and its policy are what the store asks for');

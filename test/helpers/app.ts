@@ -19,8 +19,9 @@ export function targetOf(env: Record<string, string> = {}): UpstreamTarget {
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s.
-  return loadConfig({ env: { LOG_DIR: '', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }, dotenvPath: null });
+  // Load shedding is off unless a test asks for it: a busy test machine must not turn into 503s. No usage
+  // file (DATA_DIR) unless a test asks for one.
+  return loadConfig({ env: { LOG_DIR: '', DATA_DIR: '', LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0', ...env }, dotenvPath: null });
 }
 
 export interface TestApp {

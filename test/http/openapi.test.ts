@@ -17,7 +17,7 @@ t.test('every route is documented with schemas', async (t) => {
     ['get', '/v1/models'], ['get', '/v1/models/{id}'],
     ['post', '/v1/chat/completions'], ['post', '/v1/messages'], ['post', '/v1/messages/count_tokens'],
     ['post', '/v1/responses'], ['get', '/v1/responses/{id}'], ['delete', '/v1/responses/{id}'], ['get', '/v1/responses/{id}/input_items'], ['post', '/v1/responses/input_tokens'],
-    ['post', '/v1/responses/compact'], ['get', '/v1/responses'],
+    ['post', '/v1/responses/compact'], ['get', '/v1/responses'], ['get', '/admin/usage'],
   ];
   /** Answered with 101 Switching Protocols, not 200: the WebSocket mode of the Responses API. */
   const upgrades = new Set(['get /v1/responses']);

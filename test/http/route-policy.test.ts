@@ -18,7 +18,7 @@ async function documentedRoutes(app: Awaited<ReturnType<typeof buildTestApp>>['a
   );
 }
 
-t.test('every documented API route needs the key; every other one is open', async (t) => {
+t.test('every documented API route needs the key, the admin routes the admin key; every other one is open', async (t) => {
   const { app } = await buildTestApp(t, KEYS);
   const routes = await documentedRoutes(app);
   t.ok(routes.filter((route) => route.tag === 'openai').length >= 3, 'OpenAI routes documented');
@@ -28,6 +28,10 @@ t.test('every documented API route needs the key; every other one is open', asyn
     if (tag === 'openai' || tag === 'anthropic') {
       t.equal(res.statusCode, 401, `${method} ${url} needs a key`);
       t.match(res.json(), tag === 'anthropic' ? { type: 'error', error: { type: 'authentication_error' } } : { error: { code: 'invalid_api_key' } }, `${method} ${url} in the ${tag} shape`);
+    } else if (tag === 'admin') {
+      t.equal(res.statusCode, 401, `${method} ${url} needs the admin key`);
+      const withProxyKey = await app.inject({ method: method as 'GET', url, headers: { authorization: 'Bearer proxy-key-1' } });
+      t.equal(withProxyKey.statusCode, 403, `${method} ${url}: an API key is not the admin key`);
     } else {
       t.not(res.statusCode, 401, `${method} ${url} is open`);
     }
