@@ -49,7 +49,7 @@ export async function messagesExchange(request: FastifyRequest, reply: FastifyRe
       // The route's prompt_cache over the upstream's over PROMPT_CACHE / PROMPT_CACHE_TTL.
       const { promptCache, promptCacheTtl } = request.server.config;
       const setting = { mode: promptCache, ttl: promptCacheTtl, ...target.promptCache, ...routeCache };
-      return JSON.stringify(withPromptCache(fitted.body, setting, profile));
+      return JSON.stringify(withPromptCache(fitted.body, setting, target.profile, profile));
     },
     stream: body.stream === true,
     affinity: affinityKeyOf(request.headers, openAIRequest.prompt_cache_key, body),

@@ -8,16 +8,20 @@ import type { Capabilities } from '../profiles/types.ts';
 import { placeCacheBreakpoints } from '../translate/anthropic/cache-breakpoints.ts';
 import { minCacheableTokens } from '../translate/anthropic/cache-support.ts';
 import type { AnthropicRequest } from '../wire/anthropic.ts';
+import type { ProviderName } from '../wire/provider.ts';
 
 export interface PromptCacheSetting {
-  /** `auto`: where the profile says the upstream takes cache_control; `on`: any upstream; `off`: never. */
+  /**
+   * `auto`: where a named provider's profile says its upstream takes cache_control (an unknown, generic
+   * upstream gets none: a gateway we do not know may refuse the field); `on`: any upstream; `off`: never.
+   */
   readonly mode: PromptCacheMode;
   readonly ttl: '5m' | '1h';
 }
 
-/** The body with breakpoints, for an upstream and model with these capabilities. */
-export function withPromptCache(body: AnthropicRequest, setting: PromptCacheSetting, caps: Pick<Capabilities, 'cacheControl' | 'cacheTtl'>): AnthropicRequest {
-  if (setting.mode === 'off' || (setting.mode === 'auto' && !caps.cacheControl)) return body;
+/** The body with breakpoints, for an upstream of this provider and a model with these capabilities. */
+export function withPromptCache(body: AnthropicRequest, setting: PromptCacheSetting, provider: ProviderName, caps: Pick<Capabilities, 'cacheControl' | 'cacheTtl'>): AnthropicRequest {
+  if (setting.mode === 'off' || (setting.mode === 'auto' && (provider === 'generic' || !caps.cacheControl))) return body;
   return placeCacheBreakpoints(body, {
     ttl: setting.ttl,
     // `on` for an upstream whose profile says it ignores cache_control: plain markers, no ttl.

@@ -29,9 +29,9 @@ t.test('PROMPT_CACHE=on: the translated request gets breakpoints, the passthroug
   t.strictSame(sent.messages, messages, 'the passthrough body is the client\'s');
 });
 
-t.test('auto follows the profile: the generic one and Anthropic take cache_control, DeepSeek\'s does not', async (t) => {
+t.test('auto follows the profile of a named provider: Anthropic takes cache_control, DeepSeek\'s does not, an unknown upstream gets none', async (t) => {
   const generic = await upstreamBodies(t, { PROMPT_CACHE: 'auto' });
-  t.strictSame(generic.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral' } }], 'the mock on 127.0.0.1 has the generic profile');
+  t.equal(markers(generic.chat), 0, 'the mock on 127.0.0.1 is an unknown (generic) upstream: none placed under auto');
   const anthropic = await upstreamBodies(t, { PROMPT_CACHE: 'auto', PROMPT_CACHE_TTL: '1h', UPSTREAM_PROFILE: 'anthropic' });
   t.strictSame(anthropic.chat.system, [{ type: 'text', text: LONG, cache_control: { type: 'ephemeral', ttl: '1h' } }], 'Anthropic takes the ttl');
   const deepseek = await upstreamBodies(t, { PROMPT_CACHE: 'auto', UPSTREAM_PROFILE: 'deepseek' });
