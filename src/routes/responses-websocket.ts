@@ -9,7 +9,6 @@
 // - the last response, so that previous_response_id continues a store:false response within the connection;
 // - the limits: message size (BODY_LIMIT_BYTES, ws's maxPayload), an idle and a total time, the drain.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { WebSocket } from 'ws';
 import { ProxyError, toOpenAIError } from '../errors.ts';
 import { SseDecoder } from '../stream/sse-decoder.ts';
 import { responseEcho } from '../translate/openai-responses/echo.ts';
@@ -22,6 +21,20 @@ export interface WebSocketLimits {
   idleTimeoutMs: number;
   /** A connection is closed after this long, as OpenAI does after 60 minutes (error websocket_connection_limit_reached). */
   maxConnectionMs: number;
+}
+
+/**
+ * What this route uses of the socket @fastify/websocket hands it (a ws WebSocket), declared here so that the
+ * build needs no type package of ws.
+ */
+interface ClientSocket {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  readonly OPEN: number;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): unknown;
+  on(event: 'close' | 'error', listener: () => void): unknown;
+  send(data: string, callback?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
 }
 
 export const DEFAULT_WEBSOCKET_LIMITS: WebSocketLimits = { idleTimeoutMs: 10 * 60_000, maxConnectionMs: 60 * 60_000 };
@@ -70,10 +83,10 @@ export class ResponsesSocket {
   private closed = false;
   private readonly onDrain = (): void => this.closeWhenIdle(CLOSE_GOING_AWAY, 'server shutting down');
 
-  private readonly socket: WebSocket;
+  private readonly socket: ClientSocket;
   private readonly limits: WebSocketLimits;
 
-  constructor(socket: WebSocket, request: FastifyRequest, limits: WebSocketLimits) {
+  constructor(socket: ClientSocket, request: FastifyRequest, limits: WebSocketLimits) {
     this.socket = socket;
     this.limits = limits;
     this.app = request.server;
