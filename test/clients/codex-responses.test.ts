@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { lastToolResults, messageReply, textBlock, toolResultText, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import type { MockHandler } from '../helpers/mock-upstream.ts';
-import { binPath, checkClientFixture, clientHarness, normaliseRequest, packageVersion, runCli, tempWorkspace, translatedRequestProblems } from './harness.ts';
+import { binPath, checkClientFixture, codexConfig, clientHarness, normaliseRequest, packageVersion, runCli, tempWorkspace, translatedRequestProblems } from './harness.ts';
 import { STRUCTURED, STRUCTURED_SCHEMA, WEATHER_CITY } from './scenarios.ts';
 
 const CLIENT = `@openai/codex@${packageVersion('@openai/codex')}`;
@@ -30,31 +30,7 @@ const skip = existsSync(CODEX) ? false : 'the codex binary is not installed';
 /** A throwaway CODEX_HOME whose config points Codex at the service, and the environment to run it with. */
 function codexWorkspace(t: Parameters<typeof tempWorkspace>[0], harness: Awaited<ReturnType<typeof clientHarness>>) {
   const workspace = tempWorkspace(t, 'codex-');
-  writeFileSync(join(workspace.home, 'config.toml'), [
-    'model = "glm-4.5"',
-    'model_provider = "proxy"',
-    'approval_policy = "never"',
-    // The command is an echo in a temporary directory: no sandbox needed (and none to depend on in CI).
-    'sandbox_mode = "danger-full-access"',
-    'check_for_update_on_startup = false',
-    '',
-    // Nothing but the service is contacted: no analytics, no plugin sync (it would look up github.com).
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[features]',
-    'plugins = false',
-    '',
-    '[model_providers.proxy]',
-    'name = "anthropic-proxy"',
-    `base_url = "${harness.openaiBase}"`,
-    'wire_api = "responses"',
-    'env_key = "PROXY_TEST_KEY"',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-  ].join('\n'));
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace.home, CODEX_HOME: workspace.home, PROXY_TEST_KEY: harness.apiKey, NO_COLOR: '1' };
+  const env = codexConfig(workspace.home, { model: 'glm-4.5', baseUrl: harness.openaiBase, key: harness.apiKey });
   return { workspace, exec: (args: string[]) => runCli(CODEX, ['exec', '--skip-git-repo-check', ...args], { cwd: workspace.cwd, env, timeoutMs: 60_000 }) };
 }
 

@@ -4,13 +4,12 @@
 // `model_auto_compact_token_limit` makes it send a compaction_trigger item after the tool call, which the service
 // answers with a compaction item; the session then continues from the summary to its final answer.
 import t from 'tap';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { buildTestApp, listen } from '../helpers/app.ts';
 import { messageReply, textBlock, toolUseBlock } from '../helpers/anthropic-replies.ts';
 import { MockUpstream, type RecordedRequest } from '../helpers/mock-upstream.ts';
 import { COMPACTION_PROMPT, SUMMARY_PREAMBLE } from '../../src/translate/openai-responses/compaction.ts';
-import { binPath, runCli, tempWorkspace } from './harness.ts';
+import { binPath, codexConfig, runCli, tempWorkspace } from './harness.ts';
 
 const CODEX = binPath('codex');
 const skip = existsSync(CODEX) ? false : 'the codex binary is not installed';
@@ -40,35 +39,15 @@ t.test('codex exec over WebSocket, with a remote compaction mid-session', { skip
   app.server.on('upgrade', (request) => upgrades.push(request.url ?? ''));
 
   const workspace = tempWorkspace(t, 'codex-ws-');
-  writeFileSync(join(workspace.home, 'config.toml'), [
-    'model = "glm-4.5"',
-    'model_provider = "proxy"',
-    'approval_policy = "never"',
-    'sandbox_mode = "danger-full-access"',
-    'check_for_update_on_startup = false',
+  const env = codexConfig(workspace.home, {
+    model: 'glm-4.5',
+    baseUrl: `${base}/v1`,
+    key: 'sk-codex-ws',
     // Compaction once the usage the service reports passes this many tokens: after the first turn here.
-    'model_auto_compact_token_limit = 10',
-    '',
-    '[analytics]',
-    'enabled = false',
-    '',
-    '[features]',
-    'plugins = false',
-    '',
-    '[model_providers.proxy]',
-    'name = "anthropic-proxy"',
-    `base_url = "${base}/v1"`,
-    'wire_api = "responses"',
-    'env_key = "PROXY_TEST_KEY"',
-    'supports_websockets = true',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-    '[model_providers.proxy.capabilities]',
-    'remote_compaction = "v2"',
-    '',
-  ].join('\n'));
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace.home, CODEX_HOME: workspace.home, PROXY_TEST_KEY: 'sk-codex-ws', NO_COLOR: '1' };
+    settings: ['model_auto_compact_token_limit = 10'],
+    provider: ['supports_websockets = true'],
+    after: ['[model_providers.proxy.capabilities]', 'remote_compaction = "v2"', ''],
+  });
   const run = await runCli(CODEX, ['exec', '--skip-git-repo-check', `Run: echo ${MARKER}`], { cwd: workspace.cwd, env, timeoutMs: 60_000 });
   t.notOk(run.timedOut, 'finished within the time bound');
   t.equal(run.code, 0, `exit code 0 (stderr: ${run.stderr.slice(-600)})`);

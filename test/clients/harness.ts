@@ -328,3 +328,38 @@ export function checkClientFixture(t: Assert, name: string, fixture: ClientFixtu
     `${fixture.client} sends what test/fixtures/clients/${name}.json records (re-record with UPDATE_CLIENT_FIXTURES=1 after a client upgrade)`,
   );
 }
+
+/**
+ * A Codex CLI config.toml in `home` pointing Codex at the service as a custom Responses provider, with nothing
+ * else contacted (no analytics, no plugin sync, no update check) and no sandbox (the tests' commands are echoes
+ * in a temporary directory); `settings` and `provider` add lines to the top level and to the provider.
+ * Returns the environment to run Codex with.
+ */
+export function codexConfig(home: string, options: { model: string; baseUrl: string; key: string; settings?: string[]; provider?: string[]; after?: string[] }): Record<string, string> {
+  writeFileSync(join(home, 'config.toml'), [
+    `model = "${options.model}"`,
+    'model_provider = "proxy"',
+    'approval_policy = "never"',
+    'sandbox_mode = "danger-full-access"',
+    'check_for_update_on_startup = false',
+    ...(options.settings ?? []),
+    '',
+    '[analytics]',
+    'enabled = false',
+    '',
+    '[features]',
+    'plugins = false',
+    '',
+    '[model_providers.proxy]',
+    'name = "anthropic-proxy"',
+    `base_url = "${options.baseUrl}"`,
+    'wire_api = "responses"',
+    'env_key = "PROXY_TEST_KEY"',
+    ...(options.provider ?? []),
+    'request_max_retries = 0',
+    'stream_max_retries = 0',
+    '',
+    ...(options.after ?? []),
+  ].join('\n'));
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, CODEX_HOME: home, PROXY_TEST_KEY: options.key, NO_COLOR: '1' };
+}

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { messageReply, textBlock } from '../helpers/anthropic-replies.ts';
 import { buildTestApp, listen, type Teardown } from '../helpers/app.ts';
 import { anthropicErrorBody, MockUpstream } from '../helpers/mock-upstream.ts';
-import { binPath, runCli, tempWorkspace } from './harness.ts';
+import { binPath, codexConfig, runCli, tempWorkspace } from './harness.ts';
 
 const KEYS = { ZAI_TEST_KEY: 'sk-zai-0123456789', ANTHROPIC_TEST_KEY: 'sk-ant-0123456789', MOONSHOT_TEST_KEY: 'sk-kimi-0123456789' };
 
@@ -62,28 +62,10 @@ const CODEX = binPath('codex');
 t.test('Codex CLI: a Responses session routed to z.ai', { skip: existsSync(CODEX) ? false : 'the codex binary is not installed' }, async (t) => {
   const { base, zai } = await service(t);
   const workspace = tempWorkspace(t, 'codex-routed-');
-  writeFileSync(join(workspace.home, 'config.toml'), [
-    'model = "glm-4.6"',
-    'model_provider = "proxy"',
-    'approval_policy = "never"',
-    'sandbox_mode = "danger-full-access"',
-    'check_for_update_on_startup = false',
-    '[analytics]',
-    'enabled = false',
-    '[features]',
-    'plugins = false',
-    '[model_providers.proxy]',
-    'name = "anthropic-proxy"',
-    `base_url = "${base}/v1"`,
-    'wire_api = "responses"',
-    'env_key = "PROXY_TEST_KEY"',
-    'request_max_retries = 0',
-    'stream_max_retries = 0',
-    '',
-  ].join('\n'));
+  const env = codexConfig(workspace.home, { model: 'glm-4.6', baseUrl: `${base}/v1`, key: 'client-key' });
   const run = await runCli(CODEX, ['exec', '--skip-git-repo-check', 'say hi'], {
     cwd: workspace.cwd,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: workspace.home, CODEX_HOME: workspace.home, PROXY_TEST_KEY: 'client-key', NO_COLOR: '1' },
+    env,
     timeoutMs: 60_000,
   });
   t.equal(run.code, 0, `exit code (stderr: ${run.stderr.slice(0, 500)})`);
